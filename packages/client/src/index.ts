@@ -1,0 +1,2 @@
+/** @module */
+export const VERSION = '0.1.0'
