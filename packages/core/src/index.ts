@@ -1,2 +1,76 @@
-/** @module */
-export const VERSION = '0.1.0'
+/**
+ * `@rio/core`: Rio's embeddable engine. Emit named events with JSON payloads; Rio stores them
+ * durably (SQLite by default), fans each out to every subscribed webhook and in-process function,
+ * retries failures with backoff, signs every request (Standard Webhooks) and records every attempt.
+ *
+ * @example
+ * ```ts
+ * import { Rio } from '@rio/core'
+ * const rio = new Rio({ database: './rio.db' })
+ * await rio.webhook('comment-published', { url: 'http://antispam.internal/webhook' })
+ * await rio.start()
+ * await rio.emit('comment-published', { content: 'hi' })
+ * ```
+ * @module
+ */
+
+export type { Clock } from './clock.js'
+export { ManualClock, systemClock } from './clock.js'
+export { diagnostics } from './diagnostics.js'
+export type { RioErrorCode, RioErrorOptions } from './errors.js'
+export {
+  RetryLaterError,
+  RioClosedError,
+  RioConflictError,
+  RioDatabaseError,
+  RioDatabaseTooNewError,
+  RioError,
+  RioNotFoundError,
+  RioValidationError,
+  UnrecoverableError,
+} from './errors.js'
+export type { JsonValue, RioEvent } from './events/event.js'
+export type { DeliveryReport, RioEventMap } from './events/event-bus.js'
+export { RioEventBus } from './events/event-bus.js'
+export { EVENT_NAME_RE } from './events/event-name.js'
+export type {
+  ContentType,
+  FunctionHandler,
+  Handler,
+  HandlerBase,
+  WebhookHandler,
+  WebhookMethod,
+} from './handlers/handler.js'
+export type {
+  FunctionHandlerOptions,
+  HandlerCommonOptions,
+  WebhookOptions,
+} from './handlers/handler-options.js'
+export type { HandlerContext, HandlerFunction } from './handlers/handler-registry.js'
+export type { ResolvedOptions, RioOptions } from './options.js'
+export { DEFAULT_RETRY_SCHEDULE, resolveOptions } from './options.js'
+export type { EmitManyItem, EmitOptions, EmitResult, HandlerUpdate } from './rio.js'
+export { Rio } from './rio.js'
+export type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
+export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js'
+export { SqliteStore } from './store/sqlite/sqlite-store.js'
+export type {
+  ClaimedDelivery,
+  ClaimSlot,
+  CompletionOutcome,
+  DeliveryFilter,
+  DeliveryOutcome,
+  DeliveryResult,
+  DeliveryStats,
+  EventFilter,
+  EventInput,
+  EventOutcome,
+  HandlerFilter,
+  HandlerInput,
+  HandlerPatch,
+  MigrationReport,
+  Project,
+  Sender,
+  Store,
+} from './store/store.js'
+export { VERSION } from './version.js'

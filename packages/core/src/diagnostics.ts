@@ -1,0 +1,15 @@
+import { channel } from 'node:diagnostics_channel'
+
+/**
+ * `node:diagnostics_channel` channels Rio publishes on. Subscribe for logging or metrics; when
+ * nobody listens, publishing costs one property check.
+ *
+ * - `rio:emit` — `{ event, deliveries }` after an event is committed
+ * - `rio:delivery:attempt` — `{ deliveryId, handler, event, attempt }` before an attempt
+ * - `rio:delivery:result` — `{ deliveryId, handler, event, attempt, status, error, durationMs, outcome }` after it
+ */
+export const diagnostics = {
+  emit: channel('rio:emit'),
+  attempt: channel('rio:delivery:attempt'),
+  result: channel('rio:delivery:result'),
+} as const

@@ -1,0 +1,542 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import PQueue from 'p-queue'
+import type { Clock } from '../clock.js'
+import { diagnostics } from '../diagnostics.js'
+import type { DeliveryReport, RioEventBus } from '../events/event-bus.js'
+import type { FunctionHandler, Handler, WebhookHandler } from '../handlers/handler.js'
+import type { HandlerRegistry } from '../handlers/handler-registry.js'
+import type { ClaimedDelivery, ClaimSlot, DeliveryResult, Store } from '../store/store.js'
+import { runFunction } from './function-runner.js'
+import { RateLimiter } from './rate-limiter.js'
+import type { RetryPolicy } from './retry-policy.js'
+import { buildWebhookRequest } from './webhook-request.js'
+import type { WebhookSender } from './webhook-sender.js'
+
+/** What the dispatcher needs from Rio's options. */
+export interface DispatcherOptions {
+  readonly concurrency: number
+  readonly leaseMs: number
+  readonly pollIntervalMs: number
+  readonly claimBatchSize: number
+  readonly timeoutMs: number
+  readonly disableFailingAfterMs: number
+  readonly failingAfterAttempts: number
+  readonly userAgent: string
+}
+
+interface Lane {
+  handler: Handler
+  running: number
+  limiter: RateLimiter | null
+}
+
+interface Running {
+  readonly controller: AbortController
+  readonly done: Promise<void>
+}
+
+/** An attempt's result plus what the bus needs once it is committed. */
+interface Finished {
+  readonly result: DeliveryResult
+  readonly handler: Handler
+  readonly claimed: ClaimedDelivery
+}
+
+const HANDLER_REFRESH_MS = 1000
+
+/**
+ * Moves deliveries from the store to handlers. Each round it claims, per handler, as many due
+ * deliveries as that handler has free concurrency and rate budget (so one slow or failing endpoint
+ * never takes another's turn), runs them on a p-queue bounded by the global concurrency, and writes
+ * results back in batches: one transaction for everything that finished together.
+ *
+ * It wakes at once on local emits ({@link Dispatcher.wake}), at the earliest due retry, and every
+ * `pollIntervalMs` for work written by other processes.
+ */
+export class Dispatcher {
+  /** Identifies this process's claims; a lease held by another owner is never touched. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
+  readonly #store: Store
+  readonly #bus: RioEventBus
+  readonly #clock: Clock
+  readonly #options: DispatcherOptions
+  readonly #registry: HandlerRegistry
+  readonly #policy: RetryPolicy
+  readonly #sender: WebhookSender
+  readonly #queue: PQueue
+  readonly #lanes = new Map<string, Lane>()
+  readonly #running = new Map<string, Running>()
+  #handlersLoadedAt = Number.NEGATIVE_INFINITY
+  #finished: Finished[] = []
+  #flushScheduled = false
+  #flushing: Promise<void> = Promise.resolve()
+  #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle'
+  #ticking = false
+  #again = false
+  #timer: unknown = null
+  #timerAt = Number.POSITIVE_INFINITY
+
+  constructor(deps: {
+    store: Store
+    bus: RioEventBus
+    clock: Clock
+    options: DispatcherOptions
+    registry: HandlerRegistry
+    policy: RetryPolicy
+    sender: WebhookSender
+  }) {
+    this.#store = deps.store
+    this.#bus = deps.bus
+    this.#clock = deps.clock
+    this.#options = deps.options
+    this.#registry = deps.registry
+    this.#policy = deps.policy
+    this.#sender = deps.sender
+    this.#queue = new PQueue({ concurrency: deps.options.concurrency })
+  }
+
+  /** Deliveries being attempted right now in this process. */
+  get inFlight(): number {
+    return this.#running.size
+  }
+
+  /** When the dispatcher last completed a round, for health checks (ms since epoch). */
+  heartbeat = 0
+
+  start(): void {
+    if (this.#state !== 'idle') return
+    this.#state = 'running'
+    this.wake()
+  }
+
+  /** Looks for due work now (after a local emit, a redeliver, a handler change). */
+  wake(): void {
+    if (this.#state !== 'running') return
+    if (this.#ticking) {
+      this.#again = true
+      return
+    }
+    void this.#tick()
+  }
+
+  /** Forgets cached handler settings so the next round reads them again. */
+  invalidateHandlers(): void {
+    this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
+    this.wake()
+  }
+
+  /**
+   * Stops claiming, waits up to `timeoutMs` for attempts in flight, then aborts the rest and gives
+   * their deliveries back (pending, due now) so another process, or the next start, takes them.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'idle') {
+      this.#state = 'stopped'
+      return
+    }
+    this.#state = 'stopping'
+    this.#clearTimer()
+    const all = Promise.all([...this.#running.values()].map((r) => r.done))
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+    clearTimeout(timer)
+    const abandoned = [...this.#running.keys()]
+    for (const running of this.#running.values()) running.controller.abort(new Error('Rio is stopping'))
+    this.#running.clear()
+    this.#queue.clear()
+    await this.#flush()
+    if (abandoned.length > 0) await this.#store.releaseDeliveries(abandoned, this.owner, this.#clock.now())
+    this.#state = 'stopped'
+  }
+
+  async #tick(): Promise<void> {
+    this.#ticking = true
+    try {
+      do {
+        this.#again = false
+        await this.#round()
+      } while (this.#again && this.#state === 'running')
+    } catch (error) {
+      this.#bus.safeEmit('error', error as Error)
+      this.#schedule(this.#clock.now() + this.#options.pollIntervalMs)
+    } finally {
+      this.#ticking = false
+    }
+  }
+
+  async #round(): Promise<void> {
+    const now = this.#clock.now()
+    if (now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS) await this.#loadHandlers(now)
+    let free = this.#options.concurrency - this.#running.size
+    const slots: ClaimSlot[] = []
+    let rateWaitMs = Number.POSITIVE_INFINITY
+    for (const [id, lane] of this.#lanes) {
+      if (free <= 0) break
+      let limit = Math.min(lane.handler.concurrency - lane.running, this.#options.claimBatchSize, free)
+      if (lane.limiter) {
+        const tokens = lane.limiter.available(now)
+        if (tokens < limit)
+          rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(now) || 1000 / (lane.handler.rateLimit ?? 1))
+        limit = Math.min(limit, tokens)
+      }
+      if (limit <= 0) continue
+      slots.push({ handlerId: id, limit })
+      free -= limit
+    }
+    const claimed =
+      slots.length === 0 || this.#state !== 'running'
+        ? []
+        : await this.#store.claimDueDeliveries({
+            slots,
+            now,
+            leaseUntil: now + this.#options.leaseMs,
+            owner: this.owner,
+          })
+    const perHandler = new Map<string, number>()
+    for (const delivery of claimed) {
+      perHandler.set(delivery.handlerId, (perHandler.get(delivery.handlerId) ?? 0) + 1)
+      this.#start(delivery, now)
+    }
+    this.heartbeat = now
+    // A handler that filled its slot may have more due: the next completion or wake starts another round.
+    const saturated = slots.some((slot) => (perHandler.get(slot.handlerId) ?? 0) >= slot.limit)
+    if (saturated && this.#running.size < this.#options.concurrency) {
+      this.#again = true
+      return
+    }
+    const next = await this.#store.nextDueAt([...this.#lanes.keys()])
+    let at = now + this.#options.pollIntervalMs
+    if (next !== null) at = Math.min(at, Math.max(next, now + 1))
+    if (Number.isFinite(rateWaitMs)) at = Math.min(at, now + rateWaitMs)
+    this.#schedule(at)
+  }
+
+  async #loadHandlers(now: number): Promise<void> {
+    const handlers = await this.#store.listHandlers({ enabled: true })
+    const seen = new Set<string>()
+    for (const handler of handlers) {
+      // A function handler runs only in a process that registered it; others leave its deliveries be.
+      if (handler.kind === 'function' && !this.#registry.get(handler.project, handler.name)) continue
+      seen.add(handler.id)
+      const lane = this.#lanes.get(handler.id)
+      if (lane) {
+        if (lane.handler.rateLimit !== handler.rateLimit) {
+          lane.limiter = handler.rateLimit ? new RateLimiter(handler.rateLimit, now) : null
+        }
+        lane.handler = handler
+      } else {
+        this.#lanes.set(handler.id, {
+          handler,
+          running: 0,
+          limiter: handler.rateLimit ? new RateLimiter(handler.rateLimit, now) : null,
+        })
+      }
+    }
+    for (const [id, lane] of this.#lanes) if (!seen.has(id) && lane.running === 0) this.#lanes.delete(id)
+    // Round-robin fairness when the global limit binds: rotate which handler claims first.
+    const first = this.#lanes.keys().next()
+    if (!first.done && this.#lanes.size > 1) {
+      const lane = this.#lanes.get(first.value)!
+      this.#lanes.delete(first.value)
+      this.#lanes.set(first.value, lane)
+    }
+    this.#handlersLoadedAt = now
+  }
+
+  #start(claimed: ClaimedDelivery, now: number): void {
+    const lane = this.#lanes.get(claimed.handlerId)!
+    lane.running++
+    lane.limiter?.take(1, now)
+    const controller = new AbortController()
+    const done = this.#queue
+      .add(() => this.#attempt(claimed, lane.handler, controller.signal))
+      .then((finished) => {
+        if (!finished || !this.#running.has(claimed.id)) return
+        this.#running.delete(claimed.id)
+        this.#finished.push(finished)
+        this.#scheduleFlush()
+      })
+      .catch((error: unknown) => this.#bus.safeEmit('error', error as Error))
+      .finally(() => {
+        lane.running--
+      })
+    this.#running.set(claimed.id, { controller, done })
+  }
+
+  async #attempt(
+    claimed: ClaimedDelivery,
+    handler: Handler,
+    signal: AbortSignal,
+  ): Promise<Finished | undefined> {
+    if (signal.aborted) return undefined
+    const attempt = claimed.attempts + 1
+    const startedAt = this.#clock.now()
+    if (diagnostics.attempt.hasSubscribers) {
+      diagnostics.attempt.publish({ deliveryId: claimed.id, handler, event: claimed.event, attempt })
+    }
+    const result =
+      handler.kind === 'webhook'
+        ? await this.#attemptWebhook(claimed, handler, startedAt, signal)
+        : await this.#attemptFunction(claimed, handler, attempt, startedAt, signal)
+    if (signal.aborted) return undefined
+    return { result, handler, claimed }
+  }
+
+  async #attemptWebhook(
+    claimed: ClaimedDelivery,
+    handler: WebhookHandler,
+    startedAt: number,
+    signal: AbortSignal,
+  ): Promise<DeliveryResult> {
+    let request: ReturnType<typeof buildWebhookRequest>
+    try {
+      request = buildWebhookRequest(handler, claimed.event, {
+        now: startedAt,
+        userAgent: this.#options.userAgent,
+      })
+    } catch (error) {
+      // A template or secret that cannot be used will not work next time either.
+      return this.#result(
+        claimed,
+        handler,
+        startedAt,
+        0,
+        null,
+        null,
+        `cannot build the request: ${(error as Error).message}`,
+        {
+          kind: 'dead',
+        },
+      )
+    }
+    const sent = await this.#sender.send(request, { timeoutMs: handler.timeoutMs, signal })
+    if (sent.ok) {
+      return this.#result(
+        claimed,
+        handler,
+        startedAt,
+        sent.durationMs,
+        sent.status,
+        sent.responseBody,
+        null,
+        {
+          kind: 'succeeded',
+        },
+      )
+    }
+    const disable =
+      sent.directive === 'disable' ? (sent.status === 410 ? 'gone' : 'endpoint_disabled') : undefined
+    if (sent.directive) {
+      return this.#result(
+        claimed,
+        handler,
+        startedAt,
+        sent.durationMs,
+        sent.status,
+        sent.responseBody,
+        sent.error,
+        { kind: 'dead' },
+        disable,
+      )
+    }
+    const decision = this.#policy.next({
+      attempts: claimed.attempts - claimed.retryFrom + 1,
+      schedule: handler.retrySchedule,
+      status: sent.status,
+      timedOut: sent.timedOut,
+      retryAfterMs: sent.retryAfterMs,
+    })
+    return this.#result(
+      claimed,
+      handler,
+      startedAt,
+      sent.durationMs,
+      sent.status,
+      sent.responseBody,
+      sent.error,
+      decision.retry
+        ? { kind: 'retry', nextAttemptAt: this.#clock.now() + decision.delayMs }
+        : { kind: 'dead' },
+    )
+  }
+
+  async #attemptFunction(
+    claimed: ClaimedDelivery,
+    handler: FunctionHandler,
+    attempt: number,
+    startedAt: number,
+    signal: AbortSignal,
+  ): Promise<DeliveryResult> {
+    const fn = this.#registry.get(handler.project, handler.name)
+    if (!fn) {
+      return this.#result(
+        claimed,
+        handler,
+        startedAt,
+        0,
+        null,
+        null,
+        'the function is no longer registered in this process',
+        {
+          kind: 'retry',
+          nextAttemptAt: this.#clock.now(),
+        },
+      )
+    }
+    const ran = await runFunction(fn, claimed.event, {
+      deliveryId: claimed.id,
+      attempt,
+      timeoutMs: this.#functionTimeout(handler),
+      signal,
+    })
+    if (ran.ok)
+      return this.#result(claimed, handler, startedAt, ran.durationMs, null, null, null, {
+        kind: 'succeeded',
+      })
+    if (ran.unrecoverable) {
+      return this.#result(claimed, handler, startedAt, ran.durationMs, null, null, ran.error, {
+        kind: 'dead',
+      })
+    }
+    const decision = this.#policy.next({
+      attempts: claimed.attempts - claimed.retryFrom + 1,
+      schedule: handler.retrySchedule,
+      timedOut: ran.timedOut,
+      requestedDelayMs: ran.requestedDelayMs,
+    })
+    return this.#result(
+      claimed,
+      handler,
+      startedAt,
+      ran.durationMs,
+      null,
+      null,
+      ran.error,
+      decision.retry
+        ? { kind: 'retry', nextAttemptAt: this.#clock.now() + decision.delayMs }
+        : { kind: 'dead' },
+    )
+  }
+
+  #functionTimeout(handler: FunctionHandler): number {
+    return this.#functionTimeouts.get(handler.id) ?? this.#options.timeoutMs
+  }
+
+  readonly #functionTimeouts = new Map<string, number>()
+
+  /** Per-function timeouts come from code (`rio.on(..., { timeoutMs })`), not the database. */
+  setFunctionTimeout(handlerId: string, timeoutMs: number | undefined): void {
+    if (timeoutMs === undefined) this.#functionTimeouts.delete(handlerId)
+    else this.#functionTimeouts.set(handlerId, timeoutMs)
+  }
+
+  #result(
+    claimed: ClaimedDelivery,
+    handler: Handler,
+    startedAt: number,
+    durationMs: number,
+    status: number | null,
+    responseBody: string | null,
+    error: string | null,
+    outcome: DeliveryResult['outcome'],
+    disableHandler?: string,
+  ): DeliveryResult {
+    return {
+      deliveryId: claimed.id,
+      handlerId: handler.id,
+      startedAt,
+      durationMs,
+      status,
+      responseBody,
+      error,
+      outcome,
+      ...(disableHandler ? { disableHandler } : {}),
+    }
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return
+    this.#flushScheduled = true
+    setImmediate(() => {
+      this.#flushScheduled = false
+      this.#flushing = this.#flushing.then(() => this.#flush())
+    })
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#finished.length === 0) return
+    const batch = this.#finished
+    this.#finished = []
+    const now = this.#clock.now()
+    try {
+      const outcomes = await this.#store.completeDeliveries(
+        batch.map((f) => f.result),
+        { now, owner: this.owner, disableAfterMs: this.#options.disableFailingAfterMs },
+      )
+      for (const [i, outcome] of outcomes.entries()) {
+        this.#report(batch[i]!, outcome.attempt, outcome.handlerDisabled)
+      }
+    } catch (error) {
+      // The results are lost but the deliveries are not: their leases run out and they are retried.
+      this.#bus.safeEmit('error', error as Error)
+    }
+    if (this.#state === 'running') this.wake()
+  }
+
+  #report(finished: Finished, attempt: number, handlerDisabled: string | null): void {
+    const { result, handler, claimed } = finished
+    const report: DeliveryReport = {
+      deliveryId: result.deliveryId,
+      handler,
+      event: claimed.event,
+      attempt,
+      status: result.status,
+      error: result.error,
+      durationMs: result.durationMs,
+      nextAttemptAt: result.outcome.kind === 'retry' ? new Date(result.outcome.nextAttemptAt) : null,
+    }
+    if (diagnostics.result.hasSubscribers)
+      diagnostics.result.publish({ ...report, outcome: result.outcome.kind })
+    const round = attempt - claimed.retryFrom
+    switch (result.outcome.kind) {
+      case 'succeeded':
+        this.#bus.safeEmit('delivery.succeeded', report)
+        if (round > 1) this.#bus.safeEmit('delivery.recovered', report)
+        break
+      case 'retry':
+        this.#bus.safeEmit('delivery.retrying', report)
+        if (round === this.#options.failingAfterAttempts) this.#bus.safeEmit('delivery.failing', report)
+        break
+      case 'dead':
+        this.#bus.safeEmit('delivery.dead', report)
+        break
+    }
+    if (handlerDisabled) {
+      this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
+      this.#bus.safeEmit(
+        'handler.disabled',
+        { ...handler, enabled: false, disabledReason: handlerDisabled },
+        handlerDisabled,
+      )
+    }
+  }
+
+  #schedule(at: number): void {
+    if (this.#state !== 'running') return
+    if (this.#timer !== null && at >= this.#timerAt) return
+    this.#clearTimer()
+    this.#timerAt = at
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null
+      this.#timerAt = Number.POSITIVE_INFINITY
+      this.wake()
+    }, at - this.#clock.now())
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer)
+    this.#timer = null
+    this.#timerAt = Number.POSITIVE_INFINITY
+  }
+}

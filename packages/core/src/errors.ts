@@ -1,0 +1,137 @@
+import type { z } from 'zod'
+
+/**
+ * Every failure Rio reports has one of these stable codes; `http/status.ts` maps each to an HTTP
+ * status, so adding a code without a status does not compile.
+ */
+export type RioErrorCode =
+  | 'invalid_argument'
+  | 'invalid_event_name'
+  | 'invalid_payload'
+  | 'payload_too_large'
+  | 'invalid_options'
+  | 'invalid_handler'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'rate_limited'
+  | 'closed'
+  | 'database_error'
+  | 'database_too_new'
+  | 'not_in_transaction'
+
+/** Options shared by every Rio error. */
+export interface RioErrorOptions {
+  cause?: unknown
+  /** zod issues, kept raw for 400 bodies. */
+  issues?: readonly z.core.$ZodIssue[]
+}
+
+/**
+ * The base of every error `@rio/core` throws. Switch on {@link RioError.code}, not on the message.
+ */
+export class RioError extends Error {
+  override name = 'RioError'
+  readonly code: RioErrorCode
+  readonly issues: readonly z.core.$ZodIssue[] | undefined
+
+  constructor(code: RioErrorCode, message: string, options: RioErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.issues = options.issues
+  }
+}
+
+/** Bad input from the caller: a name, payload, option or handler definition. Nothing was written. */
+export class RioValidationError extends RioError {
+  override name = 'RioValidationError'
+}
+
+/** A project, handler, delivery, event or sender that does not exist. */
+export class RioNotFoundError extends RioError {
+  override name = 'RioNotFoundError'
+  constructor(
+    readonly resource: 'project' | 'handler' | 'delivery' | 'event' | 'sender',
+    readonly id: string,
+    hint = '',
+  ) {
+    super('not_found', `${resource} "${id}" does not exist${hint ? `; ${hint}` : ''}`)
+  }
+}
+
+/** A write that contradicts what is stored (a name already taken, a delivery in the wrong state). */
+export class RioConflictError extends RioError {
+  override name = 'RioConflictError'
+  constructor(message: string, options?: RioErrorOptions) {
+    super('conflict', message, options)
+  }
+}
+
+/** The database could not be opened, read or written; `cause` holds the driver's error. */
+export class RioDatabaseError extends RioError {
+  override name = 'RioDatabaseError'
+  constructor(message: string, options?: RioErrorOptions) {
+    super('database_error', message, options)
+  }
+}
+
+/** The database was migrated by a newer Rio than this one; upgrade Rio rather than open it. */
+export class RioDatabaseTooNewError extends RioError {
+  override name = 'RioDatabaseTooNewError'
+  constructor(
+    readonly databaseVersion: number,
+    readonly codeVersion: number,
+  ) {
+    super(
+      'database_too_new',
+      `the database is at schema version ${databaseVersion} but this Rio knows versions up to ${codeVersion}; upgrade @rio/core (or open a copy made before the upgrade)`,
+    )
+  }
+}
+
+/** A call on a Rio that was stopped or closed. */
+export class RioClosedError extends RioError {
+  override name = 'RioClosedError'
+  constructor(what = 'Rio') {
+    super('closed', `${what} is closed; create a new instance to continue`)
+  }
+}
+
+/**
+ * Thrown by a function handler to say "retrying will not help": the delivery is marked dead at
+ * once, without using the rest of the retry schedule (like BullMQ's `UnrecoverableError`).
+ * @example
+ * ```ts
+ * rio.on('user.deleted', 'purge', async (event) => {
+ *   if (!event.payload.userId) throw new UnrecoverableError('payload has no userId')
+ * })
+ * ```
+ */
+export class UnrecoverableError extends Error {
+  override name = 'UnrecoverableError'
+}
+
+/**
+ * Thrown by a function handler to ask for the next attempt after `delayMs` instead of the
+ * schedule's next step (the schedule still bounds how many attempts are made).
+ */
+export class RetryLaterError extends Error {
+  override name = 'RetryLaterError'
+  constructor(
+    readonly delayMs: number,
+    message = `retry requested in ${delayMs} ms`,
+  ) {
+    super(message)
+  }
+}
+
+/** Renders zod issues as `path: message` lines for error messages. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.length ? issue.path.map(String).join('.') : '(root)'
+      return `${path}: ${issue.message}`
+    })
+    .join('; ')
+}

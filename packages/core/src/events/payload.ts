@@ -1,0 +1,67 @@
+import { RioValidationError } from '../errors.js'
+
+function strict(this: unknown, key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new PayloadError(key, `${value} is not a JSON number`)
+      return value
+    case 'undefined':
+      // Inside arrays JSON.stringify would silently turn it into null; object keys are dropped as usual.
+      if (Array.isArray(this)) throw new PayloadError(key, 'undefined in an array is not JSON')
+      return value
+    case 'function':
+    case 'symbol':
+      throw new PayloadError(key, `a ${typeof value} is not JSON`)
+    default:
+      return value
+  }
+}
+
+class PayloadError extends Error {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+  ) {
+    super(reason)
+  }
+}
+
+/**
+ * Serialises a payload to JSON, refusing what JSON cannot hold faithfully (functions, symbols,
+ * `NaN`/`Infinity`, `undefined` in arrays, BigInt, cycles) and anything over `maxBytes`.
+ * @param payload - the value to serialise; `undefined` is stored as `null`
+ * @param maxBytes - the largest serialised size accepted, in UTF-8 bytes
+ * @returns the JSON text
+ * @throws {@link RioValidationError} `invalid_payload` or `payload_too_large`
+ */
+export function serializePayload(payload: unknown, maxBytes: number): string {
+  let json: string | undefined
+  try {
+    json = JSON.stringify(payload === undefined ? null : payload, strict)
+  } catch (error) {
+    const detail =
+      error instanceof PayloadError
+        ? `${error.reason}${error.key ? ` (at key "${error.key}")` : ''}`
+        : (error as Error).message
+    throw new RioValidationError('invalid_payload', `the payload is not JSON-serialisable: ${detail}`, {
+      cause: error,
+    })
+  }
+  if (json === undefined) {
+    throw new RioValidationError(
+      'invalid_payload',
+      `the payload is not JSON-serialisable (got ${typeof payload})`,
+    )
+  }
+  // Cheap upper bound first: UTF-8 needs at most 3 bytes per UTF-16 unit.
+  if (json.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(json)
+    if (bytes > maxBytes) {
+      throw new RioValidationError(
+        'payload_too_large',
+        `the payload is ${bytes} bytes as JSON, over the limit of ${maxBytes}; send a reference (an id or URL) instead, or raise maxPayloadBytes`,
+      )
+    }
+  }
+  return json
+}

@@ -1,0 +1,110 @@
+import { z } from 'zod'
+import { formatIssues, RioValidationError } from '../errors.js'
+import { projectNameSchema } from '../events/event-name.js'
+import { PATTERN_RE } from './pattern.js'
+
+const patternSchema = z
+  .string()
+  .regex(
+    PATTERN_RE,
+    'a pattern is an event name in which "*" matches any run of characters, e.g. "comment.*" or "*"',
+  )
+const handlerNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'a handler name may not hold control characters')
+const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+const headerValue = /^[^\r\n\u0000]*$/
+const schedule = z.array(z.number().int().nonnegative()).min(1).max(100)
+
+/** Options shared by webhooks and function handlers. */
+export interface HandlerCommonOptions {
+  /** The project to subscribe in. @default Rio's `project` option */
+  project?: string
+  /** At most this many deliveries at once (per process). @default Rio's `handlerConcurrency` */
+  concurrency?: number
+  /** At most this many deliveries started per second (per process). @default no limit */
+  rateLimit?: number | null
+  /** Delays in ms before each attempt; the first attempt is immediate. @default Rio's `retrySchedule` */
+  retrySchedule?: readonly number[] | null
+  /** Whether it receives deliveries. @default true */
+  enabled?: boolean
+}
+
+/** How to call a webhook; see {@link Rio.webhook}. */
+export interface WebhookOptions extends HandlerCommonOptions {
+  /** http(s) URL; may hold `{{ payload.x }}` templates. */
+  url: string
+  /** Stable name, unique in the project; calling `webhook()` again with it updates the handler. @default `${pattern} ${url}` */
+  name?: string
+  /** @default 'POST' */
+  method?: 'POST' | 'PUT' | 'GET'
+  /** Body encoding: `json`, `form` (top-level keys as fields) or `form-payload` (JSON in field `payload`). @default 'json' */
+  contentType?: 'json' | 'form' | 'form-payload'
+  /** A signing secret (`whsec_…`, or `whsk_…` for ed25519). @default one is generated */
+  secret?: string
+  /** Several signing secrets (rotation): every one signs each request. */
+  secrets?: readonly string[]
+  /** Static headers sent with every request. */
+  headers?: Readonly<Record<string, string>>
+  /** Request timeout in ms. @default Rio's `timeoutMs` */
+  timeoutMs?: number
+}
+
+/** Options of an in-process function handler; see {@link Rio.on}. */
+export interface FunctionHandlerOptions extends HandlerCommonOptions {
+  /** The function is failed (and retried) when it runs longer than this, in ms. @default Rio's `timeoutMs` */
+  timeoutMs?: number
+}
+
+const common = {
+  project: projectNameSchema.optional(),
+  concurrency: z.number().int().positive().max(10_000).optional(),
+  rateLimit: z.number().positive().max(1_000_000).nullable().optional(),
+  retrySchedule: schedule.nullable().optional(),
+  enabled: z.boolean().optional(),
+}
+
+export const webhookOptionsSchema = z.object({
+  ...common,
+  url: z.string().min(1).max(4096),
+  name: handlerNameSchema.optional(),
+  method: z.enum(['POST', 'PUT', 'GET']).optional(),
+  contentType: z.enum(['json', 'form', 'form-payload']).optional(),
+  secret: z.string().min(1).optional(),
+  secrets: z.array(z.string().min(1)).max(10).optional(),
+  headers: z
+    .record(
+      z.string().regex(headerName, 'not a valid HTTP header name'),
+      z.string().regex(headerValue, 'header values may not hold CR, LF or NUL'),
+    )
+    .optional(),
+  timeoutMs: z.number().int().positive().max(600_000).optional(),
+})
+
+export const functionOptionsSchema = z.object({
+  ...common,
+  timeoutMs: z.number().int().positive().optional(),
+})
+
+/** A pattern, validated. @throws {@link RioValidationError} */
+export function parsePattern(pattern: unknown): string {
+  return parse(patternSchema, pattern, 'handler pattern')
+}
+
+/** A handler name, validated. @throws {@link RioValidationError} */
+export function parseHandlerName(name: unknown): string {
+  return parse(handlerNameSchema, name, 'handler name')
+}
+
+/** Parses with a zod schema, turning failures into a {@link RioValidationError} that names `what`. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    throw new RioValidationError('invalid_handler', `invalid ${what}: ${formatIssues(result.error.issues)}`, {
+      issues: result.error.issues,
+    })
+  }
+  return result.data
+}

@@ -1,0 +1,109 @@
+import type { EventInput, EventOutcome, Store } from '../store/store.js'
+
+interface Pending {
+  readonly events: readonly EventInput[]
+  readonly resolve: (outcomes: EventOutcome[]) => void
+  readonly reject: (error: unknown) => void
+}
+
+/**
+ * Group commit: emits that arrive while the event loop is busy share one transaction (up to
+ * `maxBatchSize` events), so durable emits are not bound to one fsync each. Every promise resolves
+ * only after the COMMIT that holds its events.
+ */
+export class Outbox {
+  readonly #store: Store
+  readonly #maxBatchSize: number
+  readonly #onCommit: (events: readonly EventInput[], outcomes: readonly EventOutcome[]) => void
+  #queue: Pending[] = []
+  #scheduled = false
+  #flushing: Promise<void> | null = null
+
+  /**
+   * @param store - where events are written
+   * @param options.maxBatchSize - most events per transaction
+   * @param options.onCommit - called after each commit with what was written (wakes the dispatcher)
+   */
+  constructor(
+    store: Store,
+    options: {
+      maxBatchSize: number
+      onCommit: (events: readonly EventInput[], outcomes: readonly EventOutcome[]) => void
+    },
+  ) {
+    this.#store = store
+    this.#maxBatchSize = options.maxBatchSize
+    this.#onCommit = options.onCommit
+  }
+
+  /** Queues events for the next group commit; resolves with one outcome per event, in order. */
+  write(events: readonly EventInput[]): Promise<EventOutcome[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ events, resolve, reject })
+      if (!this.#scheduled) {
+        this.#scheduled = true
+        setImmediate(() => void this.#flush())
+      }
+    })
+  }
+
+  /** Resolves when everything queued so far is committed (or failed). */
+  async drain(): Promise<void> {
+    while (this.#queue.length > 0 || this.#flushing) {
+      if (this.#flushing) await this.#flushing
+      else await this.#flush()
+    }
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing) {
+      await this.#flushing
+      return this.#flush()
+    }
+    this.#scheduled = false
+    if (this.#queue.length === 0) return
+    const done = this.#flushBatches()
+    this.#flushing = done
+    try {
+      await done
+    } finally {
+      this.#flushing = null
+    }
+  }
+
+  async #flushBatches(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const batch: Pending[] = []
+      let size = 0
+      while (
+        this.#queue.length > 0 &&
+        (batch.length === 0 || size + this.#queue[0]!.events.length <= this.#maxBatchSize)
+      ) {
+        const next = this.#queue.shift()!
+        batch.push(next)
+        size += next.events.length
+      }
+      await this.#commit(batch)
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    const events = batch.flatMap((p) => p.events)
+    let outcomes: EventOutcome[]
+    try {
+      outcomes = await this.#store.insertEvents(events)
+    } catch (error) {
+      // One bad emit (say, an id that already exists) must not fail the others: retry them alone.
+      if (batch.length > 1) {
+        for (const pending of batch) await this.#commit([pending])
+      } else batch[0]!.reject(error)
+      return
+    }
+    let offset = 0
+    for (const pending of batch) {
+      pending.resolve(outcomes.slice(offset, offset + pending.events.length))
+      offset += pending.events.length
+    }
+    this.#onCommit(events, outcomes)
+  }
+}

@@ -1,0 +1,694 @@
+import { generateSecret } from '@rio/signature'
+import type { Database } from 'better-sqlite3'
+import { z } from 'zod'
+import type { Clock } from './clock.js'
+import { diagnostics } from './diagnostics.js'
+import { Dispatcher } from './dispatch/dispatcher.js'
+import { RetryPolicy } from './dispatch/retry-policy.js'
+import { assertWebhookUrl } from './dispatch/url-template.js'
+import { WebhookSender } from './dispatch/webhook-sender.js'
+import {
+  formatIssues,
+  RioClosedError,
+  RioConflictError,
+  RioError,
+  RioNotFoundError,
+  RioValidationError,
+} from './errors.js'
+import type { JsonValue, RioEvent } from './events/event.js'
+import { RioEventBus } from './events/event-bus.js'
+import { eventId, isUuid } from './events/event-id.js'
+import { eventNameSchema, projectNameSchema } from './events/event-name.js'
+import { serializePayload } from './events/payload.js'
+import type { Handler, WebhookHandler } from './handlers/handler.js'
+import {
+  type FunctionHandlerOptions,
+  functionOptionsSchema,
+  parse,
+  parseHandlerName,
+  parsePattern,
+  type WebhookOptions,
+  webhookOptionsSchema,
+} from './handlers/handler-options.js'
+import { type HandlerFunction, HandlerRegistry } from './handlers/handler-registry.js'
+import { type ResolvedOptions, type RioOptions, resolveOptions } from './options.js'
+import { Outbox } from './outbox/outbox.js'
+import type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
+import { SqliteStore } from './store/sqlite/sqlite-store.js'
+import type {
+  EventInput,
+  EventOutcome,
+  HandlerPatch,
+  MigrationReport,
+  Project,
+  Store,
+} from './store/store.js'
+import { VERSION } from './version.js'
+
+/** Per-emit options. */
+export interface EmitOptions {
+  /** The project to emit into. @default Rio's `project` option */
+  project?: string
+  /** A repeated key in the same project returns the first event's id and writes nothing. */
+  idempotencyKey?: string
+  /** Use this id (a UUID) instead of generating one, e.g. a trace id handed down by the sender. */
+  id?: string
+}
+
+/** One event of {@link Rio.emitMany}. */
+export interface EmitManyItem {
+  name: string
+  payload?: unknown
+  idempotencyKey?: string
+  id?: string
+}
+
+/** What an emit wrote. */
+export interface EmitResult {
+  /** The event id (for a repeated idempotency key, the first event's). */
+  readonly id: string
+  /** True when the idempotency key was seen before and nothing was written. */
+  readonly duplicate: boolean
+  /** How many handlers the event was fanned out to. */
+  readonly deliveries: number
+}
+
+/** Changes to a handler; see {@link Rio.updateHandler}. */
+export type HandlerUpdate = Partial<Omit<WebhookOptions, 'project' | 'name' | 'enabled'>> & {
+  pattern?: string
+}
+
+const idempotencyKeySchema = z.string().min(1).max(255)
+const DAY = 24 * 3600 * 1000
+
+/**
+ * Rio, embedded: stores events durably, fans them out to webhooks and in-process functions,
+ * retries failures, and lets operators see and re-trigger every delivery.
+ *
+ * @example
+ * ```ts
+ * import { Rio } from '@rio/core'
+ * const rio = new Rio({ database: './rio.db' })
+ * await rio.webhook('comment-published', { url: 'https://antispam.internal/webhook' })
+ * rio.on('comment.*', 'audit-log', async (event) => { await audit.write(event) })
+ * await rio.start()
+ * const { id } = await rio.emit('comment-published', { ip: '127.0.0.1', content: 'hi' })
+ * rio.events.on('delivery.dead', (report) => alert(report))
+ * await rio.stop()
+ * ```
+ */
+export class Rio {
+  /** Operational events: `delivery.succeeded`, `delivery.dead`, `handler.disabled`, … */
+  readonly events = new RioEventBus()
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedOptions
+  /** The store; use Rio's methods rather than writing to it directly. */
+  readonly store: Store
+  readonly #clock: Clock
+  readonly #registry = new HandlerRegistry()
+  readonly #outbox: Outbox
+  readonly #dispatcher: Dispatcher
+  readonly #sender: WebhookSender
+  #registering: Promise<unknown> = Promise.resolve()
+  #state: 'created' | 'started' | 'stopped' = 'created'
+
+  /**
+   * Validates the options, opens the database and applies pending migrations.
+   * @throws {@link RioValidationError} for bad options (nothing is opened)
+   * @throws {@link RioDatabaseError} when the database cannot be opened or migrated
+   */
+  constructor(options: RioOptions = {}) {
+    this.options = resolveOptions(options)
+    this.#clock = this.options.clock
+    this.store =
+      this.options.store ??
+      new SqliteStore({ database: this.options.database, synchronous: this.options.synchronous })
+    this.#outbox = new Outbox(this.store, {
+      maxBatchSize: this.options.maxBatchSize,
+      onCommit: (events, outcomes) => this.#committed(events, outcomes),
+    })
+    this.#sender = new WebhookSender({
+      maxResponseBytes: this.options.maxResponseBytes,
+      blockPrivateAddresses: this.options.blockPrivateAddresses,
+    })
+    this.#dispatcher = new Dispatcher({
+      store: this.store,
+      bus: this.events,
+      clock: this.#clock,
+      registry: this.#registry,
+      sender: this.#sender,
+      policy: new RetryPolicy({
+        schedule: this.options.retrySchedule,
+        jitter: this.options.retryJitter,
+        maxRetryAfterMs: this.options.maxRetryAfterMs,
+        throttleMinDelayMs: this.options.throttleMinDelayMs,
+        random: this.options.random,
+      }),
+      options: { ...this.options, userAgent: `Rio/${VERSION}` },
+    })
+  }
+
+  /** The SQLite connection, when Rio runs on the SQLite store (for the transactional outbox). */
+  get db(): Database | undefined {
+    return this.store instanceof SqliteStore ? this.store.db : undefined
+  }
+
+  /** Applies pending migrations (also done on open) and reports what was done. */
+  migrate(): Promise<MigrationReport> {
+    return this.store.migrate()
+  }
+
+  /** Starts dispatching. Emits work before `start()` too; their deliveries wait until then. */
+  async start(): Promise<void> {
+    this.#assertOpen()
+    if (this.#state === 'started') return
+    await this.#registering
+    this.#state = 'started'
+    this.#dispatcher.start()
+  }
+
+  /**
+   * Stops gracefully: no new claims; attempts in flight get `stopTimeoutMs` to finish, then are
+   * aborted and given back to the queue; pending emits are committed; the database is closed.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped') return
+    this.#state = 'stopped'
+    await this.#registering.catch(() => undefined)
+    await this.#outbox.drain()
+    await this.#dispatcher.stop(this.options.stopTimeoutMs)
+    await this.#sender.close()
+    await this.store.close()
+  }
+
+  /** Same as {@link Rio.stop}, for `await using rio = new Rio()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop()
+  }
+
+  /** Deliveries being attempted right now in this process. */
+  get inFlight(): number {
+    return this.#dispatcher.inFlight
+  }
+
+  /** When the dispatcher last finished a round (ms since epoch; 0 before the first). */
+  get heartbeat(): number {
+    return this.#dispatcher.heartbeat
+  }
+
+  // --- emitting -------------------------------------------------------------------------------
+
+  /**
+   * Stores an event and fans it out to every enabled handler whose pattern matches. Resolves after
+   * the COMMIT that holds it; concurrent emits share one transaction (group commit).
+   * @param name - the event name, e.g. `comment-published`
+   * @param payload - any JSON-serialisable value (at most `maxPayloadBytes` as JSON)
+   * @returns the event id, whether it was a duplicate, and how many deliveries were created
+   * @throws {@link RioValidationError} for a bad name, payload or option; nothing is written
+   * @throws {@link RioDatabaseError} when the database cannot be written
+   */
+  async emit(name: string, payload?: unknown, options: EmitOptions = {}): Promise<EmitResult> {
+    const input = this.#eventInput(name, payload, options, options.project)
+    await this.#registering
+    const [outcome] = await this.#outbox.write([input])
+    return outcome!
+  }
+
+  /**
+   * Stores several events in one transaction (all or nothing).
+   * @throws {@link RioValidationError} naming the index of the first bad item; nothing is written
+   */
+  async emitMany(items: readonly EmitManyItem[], options: { project?: string } = {}): Promise<EmitResult[]> {
+    if (!Array.isArray(items))
+      throw new RioValidationError('invalid_argument', 'emitMany() takes an array of events')
+    const inputs = items.map((item, index) => {
+      try {
+        return this.#eventInput(item?.name, item?.payload, item ?? {}, options.project)
+      } catch (error) {
+        if (error instanceof RioError) {
+          throw new RioValidationError(error.code, `events[${index}]: ${error.message}`, { cause: error })
+        }
+        throw error
+      }
+    })
+    if (inputs.length === 0) return []
+    await this.#registering
+    return this.#outbox.write(inputs)
+  }
+
+  /**
+   * Writes an event synchronously on the shared SQLite connection: inside the host's
+   * `db.transaction(...)` it is part of that transaction, so it exists only if the host commits
+   * (the transactional outbox). Outside a transaction it commits at once.
+   * @throws {@link RioError} `invalid_argument` when Rio is not on the SQLite store
+   */
+  emitSync(name: string, payload?: unknown, options: EmitOptions = {}): EmitResult {
+    if (!(this.store instanceof SqliteStore)) {
+      throw new RioError(
+        'invalid_argument',
+        'emitSync() needs the SQLite store; use emit() with other stores',
+      )
+    }
+    const input = this.#eventInput(name, payload, options, options.project)
+    const [outcome] = this.store.insertEventsSync([input])
+    // The host's transaction commits or rolls back before the next turn of the event loop.
+    setImmediate(() => {
+      if (this.#state !== 'stopped' && this.store instanceof SqliteStore && !this.store.db.inTransaction) {
+        void this.#eventExists(input, outcome!.deliveries)
+      }
+    })
+    return outcome!
+  }
+
+  async #eventExists(input: EventInput, deliveries: number): Promise<void> {
+    const event = await this.store.getEvent(input.id)
+    if (event) this.#committed([input], [{ id: input.id, duplicate: false, deliveries }])
+  }
+
+  #eventInput(
+    name: unknown,
+    payload: unknown,
+    options: EmitOptions,
+    project: string | undefined,
+  ): EventInput {
+    this.#assertOpen()
+    const parsedName = eventNameSchema.safeParse(name)
+    if (!parsedName.success) {
+      throw new RioValidationError(
+        'invalid_event_name',
+        `invalid event name ${JSON.stringify(name)}: ${formatIssues(parsedName.error.issues)}`,
+        { issues: parsedName.error.issues },
+      )
+    }
+    const projectName = this.#project(project)
+    if (
+      options.idempotencyKey !== undefined &&
+      !idempotencyKeySchema.safeParse(options.idempotencyKey).success
+    ) {
+      throw new RioValidationError(
+        'invalid_argument',
+        'idempotencyKey must be a string of 1 to 255 characters',
+      )
+    }
+    if (options.id !== undefined && (typeof options.id !== 'string' || !isUuid(options.id))) {
+      throw new RioValidationError('invalid_argument', `event id ${JSON.stringify(options.id)} is not a UUID`)
+    }
+    const now = this.#clock.now()
+    return {
+      id: options.id?.toLowerCase() ?? eventId(now),
+      project: projectName,
+      name: parsedName.data,
+      payloadJson: serializePayload(payload, this.options.maxPayloadBytes),
+      createdAt: now,
+      idempotencyKey: options.idempotencyKey ?? null,
+    }
+  }
+
+  #committed(inputs: readonly EventInput[], outcomes: readonly EventOutcome[]): void {
+    let fanOut = false
+    const listen = this.events.listenerCount('event.emitted') > 0 || diagnostics.emit.hasSubscribers
+    for (let i = 0; i < inputs.length; i++) {
+      const outcome = outcomes[i]!
+      if (outcome.duplicate) continue
+      if (outcome.deliveries > 0) fanOut = true
+      if (listen) {
+        const input = inputs[i]!
+        const event: RioEvent = {
+          id: input.id,
+          project: input.project,
+          name: input.name,
+          payload: JSON.parse(input.payloadJson) as JsonValue,
+          createdAt: new Date(input.createdAt),
+          idempotencyKey: input.idempotencyKey,
+        }
+        this.events.safeEmit('event.emitted', event, outcome.deliveries)
+        if (diagnostics.emit.hasSubscribers)
+          diagnostics.emit.publish({ event, deliveries: outcome.deliveries })
+      }
+    }
+    if (fanOut) this.#dispatcher.wake()
+  }
+
+  // --- handlers -------------------------------------------------------------------------------
+
+  /**
+   * Subscribes a webhook to an event name or pattern; persisted. Calling it again with the same
+   * name (by default `${pattern} ${url}`) updates that handler, keeping its secret and its
+   * enabled state unless given — so a host can declare its webhooks on every boot.
+   * @param pattern - an event name, or a pattern with `*` (`comment.*`, `*`)
+   * @returns the stored handler, with its signing secret(s)
+   * @throws {@link RioValidationError} for a bad pattern, URL (http/https only) or option
+   */
+  async webhook(pattern: string, options: WebhookOptions): Promise<WebhookHandler> {
+    this.#assertOpen()
+    const parsedPattern = parsePattern(pattern)
+    const opts = parse(webhookOptionsSchema, options, `webhook options for "${pattern}"`)
+    assertWebhookUrl(opts.url)
+    const project = this.#project(opts.project)
+    const name = opts.name ?? `${parsedPattern} ${opts.url}`
+    const secrets = opts.secrets ?? (opts.secret ? [opts.secret] : undefined)
+    const now = this.#clock.now()
+    const existing = await this.store.getHandlerByName(project, name)
+    let handler: Handler
+    if (existing) {
+      if (existing.kind !== 'webhook') {
+        throw new RioConflictError(
+          `"${name}" is a function handler in project "${project}"; pick another name`,
+        )
+      }
+      handler = await this.store.updateHandler(
+        existing.id,
+        {
+          pattern: parsedPattern,
+          url: opts.url,
+          method: opts.method ?? 'POST',
+          contentType: opts.contentType ?? 'json',
+          headers: opts.headers ?? {},
+          timeoutMs: opts.timeoutMs ?? this.options.timeoutMs,
+          concurrency: opts.concurrency ?? this.options.handlerConcurrency,
+          rateLimit: opts.rateLimit ?? null,
+          retrySchedule: opts.retrySchedule ?? null,
+          ...(secrets ? { secrets } : {}),
+        },
+        now,
+      )
+      if (opts.enabled !== undefined && opts.enabled !== handler.enabled) {
+        handler = (await this.store.setHandlerEnabled(handler.id, opts.enabled, 'manual', now))!
+      }
+    } else {
+      handler = await this.store.insertHandler(
+        {
+          id: eventId(now),
+          project,
+          name,
+          kind: 'webhook',
+          pattern: parsedPattern,
+          enabled: opts.enabled ?? true,
+          concurrency: opts.concurrency ?? this.options.handlerConcurrency,
+          rateLimit: opts.rateLimit ?? null,
+          retrySchedule: opts.retrySchedule ?? null,
+          url: opts.url,
+          method: opts.method ?? 'POST',
+          contentType: opts.contentType ?? 'json',
+          secrets: secrets ?? [generateSecret()],
+          headers: opts.headers ?? {},
+          timeoutMs: opts.timeoutMs ?? this.options.timeoutMs,
+        },
+        now,
+      )
+    }
+    this.#dispatcher.invalidateHandlers()
+    return handler as WebhookHandler
+  }
+
+  /**
+   * Registers an in-process function handler under a stable name. The subscription is stored, so
+   * its deliveries are durable and retried like webhooks; they run in whichever process has
+   * registered the same name. Returns at once; emits wait for the registration to be stored.
+   * @param pattern - an event name, or a pattern with `*`
+   * @param name - stable across restarts (deliveries are tied to it)
+   * @param fn - resolve to succeed; throw to be retried; `UnrecoverableError` to fail for good
+   * @throws {@link RioValidationError} for a bad pattern, name or option
+   */
+  on<P = JsonValue>(
+    pattern: string,
+    name: string,
+    fn: HandlerFunction<P>,
+    options: FunctionHandlerOptions = {},
+  ): this {
+    this.#assertOpen()
+    const parsedPattern = parsePattern(pattern)
+    const parsedName = parseHandlerName(name)
+    if (typeof fn !== 'function')
+      throw new RioValidationError('invalid_handler', `handler "${name}" needs a function`)
+    const opts = parse(functionOptionsSchema, options, `options of handler "${name}"`)
+    const project = this.#project(opts.project)
+    this.#registry.set(project, parsedName, fn as HandlerFunction)
+    const registration = this.#registering.then(() =>
+      this.#storeFunction(project, parsedPattern, parsedName, opts),
+    )
+    this.#registering = registration.catch((error: unknown) => this.events.safeEmit('error', error as Error))
+    return this
+  }
+
+  async #storeFunction(
+    project: string,
+    pattern: string,
+    name: string,
+    opts: z.infer<typeof functionOptionsSchema>,
+  ): Promise<void> {
+    const now = this.#clock.now()
+    const fields = {
+      pattern,
+      concurrency: opts.concurrency ?? this.options.handlerConcurrency,
+      rateLimit: opts.rateLimit ?? null,
+      retrySchedule: opts.retrySchedule ?? null,
+    }
+    const existing = await this.store.getHandlerByName(project, name)
+    let handler: Handler
+    if (existing) {
+      if (existing.kind !== 'function') {
+        this.#registry.delete(project, name)
+        throw new RioConflictError(
+          `"${name}" is a webhook in project "${project}"; pick another name for the function`,
+        )
+      }
+      handler = await this.store.updateHandler(existing.id, fields, now)
+    } else {
+      handler = await this.store.insertHandler(
+        {
+          id: eventId(now),
+          project,
+          name,
+          kind: 'function',
+          enabled: opts.enabled ?? true,
+          url: null,
+          method: null,
+          contentType: null,
+          secrets: [],
+          headers: {},
+          timeoutMs: null,
+          ...fields,
+        },
+        now,
+      )
+    }
+    this.#dispatcher.setFunctionTimeout(handler.id, opts.timeoutMs)
+    this.#dispatcher.invalidateHandlers()
+  }
+
+  /** One handler by id. @throws {@link RioNotFoundError} */
+  async getHandler(id: string): Promise<Handler> {
+    const handler = await this.store.getHandler(String(id))
+    if (!handler) throw new RioNotFoundError('handler', String(id))
+    return handler
+  }
+
+  /** Handlers, optionally of one project, enabled state or kind. */
+  listHandlers(
+    filter: { project?: string; enabled?: boolean; kind?: 'webhook' | 'function' } = {},
+  ): Promise<Handler[]> {
+    return this.store.listHandlers(filter)
+  }
+
+  /**
+   * Changes a handler's settings. Webhook fields on a function handler are refused.
+   * @throws {@link RioNotFoundError}, {@link RioValidationError}
+   */
+  async updateHandler(id: string, update: HandlerUpdate): Promise<Handler> {
+    const handler = await this.getHandler(id)
+    const { pattern, ...rest } = update ?? {}
+    const patch: HandlerPatch = {}
+    const p = patch as Record<string, unknown>
+    if (pattern !== undefined) p.pattern = parsePattern(pattern)
+    if (Object.keys(rest).length > 0) {
+      const opts = parse(
+        webhookOptionsSchema.partial().omit({ project: true, name: true, enabled: true }).strict(),
+        rest,
+        `update of handler "${handler.name}"`,
+      )
+      const webhookOnly = ['url', 'method', 'contentType', 'secret', 'secrets', 'headers'] as const
+      if (handler.kind === 'function' && webhookOnly.some((key) => opts[key] !== undefined)) {
+        throw new RioValidationError(
+          'invalid_handler',
+          `handler "${handler.name}" is a function; it has no URL, method, body type, secrets or headers`,
+        )
+      }
+      if (opts.url !== undefined) assertWebhookUrl(opts.url)
+      for (const key of [
+        'url',
+        'method',
+        'contentType',
+        'headers',
+        'timeoutMs',
+        'concurrency',
+        'rateLimit',
+        'retrySchedule',
+      ] as const) {
+        if (opts[key] !== undefined) p[key] = opts[key]
+      }
+      const secrets = opts.secrets ?? (opts.secret ? [opts.secret] : undefined)
+      if (secrets) p.secrets = secrets
+    }
+    const updated = await this.store.updateHandler(handler.id, patch, this.#clock.now())
+    this.#dispatcher.invalidateHandlers()
+    return updated
+  }
+
+  /** Lets a handler receive deliveries again (its waiting deliveries resume). @throws {@link RioNotFoundError} */
+  async enableHandler(id: string): Promise<Handler> {
+    const handler = await this.store.setHandlerEnabled(String(id), true, null, this.#clock.now())
+    if (!handler) throw new RioNotFoundError('handler', String(id))
+    this.#dispatcher.invalidateHandlers()
+    this.events.safeEmit('handler.enabled', handler)
+    return handler
+  }
+
+  /** Pauses a handler: its deliveries wait until it is enabled again. @throws {@link RioNotFoundError} */
+  async disableHandler(id: string, reason = 'manual'): Promise<Handler> {
+    const handler = await this.store.setHandlerEnabled(String(id), false, reason, this.#clock.now())
+    if (!handler) throw new RioNotFoundError('handler', String(id))
+    this.#dispatcher.invalidateHandlers()
+    this.events.safeEmit('handler.disabled', handler, reason)
+    return handler
+  }
+
+  /**
+   * Removes a handler. Its unfinished deliveries are marked `cancelled` (kept, visible), not dropped.
+   * @returns how many deliveries were cancelled
+   * @throws {@link RioNotFoundError}
+   */
+  async removeHandler(id: string): Promise<{ cancelled: number }> {
+    const handler = await this.getHandler(id)
+    const result = await this.store.deleteHandler(handler.id, this.#clock.now())
+    if (handler.kind === 'function') this.#registry.delete(handler.project, handler.name)
+    this.#dispatcher.invalidateHandlers()
+    return result
+  }
+
+  // --- events, deliveries ---------------------------------------------------------------------
+
+  /** One event. @throws {@link RioNotFoundError} */
+  async getEvent(id: string): Promise<RioEvent> {
+    const event = await this.store.getEvent(String(id))
+    if (!event) throw new RioNotFoundError('event', String(id))
+    return event
+  }
+
+  /** Events, newest first; pass the last id as `before` for the next page. */
+  listEvents(
+    filter: {
+      project?: string
+      name?: string
+      since?: Date
+      until?: Date
+      before?: string
+      limit?: number
+    } = {},
+  ): Promise<RioEvent[]> {
+    return this.store.listEvents({
+      ...(filter.project !== undefined ? { project: filter.project } : {}),
+      ...(filter.name !== undefined ? { name: filter.name } : {}),
+      ...(filter.since ? { since: filter.since.getTime() } : {}),
+      ...(filter.until ? { until: filter.until.getTime() } : {}),
+      ...(filter.before !== undefined ? { before: filter.before } : {}),
+      limit: clampLimit(filter.limit),
+    })
+  }
+
+  /** One delivery. @throws {@link RioNotFoundError} */
+  async getDelivery(id: string): Promise<Delivery> {
+    const delivery = await this.store.getDelivery(String(id))
+    if (!delivery) throw new RioNotFoundError('delivery', String(id))
+    return delivery
+  }
+
+  /** Deliveries, newest first; pass the last id as `before` for the next page. */
+  listDeliveries(
+    filter: {
+      project?: string
+      status?: DeliveryStatus | readonly DeliveryStatus[]
+      handlerId?: string
+      eventId?: string
+      since?: Date
+      before?: string
+      limit?: number
+    } = {},
+  ): Promise<Delivery[]> {
+    const { since, limit, ...rest } = filter
+    return this.store.listDeliveries({
+      ...rest,
+      ...(since ? { since: since.getTime() } : {}),
+      limit: clampLimit(limit),
+    })
+  }
+
+  /** Every attempt of a delivery, oldest first. @throws {@link RioNotFoundError} */
+  async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    await this.getDelivery(deliveryId)
+    return this.store.listAttempts(String(deliveryId))
+  }
+
+  /**
+   * Puts a delivery back in the queue, due now, with a fresh retry schedule; its attempt history
+   * is kept.
+   * @throws {@link RioNotFoundError}; {@link RioConflictError} while it is being attempted
+   */
+  async redeliver(deliveryId: string): Promise<Delivery> {
+    this.#assertOpen()
+    const delivery = await this.store.redeliver(String(deliveryId), this.#clock.now())
+    this.#dispatcher.wake()
+    return delivery
+  }
+
+  /**
+   * Re-queues a handler's dead deliveries created since `since` (default: the last 7 days).
+   * @returns how many were re-queued
+   * @throws {@link RioNotFoundError}
+   */
+  async recover(input: { handler: string; since?: Date }): Promise<{ requeued: number }> {
+    this.#assertOpen()
+    const now = this.#clock.now()
+    const requeued = await this.store.recoverDeliveries({
+      handlerId: String(input.handler),
+      since: input.since?.getTime() ?? now - 7 * DAY,
+      now,
+    })
+    this.#dispatcher.wake()
+    return { requeued }
+  }
+
+  // --- projects -------------------------------------------------------------------------------
+
+  /** Creates a project. @throws {@link RioConflictError} when it exists */
+  createProject(name: string): Promise<Project> {
+    return this.store.createProject(this.#project(name), this.#clock.now())
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.store.listProjects()
+  }
+
+  #project(project: string | undefined): string {
+    if (project === undefined) return this.options.project
+    const parsed = projectNameSchema.safeParse(project)
+    if (!parsed.success) {
+      throw new RioValidationError(
+        'invalid_argument',
+        `invalid project name ${JSON.stringify(project)}: ${formatIssues(parsed.error.issues)}`,
+      )
+    }
+    return parsed.data
+  }
+
+  #assertOpen(): void {
+    if (this.#state === 'stopped') throw new RioClosedError()
+  }
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return 50
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RioValidationError('invalid_argument', `limit must be a positive integer (got ${limit})`)
+  return Math.min(limit, 1000)
+}

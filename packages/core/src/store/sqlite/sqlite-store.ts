@@ -1,0 +1,709 @@
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
+import { RioConflictError, RioDatabaseError, RioNotFoundError } from '../../errors.js'
+import type { RioEvent } from '../../events/event.js'
+import type { Handler } from '../../handlers/handler.js'
+import { compilePattern } from '../../handlers/pattern.js'
+import type { Attempt, Delivery } from '../delivery.js'
+import type {
+  ClaimedDelivery,
+  CompletionOutcome,
+  DeliveryFilter,
+  DeliveryResult,
+  DeliveryStats,
+  EventFilter,
+  EventInput,
+  EventOutcome,
+  HandlerFilter,
+  HandlerInput,
+  HandlerPatch,
+  MigrationReport,
+  Project,
+  Sender,
+  Store,
+} from '../store.js'
+import { migrate } from './migrate.js'
+import {
+  type AttemptRow,
+  type DeliveryRow,
+  type EventRow,
+  type HandlerRow,
+  type ProjectRow,
+  type SenderRow,
+  toAttempt,
+  toDelivery,
+  toEvent,
+  toHandler,
+  toProject,
+  toSender,
+} from './rows.js'
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** A file path, `':memory:'`, or an open better-sqlite3 `Database` shared with the host. */
+  database: string | Database
+  /**
+   * `full` (default) fsyncs the WAL on every commit, so a committed emit survives a power cut;
+   * `normal` survives a process crash but may lose the last commits on power loss, and is faster.
+   */
+  synchronous?: 'full' | 'normal'
+  /** How long a writer waits for another process's lock before failing, in ms. @default 5000 */
+  busyTimeoutMs?: number
+}
+
+const HANDLER_COLUMNS = `h.id, p.name AS project, h.name, h.kind, h.pattern, h.enabled, h.disabled_reason,
+  h.concurrency, h.rate_limit, h.retry_schedule, h.url, h.method, h.content_type, h.secrets, h.headers,
+  h.timeout_ms, h.failing_since, h.created_at, h.updated_at`
+const DELIVERY_COLUMNS = `d.id, d.event_id, d.handler_id, p.name AS project, d.status, d.attempts, d.next_attempt_at,
+  d.lease_until, d.last_status, d.last_error, d.created_at, d.updated_at, d.finished_at`
+const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at, e.idempotency_key'
+
+/**
+ * The SQLite {@link Store}: one file, WAL journal, statements prepared once. Several processes may
+ * open the same file; writes are serialised by SQLite and claims are made in IMMEDIATE transactions,
+ * so a delivery is claimed by one process at a time.
+ */
+export class SqliteStore implements Store {
+  /** The underlying connection (shared with the host when it passed one in). */
+  readonly db: Database
+  readonly #ownsDb: boolean
+  readonly #report: MigrationReport
+  readonly #s: ReturnType<typeof prepare>
+  #closed = false
+
+  /**
+   * Opens the database, sets its pragmas and applies pending migrations.
+   * @throws {@link RioDatabaseError} when the file cannot be opened or written
+   * @throws {@link RioDatabaseTooNewError} when the file was migrated by a newer Rio
+   */
+  constructor(options: SqliteStoreOptions) {
+    if (typeof options.database === 'string') {
+      try {
+        this.db = new BetterSqlite3(options.database)
+      } catch (cause) {
+        throw new RioDatabaseError(
+          `cannot open the SQLite database "${options.database}": ${(cause as Error).message}; check that the directory exists and is writable`,
+          { cause },
+        )
+      }
+      this.#ownsDb = true
+    } else {
+      this.db = options.database
+      this.#ownsDb = false
+    }
+    try {
+      if (this.db.memory) this.db.pragma('journal_mode = MEMORY')
+      // WAL: readers never block the writer, and other processes can share the file.
+      else this.db.pragma('journal_mode = WAL')
+      // FULL fsyncs each commit: an emit that resolved survives a power cut, not just a crash.
+      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
+      // Another process holding the write lock makes us wait, not fail with SQLITE_BUSY.
+      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+      this.db.pragma('foreign_keys = ON')
+      this.#report = migrate(this.db)
+      this.#s = prepare(this.db)
+    } catch (error) {
+      if (this.#ownsDb) this.db.close()
+      if (
+        error instanceof Error &&
+        'code' in error &&
+        typeof error.code === 'string' &&
+        error.code.startsWith('SQLITE')
+      ) {
+        throw new RioDatabaseError(`cannot use the SQLite database: ${error.message}`, { cause: error })
+      }
+      throw error
+    }
+  }
+
+  async migrate(): Promise<MigrationReport> {
+    return this.#report
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#ownsDb) this.db.close()
+  }
+
+  // --- projects -------------------------------------------------------------------------------
+
+  async ensureProject(name: string, now: number): Promise<Project> {
+    return toProject(this.#ensureProject(name, now))
+  }
+
+  #ensureProject(name: string, now: number): ProjectRow {
+    const row = this.#s.getProject.get(name) as ProjectRow | undefined
+    if (row) return row
+    return this.#s.insertProject.get(name, now) as ProjectRow
+  }
+
+  async createProject(name: string, now: number): Promise<Project> {
+    if (this.#s.getProject.get(name)) throw new RioConflictError(`project "${name}" already exists`)
+    return toProject(this.#s.insertProject.get(name, now) as ProjectRow)
+  }
+
+  async getProject(name: string): Promise<Project | null> {
+    const row = this.#s.getProject.get(name) as ProjectRow | undefined
+    return row ? toProject(row) : null
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (this.#s.listProjects.all() as ProjectRow[]).map(toProject)
+  }
+
+  #projectId(name: string): number {
+    const row = this.#s.getProject.get(name) as ProjectRow | undefined
+    if (!row) throw new RioNotFoundError('project', name)
+    return row.id
+  }
+
+  // --- senders --------------------------------------------------------------------------------
+
+  async createSender(input: {
+    project: string
+    name: string
+    secretHash: string
+    now: number
+  }): Promise<Sender> {
+    const projectId = this.#projectId(input.project)
+    if (this.#s.getSender.get(input.project, input.name)) {
+      throw new RioConflictError(`sender "${input.name}" already exists in project "${input.project}"`)
+    }
+    this.#s.insertSender.run(projectId, input.name, input.secretHash, input.now)
+    return toSender(this.#s.getSender.get(input.project, input.name) as SenderRow)
+  }
+
+  async getSender(project: string, name: string): Promise<Sender | null> {
+    const row = this.#s.getSender.get(project, name) as SenderRow | undefined
+    return row ? toSender(row) : null
+  }
+
+  async listSenders(project: string): Promise<Sender[]> {
+    return (this.#s.listSenders.all(project) as SenderRow[]).map(toSender)
+  }
+
+  async deleteSender(project: string, name: string): Promise<boolean> {
+    return this.#s.deleteSender.run(project, name).changes > 0
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  async insertEvents(events: readonly EventInput[]): Promise<EventOutcome[]> {
+    return this.insertEventsSync(events)
+  }
+
+  /**
+   * The synchronous form of {@link SqliteStore.insertEvents}. Inside a transaction the host opened on
+   * the shared connection it joins that transaction (a savepoint), so the event exists only if the
+   * host commits: the transactional outbox.
+   */
+  insertEventsSync(events: readonly EventInput[]): EventOutcome[] {
+    return this.#insertEvents(events)
+  }
+
+  readonly #insertEvents = (events: readonly EventInput[]): EventOutcome[] =>
+    this.#write(() => {
+      const outcomes: EventOutcome[] = []
+      const projects = new Map<string, { id: number; handlers: Array<{ id: string; pattern: string }> }>()
+      for (const event of events) {
+        let project = projects.get(event.project)
+        if (!project) {
+          const id = this.#ensureProject(event.project, event.createdAt).id
+          project = {
+            id,
+            handlers: this.#s.enabledHandlers.all(id) as Array<{ id: string; pattern: string }>,
+          }
+          projects.set(event.project, project)
+        }
+        if (event.idempotencyKey !== null) {
+          const existing = this.#s.findIdempotent.get(project.id, event.idempotencyKey) as
+            | { id: string }
+            | undefined
+          if (existing) {
+            outcomes.push({ id: existing.id, duplicate: true, deliveries: 0 })
+            continue
+          }
+        }
+        this.#s.insertEvent.run(
+          event.id,
+          project.id,
+          event.name,
+          event.payloadJson,
+          event.createdAt,
+          event.idempotencyKey,
+        )
+        let deliveries = 0
+        for (const handler of project.handlers) {
+          if (!compilePattern(handler.pattern)(event.name)) continue
+          this.#s.insertDelivery.run(event.id, handler.id, event.createdAt, event.createdAt, event.createdAt)
+          deliveries++
+        }
+        outcomes.push({ id: event.id, duplicate: false, deliveries })
+      }
+      return outcomes
+    }, 'write events')
+
+  async getEvent(id: string): Promise<RioEvent | null> {
+    const row = this.#s.getEvent.get(id) as EventRow | undefined
+    return row ? toEvent(row) : null
+  }
+
+  async listEvents(filter: EventFilter): Promise<RioEvent[]> {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (filter.project !== undefined) {
+      where.push('p.name = ?')
+      args.push(filter.project)
+    }
+    if (filter.name !== undefined) {
+      where.push('e.name = ?')
+      args.push(filter.name)
+    }
+    if (filter.since !== undefined) {
+      where.push('e.created_at >= ?')
+      args.push(filter.since)
+    }
+    if (filter.until !== undefined) {
+      where.push('e.created_at < ?')
+      args.push(filter.until)
+    }
+    if (filter.before !== undefined) {
+      where.push('e.id < ?')
+      args.push(filter.before)
+    }
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = e.project_id
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...args, filter.limit) as EventRow[]).map(toEvent)
+  }
+
+  // --- handlers -------------------------------------------------------------------------------
+
+  async insertHandler(input: HandlerInput, now: number): Promise<Handler> {
+    return this.#write(() => {
+      const projectId = this.#ensureProject(input.project, now).id
+      if (this.#s.getHandlerByName.get(input.project, input.name)) {
+        throw new RioConflictError(
+          `a handler named "${input.name}" already exists in project "${input.project}"`,
+        )
+      }
+      this.#s.insertHandler.run({
+        id: input.id,
+        project_id: projectId,
+        name: input.name,
+        kind: input.kind,
+        pattern: input.pattern,
+        enabled: input.enabled ? 1 : 0,
+        concurrency: input.concurrency,
+        rate_limit: input.rateLimit,
+        retry_schedule: input.retrySchedule ? JSON.stringify(input.retrySchedule) : null,
+        url: input.url,
+        method: input.method,
+        content_type: input.contentType,
+        secrets: JSON.stringify(input.secrets),
+        headers: JSON.stringify(input.headers),
+        timeout_ms: input.timeoutMs,
+        now,
+      })
+      return this.#handler(input.id)
+    }, 'create a handler')
+  }
+
+  async updateHandler(id: string, patch: HandlerPatch, now: number): Promise<Handler> {
+    return this.#write(() => {
+      const current = this.#handler(id)
+      const set: string[] = []
+      const args: Record<string, unknown> = { id, now }
+      const column = {
+        pattern: 'pattern',
+        concurrency: 'concurrency',
+        rateLimit: 'rate_limit',
+        retrySchedule: 'retry_schedule',
+        url: 'url',
+        method: 'method',
+        contentType: 'content_type',
+        secrets: 'secrets',
+        headers: 'headers',
+        timeoutMs: 'timeout_ms',
+      } as const
+      for (const [key, name] of Object.entries(column) as Array<[keyof HandlerPatch, string]>) {
+        const value = patch[key]
+        if (value === undefined) continue
+        set.push(`${name} = @${name}`)
+        args[name] =
+          key === 'secrets' || key === 'headers' || (key === 'retrySchedule' && value !== null)
+            ? JSON.stringify(value)
+            : value
+      }
+      if (set.length === 0) return current
+      this.db.prepare(`UPDATE handlers SET ${set.join(', ')}, updated_at = @now WHERE id = @id`).run(args)
+      return this.#handler(id)
+    }, 'update a handler')
+  }
+
+  async setHandlerEnabled(
+    id: string,
+    enabled: boolean,
+    reason: string | null,
+    now: number,
+  ): Promise<Handler | null> {
+    const changed = this.#s.setHandlerEnabled.run(enabled ? 1 : 0, enabled ? null : reason, now, id).changes
+    if (changed === 0) return null
+    return this.#handler(id)
+  }
+
+  async deleteHandler(id: string, now: number): Promise<{ cancelled: number }> {
+    return this.#write(() => {
+      this.#handler(id)
+      this.#s.deleteHandler.run(now, id)
+      return { cancelled: this.#s.cancelDeliveries.run(now, now, id).changes }
+    }, 'remove a handler')
+  }
+
+  async getHandler(id: string): Promise<Handler | null> {
+    const row = this.#s.getHandler.get(id) as HandlerRow | undefined
+    return row ? toHandler(row) : null
+  }
+
+  async getHandlerByName(project: string, name: string): Promise<Handler | null> {
+    const row = this.#s.getHandlerByName.get(project, name) as HandlerRow | undefined
+    return row ? toHandler(row) : null
+  }
+
+  async listHandlers(filter: HandlerFilter = {}): Promise<Handler[]> {
+    return (this.#s.listHandlers.all() as HandlerRow[])
+      .map(toHandler)
+      .filter(
+        (h) =>
+          (filter.project === undefined || h.project === filter.project) &&
+          (filter.enabled === undefined || h.enabled === filter.enabled) &&
+          (filter.kind === undefined || h.kind === filter.kind),
+      )
+  }
+
+  #handler(id: string): Handler {
+    const row = this.#s.getHandler.get(id) as HandlerRow | undefined
+    if (!row) throw new RioNotFoundError('handler', id)
+    return toHandler(row)
+  }
+
+  // --- deliveries -----------------------------------------------------------------------------
+
+  async claimDueDeliveries(input: {
+    slots: ReadonlyArray<{ handlerId: string; limit: number }>
+    now: number
+    leaseUntil: number
+    owner: string
+  }): Promise<ClaimedDelivery[]> {
+    return this.#write(() => {
+      // A crashed process's claims come back once their lease has run out.
+      this.#s.expireLeases.run(input.now, input.now)
+      const claimed: ClaimedDelivery[] = []
+      const events = new Map<string, { event: RioEvent; payloadJson: string }>()
+      for (const slot of input.slots) {
+        if (slot.limit <= 0) continue
+        const rows = this.#s.claim.all(
+          input.leaseUntil,
+          input.owner,
+          input.now,
+          slot.handlerId,
+          input.now,
+          slot.limit,
+        ) as Array<{
+          id: number
+          event_id: string
+          attempts: number
+          retry_from: number
+        }>
+        for (const row of rows) {
+          let event = events.get(row.event_id)
+          if (!event) {
+            const eventRow = this.#s.getEvent.get(row.event_id) as EventRow
+            event = { event: toEvent(eventRow), payloadJson: eventRow.payload }
+            events.set(row.event_id, event)
+          }
+          claimed.push({
+            id: String(row.id),
+            handlerId: slot.handlerId,
+            attempts: row.attempts,
+            retryFrom: row.retry_from,
+            event: event.event,
+            payloadJson: event.payloadJson,
+          })
+        }
+      }
+      return claimed
+    }, 'claim deliveries')
+  }
+
+  async completeDeliveries(
+    results: readonly DeliveryResult[],
+    input: { now: number; owner: string; disableAfterMs: number },
+  ): Promise<CompletionOutcome[]> {
+    return this.#write(() => {
+      const outcomes: CompletionOutcome[] = []
+      for (const result of results) {
+        const { outcome } = result
+        const status = outcome.kind === 'retry' ? 'pending' : outcome.kind
+        const next = outcome.kind === 'retry' ? outcome.nextAttemptAt : null
+        const finished = outcome.kind === 'retry' ? null : input.now
+        const updated = this.#s.complete.get(
+          status,
+          next,
+          result.status,
+          result.error,
+          input.now,
+          finished,
+          result.deliveryId,
+          input.owner,
+        ) as { attempts: number } | undefined
+        const attempt =
+          updated?.attempts ?? (this.#s.countAttempts.get(result.deliveryId) as { n: number }).n + 1
+        this.#s.insertAttempt.run(
+          result.deliveryId,
+          attempt,
+          result.startedAt,
+          Math.round(result.durationMs),
+          result.status,
+          result.responseBody,
+          result.error,
+        )
+        let handlerDisabled: string | null = null
+        if (outcome.kind === 'succeeded') this.#s.handlerSucceeded.run(result.handlerId)
+        else {
+          this.#s.handlerFailed.run(input.now, result.handlerId)
+          if (this.#s.disableFailing.get(input.now, result.handlerId, input.now - input.disableAfterMs)) {
+            handlerDisabled = 'failing'
+          }
+        }
+        if (
+          result.disableHandler &&
+          this.#s.setHandlerEnabled.run(0, result.disableHandler, input.now, result.handlerId).changes
+        ) {
+          handlerDisabled = result.disableHandler
+        }
+        outcomes.push({
+          deliveryId: result.deliveryId,
+          applied: updated !== undefined,
+          attempt,
+          handlerDisabled,
+        })
+      }
+      return outcomes
+    }, 'record delivery results')
+  }
+
+  async releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number> {
+    return this.#write(() => {
+      let released = 0
+      for (const id of ids) released += this.#s.release.run(now, now, id, owner).changes
+      return released
+    }, 'release deliveries')
+  }
+
+  async nextDueAt(handlerIds: readonly string[]): Promise<number | null> {
+    let earliest: number | null = null
+    for (const id of handlerIds) {
+      const row = this.#s.nextDue.get(id) as { at: number | null }
+      if (row.at !== null && (earliest === null || row.at < earliest)) earliest = row.at
+    }
+    const lease = this.#s.nextLease.get() as { at: number | null }
+    if (lease.at !== null && (earliest === null || lease.at < earliest)) earliest = lease.at
+    return earliest
+  }
+
+  async getDelivery(id: string): Promise<Delivery | null> {
+    const row = this.#s.getDelivery.get(id) as DeliveryRow | undefined
+    return row ? toDelivery(row) : null
+  }
+
+  async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
+    const where: string[] = []
+    const args: unknown[] = []
+    if (filter.project !== undefined) {
+      where.push('p.name = ?')
+      args.push(filter.project)
+    }
+    if (filter.status !== undefined) {
+      const statuses = typeof filter.status === 'string' ? [filter.status] : filter.status
+      where.push(`d.status IN (${statuses.map(() => '?').join(', ')})`)
+      args.push(...statuses)
+    }
+    if (filter.handlerId !== undefined) {
+      where.push('d.handler_id = ?')
+      args.push(filter.handlerId)
+    }
+    if (filter.eventId !== undefined) {
+      where.push('d.event_id = ?')
+      args.push(filter.eventId)
+    }
+    if (filter.since !== undefined) {
+      where.push('d.created_at >= ?')
+      args.push(filter.since)
+    }
+    if (filter.before !== undefined) {
+      where.push('d.id < ?')
+      args.push(Number(filter.before))
+    }
+    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
+      JOIN projects p ON p.id = e.project_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY d.id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...args, filter.limit) as DeliveryRow[]).map(toDelivery)
+  }
+
+  async listAttempts(deliveryId: string): Promise<Attempt[]> {
+    return (this.#s.listAttempts.all(deliveryId) as AttemptRow[]).map(toAttempt)
+  }
+
+  async redeliver(id: string, now: number): Promise<Delivery> {
+    return this.#write(() => {
+      const row = this.#s.getDelivery.get(id) as DeliveryRow | undefined
+      if (!row) throw new RioNotFoundError('delivery', id)
+      if (!this.#s.getHandler.get(row.handler_id)) {
+        throw new RioConflictError(
+          `delivery ${id} belongs to a removed handler; it cannot be delivered again`,
+        )
+      }
+      if (row.status === 'in_flight') {
+        throw new RioConflictError(
+          `delivery ${id} is being attempted right now; wait for the attempt to finish`,
+        )
+      }
+      this.#s.requeue.run(now, now, id)
+      return toDelivery(this.#s.getDelivery.get(id) as DeliveryRow)
+    }, 'redeliver')
+  }
+
+  async recoverDeliveries(input: { handlerId: string; since: number; now: number }): Promise<number> {
+    return this.#write(() => {
+      this.#handler(input.handlerId)
+      return this.#s.recover.run(input.now, input.now, input.handlerId, input.since).changes
+    }, 'recover deliveries')
+  }
+
+  async deliveryStats(input: { now: number; deadSince: number }): Promise<DeliveryStats> {
+    const row = this.#s.stats.get(input.now, input.deadSince) as {
+      pending: number
+      in_flight: number
+      due: number
+      dead: number
+    }
+    return { pending: row.pending, inFlight: row.in_flight, due: row.due, deadSince: row.dead }
+  }
+
+  /**
+   * Runs `fn` in an IMMEDIATE transaction (or a savepoint inside the host's), mapping driver
+   * failures to {@link RioDatabaseError} with what was being done.
+   */
+  #write<T>(fn: () => T, what: string): T {
+    if (this.#closed) throw new RioDatabaseError(`cannot ${what}: the store is closed`)
+    try {
+      const tx = this.db.transaction(fn)
+      return this.db.inTransaction ? tx() : tx.immediate()
+    } catch (error) {
+      if (
+        error instanceof Error &&
+        'code' in error &&
+        typeof error.code === 'string' &&
+        error.code.startsWith('SQLITE')
+      ) {
+        throw new RioDatabaseError(`cannot ${what}: ${error.message}`, { cause: error })
+      }
+      throw error
+    }
+  }
+}
+
+function prepare(db: Database) {
+  const s = (sql: string): Statement => db.prepare(sql)
+  return {
+    getProject: s('SELECT id, name, created_at FROM projects WHERE name = ?'),
+    insertProject: s('INSERT INTO projects (name, created_at) VALUES (?, ?) RETURNING id, name, created_at'),
+    listProjects: s('SELECT id, name, created_at FROM projects ORDER BY name'),
+
+    getSender: s(`SELECT s.id, p.name AS project, s.name, s.secret_hash, s.created_at FROM senders s
+      JOIN projects p ON p.id = s.project_id WHERE p.name = ? AND s.name = ?`),
+    insertSender: s('INSERT INTO senders (project_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)'),
+    listSenders: s(`SELECT s.id, p.name AS project, s.name, s.secret_hash, s.created_at FROM senders s
+      JOIN projects p ON p.id = s.project_id WHERE p.name = ? ORDER BY s.name`),
+    deleteSender: s(
+      `DELETE FROM senders WHERE name = ?2 AND project_id = (SELECT id FROM projects WHERE name = ?1)`,
+    ),
+
+    enabledHandlers: s(
+      'SELECT id, pattern FROM handlers WHERE project_id = ? AND enabled = 1 AND deleted_at IS NULL',
+    ),
+    findIdempotent: s('SELECT id FROM events WHERE project_id = ? AND idempotency_key = ?'),
+    insertEvent: s(
+      'INSERT INTO events (id, project_id, name, payload, created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    insertDelivery:
+      s(`INSERT INTO deliveries (event_id, handler_id, status, next_attempt_at, created_at, updated_at)
+      VALUES (?, ?, 'pending', ?, ?, ?)`),
+    getEvent: s(
+      `SELECT ${EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = e.project_id WHERE e.id = ?`,
+    ),
+
+    insertHandler:
+      s(`INSERT INTO handlers (id, project_id, name, kind, pattern, enabled, concurrency, rate_limit,
+      retry_schedule, url, method, content_type, secrets, headers, timeout_ms, created_at, updated_at)
+      VALUES (@id, @project_id, @name, @kind, @pattern, @enabled, @concurrency, @rate_limit, @retry_schedule, @url,
+      @method, @content_type, @secrets, @headers, @timeout_ms, @now, @now)`),
+    getHandler: s(
+      `SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id WHERE h.id = ? AND h.deleted_at IS NULL`,
+    ),
+    getHandlerByName: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
+      WHERE p.name = ? AND h.name = ? AND h.deleted_at IS NULL`),
+    listHandlers: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
+      WHERE h.deleted_at IS NULL ORDER BY p.name, h.name`),
+    setHandlerEnabled: s(`UPDATE handlers SET enabled = ?1, disabled_reason = ?2, updated_at = ?3,
+      failing_since = CASE WHEN ?1 = 1 THEN NULL ELSE failing_since END
+      WHERE id = ?4 AND deleted_at IS NULL`),
+    deleteHandler: s('UPDATE handlers SET deleted_at = ?, enabled = 0 WHERE id = ?'),
+    cancelDeliveries:
+      s(`UPDATE deliveries SET status = 'cancelled', updated_at = ?, finished_at = ?, lease_owner = NULL
+      WHERE handler_id = ? AND status IN ('pending', 'in_flight')`),
+    handlerSucceeded: s(
+      'UPDATE handlers SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL',
+    ),
+    handlerFailed: s('UPDATE handlers SET failing_since = ? WHERE id = ? AND failing_since IS NULL'),
+    disableFailing: s(`UPDATE handlers SET enabled = 0, disabled_reason = 'failing', updated_at = ?
+      WHERE id = ? AND enabled = 1 AND failing_since <= ? RETURNING id`),
+
+    expireLeases:
+      s(`UPDATE deliveries SET status = 'pending', next_attempt_at = lease_until, lease_until = NULL,
+      lease_owner = NULL, updated_at = ? WHERE status = 'in_flight' AND lease_until <= ?`),
+    claim: s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
+      WHERE id IN (SELECT id FROM deliveries WHERE handler_id = ? AND status = 'pending' AND next_attempt_at <= ?
+      ORDER BY next_attempt_at LIMIT ?) RETURNING id, event_id, attempts, retry_from`),
+    complete:
+      s(`UPDATE deliveries SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_status = ?,
+      last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?, finished_at = ?
+      WHERE id = ? AND status = 'in_flight' AND lease_owner = ? RETURNING attempts`),
+    countAttempts: s('SELECT count(*) AS n FROM attempts WHERE delivery_id = ?'),
+    insertAttempt:
+      s(`INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status, response_body, error)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    release:
+      s(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_until = NULL, lease_owner = NULL,
+      updated_at = ? WHERE id = ? AND status = 'in_flight' AND lease_owner = ?`),
+    nextDue: s(
+      `SELECT min(next_attempt_at) AS at FROM deliveries WHERE handler_id = ? AND status = 'pending'`,
+    ),
+    nextLease: s(`SELECT min(lease_until) AS at FROM deliveries WHERE status = 'in_flight'`),
+    getDelivery: s(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
+      JOIN projects p ON p.id = e.project_id WHERE d.id = ?`),
+    listAttempts: s(`SELECT id, delivery_id, number, started_at, duration_ms, status, response_body, error
+      FROM attempts WHERE delivery_id = ? ORDER BY number, id`),
+    requeue:
+      s(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, retry_from = attempts, updated_at = ?,
+      finished_at = NULL, lease_until = NULL, lease_owner = NULL WHERE id = ?`),
+    recover:
+      s(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, retry_from = attempts, updated_at = ?,
+      finished_at = NULL WHERE handler_id = ? AND status = 'dead' AND created_at >= ?`),
+    stats: s(`SELECT
+      (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
+      (SELECT count(*) FROM deliveries WHERE status = 'in_flight') AS in_flight,
+      (SELECT count(*) FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?) AS due,
+      (SELECT count(*) FROM deliveries WHERE status = 'dead' AND updated_at >= ?) AS dead`),
+  }
+}

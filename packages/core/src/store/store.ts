@@ -1,0 +1,242 @@
+import type { RioEvent } from '../events/event.js'
+import type { ContentType, Handler, WebhookMethod } from '../handlers/handler.js'
+import type { Attempt, Delivery, DeliveryStatus } from './delivery.js'
+
+/** A namespace for senders, events and handlers. */
+export interface Project {
+  readonly id: number
+  readonly name: string
+  readonly createdAt: Date
+}
+
+/** A credential allowed to emit into one project; only a hash of its secret is stored. */
+export interface Sender {
+  readonly id: number
+  readonly project: string
+  readonly name: string
+  readonly secretHash: string
+  readonly createdAt: Date
+}
+
+/** An event to write; the payload is already serialised (and size-checked) by the outbox. */
+export interface EventInput {
+  readonly id: string
+  readonly project: string
+  readonly name: string
+  readonly payloadJson: string
+  readonly createdAt: number
+  readonly idempotencyKey: string | null
+}
+
+/** What writing one event did. */
+export interface EventOutcome {
+  /** The stored event's id: for a repeated idempotency key, the first event's. */
+  readonly id: string
+  /** True when the idempotency key was seen before and nothing was written. */
+  readonly duplicate: boolean
+  /** How many deliveries were created (0 for duplicates). */
+  readonly deliveries: number
+}
+
+/** The stored fields of a handler being created. */
+export interface HandlerInput {
+  readonly id: string
+  readonly project: string
+  readonly name: string
+  readonly kind: 'webhook' | 'function'
+  readonly pattern: string
+  readonly enabled: boolean
+  readonly concurrency: number
+  readonly rateLimit: number | null
+  readonly retrySchedule: readonly number[] | null
+  readonly url: string | null
+  readonly method: WebhookMethod | null
+  readonly contentType: ContentType | null
+  readonly secrets: readonly string[]
+  readonly headers: Readonly<Record<string, string>>
+  readonly timeoutMs: number | null
+}
+
+/** Fields of a handler that can change after creation. */
+export type HandlerPatch = Partial<
+  Pick<
+    HandlerInput,
+    | 'pattern'
+    | 'concurrency'
+    | 'rateLimit'
+    | 'retrySchedule'
+    | 'url'
+    | 'method'
+    | 'contentType'
+    | 'secrets'
+    | 'headers'
+    | 'timeoutMs'
+  >
+>
+
+/** A delivery handed to a dispatcher, with what it needs to make the attempt. */
+export interface ClaimedDelivery {
+  readonly id: string
+  readonly handlerId: string
+  /** Attempts made before this one. */
+  readonly attempts: number
+  /** The attempt count when it was last re-queued by hand; the retry schedule counts from here. */
+  readonly retryFrom: number
+  readonly event: RioEvent
+  /** The payload exactly as stored, so webhook bodies need no second serialisation. */
+  readonly payloadJson: string
+}
+
+/** One handler's share of a claim: at most `limit` of its due deliveries. */
+export interface ClaimSlot {
+  readonly handlerId: string
+  readonly limit: number
+}
+
+/** What became of one attempt. */
+export type DeliveryOutcome =
+  | { readonly kind: 'succeeded' }
+  | { readonly kind: 'retry'; readonly nextAttemptAt: number }
+  | { readonly kind: 'dead' }
+
+/** The result of one attempt, written by {@link Store.completeDeliveries}. */
+export interface DeliveryResult {
+  readonly deliveryId: string
+  readonly handlerId: string
+  readonly startedAt: number
+  readonly durationMs: number
+  readonly status: number | null
+  readonly responseBody: string | null
+  readonly error: string | null
+  readonly outcome: DeliveryOutcome
+  /** Disable the handler for this reason (410 Gone, `webhook-delivery: disable`). */
+  readonly disableHandler?: string
+}
+
+/** What {@link Store.completeDeliveries} did with one result. */
+export interface CompletionOutcome {
+  readonly deliveryId: string
+  /** False when the delivery was no longer claimed by this owner (its lease ran out and another took it). */
+  readonly applied: boolean
+  /** The attempt number recorded. */
+  readonly attempt: number
+  /** Set when this result disabled the handler, with the reason. */
+  readonly handlerDisabled: string | null
+}
+
+/** Filters for {@link Store.listDeliveries}; results are newest first. */
+export interface DeliveryFilter {
+  readonly project?: string
+  readonly status?: DeliveryStatus | readonly DeliveryStatus[]
+  readonly handlerId?: string
+  readonly eventId?: string
+  readonly since?: number
+  /** Only ids below this one (the cursor from the previous page). */
+  readonly before?: string
+  readonly limit: number
+}
+
+/** Filters for {@link Store.listEvents}; results are newest first. */
+export interface EventFilter {
+  readonly project?: string
+  readonly name?: string
+  readonly since?: number
+  readonly until?: number
+  readonly before?: string
+  readonly limit: number
+}
+
+/** Filters for {@link Store.listHandlers}. */
+export interface HandlerFilter {
+  readonly project?: string
+  readonly enabled?: boolean
+  readonly kind?: 'webhook' | 'function'
+}
+
+/** What {@link Store.migrate} did. */
+export interface MigrationReport {
+  readonly from: number
+  readonly to: number
+  readonly applied: readonly string[]
+}
+
+/** Counts for health and metrics. */
+export interface DeliveryStats {
+  readonly pending: number
+  readonly inFlight: number
+  readonly due: number
+  readonly deadSince: number
+}
+
+/**
+ * Where Rio keeps projects, senders, events, handlers, deliveries and attempts. Every method is
+ * async so a networked store (PostgreSQL with `FOR UPDATE SKIP LOCKED`) can implement the same
+ * contract; the SQLite store answers synchronously underneath. Methods operate on arrays where the
+ * dispatcher batches (`insertEvents`, `claimDueDeliveries`, `completeDeliveries`).
+ *
+ * Times are milliseconds since the epoch, passed in by the caller so an injected clock governs them.
+ */
+export interface Store {
+  migrate(): Promise<MigrationReport>
+  close(): Promise<void>
+
+  ensureProject(name: string, now: number): Promise<Project>
+  createProject(name: string, now: number): Promise<Project>
+  getProject(name: string): Promise<Project | null>
+  listProjects(): Promise<Project[]>
+
+  createSender(input: { project: string; name: string; secretHash: string; now: number }): Promise<Sender>
+  getSender(project: string, name: string): Promise<Sender | null>
+  listSenders(project: string): Promise<Sender[]>
+  deleteSender(project: string, name: string): Promise<boolean>
+
+  /**
+   * Writes events and one pending delivery per matching enabled handler, all in one transaction;
+   * resolves after COMMIT. A repeated idempotency key in the same project writes nothing.
+   */
+  insertEvents(events: readonly EventInput[]): Promise<EventOutcome[]>
+  getEvent(id: string): Promise<RioEvent | null>
+  listEvents(filter: EventFilter): Promise<RioEvent[]>
+
+  insertHandler(input: HandlerInput, now: number): Promise<Handler>
+  updateHandler(id: string, patch: HandlerPatch, now: number): Promise<Handler>
+  /** Enables or disables; `reason` is kept when disabling. Returns null for an unknown id. */
+  setHandlerEnabled(id: string, enabled: boolean, reason: string | null, now: number): Promise<Handler | null>
+  /** Soft-deletes the handler and cancels its unfinished deliveries; returns how many were cancelled. */
+  deleteHandler(id: string, now: number): Promise<{ cancelled: number }>
+  getHandler(id: string): Promise<Handler | null>
+  getHandlerByName(project: string, name: string): Promise<Handler | null>
+  listHandlers(filter?: HandlerFilter): Promise<Handler[]>
+
+  /**
+   * Claims due pending deliveries (and in-flight ones whose lease ran out) for the given handlers:
+   * marks them in flight until `leaseUntil` under `owner`, oldest due first, at most `limit` each.
+   */
+  claimDueDeliveries(input: {
+    slots: readonly ClaimSlot[]
+    now: number
+    leaseUntil: number
+    owner: string
+  }): Promise<ClaimedDelivery[]>
+  /**
+   * Records attempts and moves deliveries on, in one transaction. Tracks each handler's failure
+   * streak: a handler whose deliveries have all failed for `disableAfterMs` is disabled (`failing`).
+   */
+  completeDeliveries(
+    results: readonly DeliveryResult[],
+    input: { now: number; owner: string; disableAfterMs: number },
+  ): Promise<CompletionOutcome[]>
+  /** Gives claimed deliveries back (pending, due now) without recording an attempt: graceful stop. */
+  releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number>
+  /** The earliest time any pending delivery of these handlers is due, or null when none is. */
+  nextDueAt(handlerIds: readonly string[]): Promise<number | null>
+
+  getDelivery(id: string): Promise<Delivery | null>
+  listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>
+  listAttempts(deliveryId: string): Promise<Attempt[]>
+  /** Puts a finished or waiting delivery back in the queue, due now; attempts history is kept. */
+  redeliver(id: string, now: number): Promise<Delivery>
+  /** Re-queues a handler's dead deliveries created since `since`; returns how many. */
+  recoverDeliveries(input: { handlerId: string; since: number; now: number }): Promise<number>
+  deliveryStats(input: { now: number; deadSince: number }): Promise<DeliveryStats>
+}
