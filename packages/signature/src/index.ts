@@ -1,2 +1,35 @@
-/** @module */
-export const VERSION = '0.1.0'
+/**
+ * Sign and verify Rio webhooks, the Standard Webhooks way (the scheme Svix uses): headers
+ * `webhook-id`, `webhook-timestamp` and `webhook-signature`, HMAC-SHA256 (`v1`) or ed25519 (`v1a`)
+ * over `{id}.{timestamp}.{body}`, a five-minute freshness window, several secrets during rotation.
+ *
+ * Receivers use a framework adapter from a subpath — `@rio/signature/express`, `/fastify`, `/node`,
+ * `/web` — or call {@link verify} themselves with the raw body.
+ *
+ * @example
+ * ```ts
+ * import { sign, verify } from '@rio/signature'
+ *
+ * const headers = sign({ id: 'msg_1', timestamp: new Date(), body, secret: 'whsec_…' })
+ * const { id, timestamp } = verify(body, headers, 'whsec_…')
+ * ```
+ *
+ * @module
+ */
+export {
+  WebhookError,
+  type WebhookHeaderName,
+  WebhookUsageError,
+  type WebhookUsageErrorCode,
+  WebhookVerificationError,
+  type WebhookVerificationReason,
+} from './errors.js'
+export type { WebhookHeaders, WebhookHeadersInput } from './headers.js'
+export { generateKeyPair, type KeyPair } from './key-pair.js'
+export { generateSecret } from './secret.js'
+export { sign } from './sign.js'
+export { signAsync } from './sign-async.js'
+export type { SignInput } from './sign-input.js'
+export { type VerifiedWebhook, verify } from './verify.js'
+export { verifyAsync } from './verify-async.js'
+export type { VerifyOptions } from './verify-options.js'
