@@ -33,6 +33,8 @@ import {
 import { type HandlerFunction, HandlerRegistry } from './handlers/handler-registry.js'
 import { type ResolvedOptions, type RioOptions, resolveOptions } from './options.js'
 import { Outbox } from './outbox/outbox.js'
+import { generateToken, hashSecret } from './senders/secret-hash.js'
+import { SecretVerifier } from './senders/sender-auth.js'
 import type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type {
@@ -41,6 +43,7 @@ import type {
   HandlerPatch,
   MigrationReport,
   Project,
+  Sender,
   Store,
 } from './store/store.js'
 import { VERSION } from './version.js'
@@ -79,6 +82,12 @@ export type HandlerUpdate = Partial<Omit<WebhookOptions, 'project' | 'name' | 'e
 }
 
 const idempotencyKeySchema = z.string().min(1).max(255)
+const senderNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit',
+  )
 const DAY = 24 * 3600 * 1000
 
 /**
@@ -106,6 +115,7 @@ export class Rio {
   readonly store: Store
   readonly #clock: Clock
   readonly #registry = new HandlerRegistry()
+  readonly #verifier = new SecretVerifier()
   readonly #outbox: Outbox
   readonly #dispatcher: Dispatcher
   readonly #sender: WebhookSender
@@ -656,6 +666,74 @@ export class Rio {
     })
     this.#dispatcher.wake()
     return { requeued }
+  }
+
+  // --- senders --------------------------------------------------------------------------------
+
+  /**
+   * Creates a sender: a credential allowed to emit into one project. The secret is returned once
+   * and only its hash is stored; build a DSN from it with `http://<name>:<secret>@host:port/<project>`.
+   * @param options.secret - bring your own (at least 6 characters); @default a random 32-byte token
+   * @throws {@link RioConflictError} when the name is taken in the project
+   */
+  async createSender(
+    project: string,
+    name: string,
+    options: { secret?: string } = {},
+  ): Promise<{ sender: Sender; secret: string }> {
+    this.#assertOpen()
+    const projectName = this.#project(project)
+    const senderName = parse(senderNameSchema, name, 'sender name')
+    const secret = options.secret ?? generateToken()
+    if (typeof secret !== 'string' || secret.length < 6 || secret.length > 512) {
+      throw new RioValidationError('invalid_argument', 'a sender secret must be 6 to 512 characters')
+    }
+    const now = this.#clock.now()
+    await this.store.ensureProject(projectName, now)
+    const sender = await this.store.createSender({
+      project: projectName,
+      name: senderName,
+      secretHash: await hashSecret(secret),
+      now,
+    })
+    return { sender, secret }
+  }
+
+  /** The senders of a project (hashes only; secrets are never kept). */
+  listSenders(project: string): Promise<Sender[]> {
+    return this.store.listSenders(this.#project(project))
+  }
+
+  /** Revokes a sender. @returns whether it existed */
+  async removeSender(project: string, name: string): Promise<boolean> {
+    this.#verifier.forget(`${project}/${name}`)
+    return this.store.deleteSender(this.#project(project), String(name))
+  }
+
+  /**
+   * Checks a sender's credentials for emitting into `project`.
+   * @returns `ok` with the sender; `forbidden` when they are valid for another project only;
+   *   `unauthorized` otherwise
+   */
+  async authenticateSender(
+    project: string,
+    name: string,
+    secret: string,
+  ): Promise<{ ok: true; sender: Sender } | { ok: false; reason: 'unauthorized' | 'forbidden' }> {
+    const sender = await this.store.getSender(project, name)
+    if (sender) {
+      return (await this.#verifier.verify(`${project}/${name}`, secret, sender.secretHash))
+        ? { ok: true, sender }
+        : { ok: false, reason: 'unauthorized' }
+    }
+    for (const other of await this.store.listProjects()) {
+      if (other.name === project) continue
+      const elsewhere = await this.store.getSender(other.name, name)
+      if (elsewhere && (await this.#verifier.verify(`${other.name}/${name}`, secret, elsewhere.secretHash))) {
+        return { ok: false, reason: 'forbidden' }
+      }
+    }
+    return { ok: false, reason: 'unauthorized' }
   }
 
   // --- projects -------------------------------------------------------------------------------

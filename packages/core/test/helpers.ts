@@ -1,0 +1,53 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach } from 'vitest'
+import { Rio, type RioOptions } from '../src/index.js'
+
+const cleanups: Array<() => Promise<void> | void> = []
+
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!()
+})
+
+/** Runs `fn` after the current test, last registered first. */
+export function onCleanup(fn: () => Promise<void> | void): void {
+  cleanups.push(fn)
+}
+
+/** A fresh directory under the OS temp dir, removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rio-test-'))
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** A Rio on a real SQLite file in a temp dir, stopped after the test; fast retries unless overridden. */
+export function makeRio(options: RioOptions = {}): Rio {
+  const rio = new Rio({
+    database: join(tempDir(), 'rio.db'),
+    retryJitter: 0,
+    pollIntervalMs: 50,
+    stopTimeoutMs: 2000,
+    ...options,
+  })
+  onCleanup(() => rio.stop())
+  return rio
+}
+
+/** Polls `check` (real time) until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value) return value as NonNullable<T>
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

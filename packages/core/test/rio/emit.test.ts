@@ -1,0 +1,131 @@
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { describe, expect, it } from 'vitest'
+import { startReceiver } from '../../../../test/support/receiver.js'
+import { Rio, RioClosedError, RioValidationError } from '../../src/index.js'
+import { makeRio, onCleanup, tempDir, waitUntil } from '../helpers.js'
+
+describe('emit', () => {
+  it('returns the first id for a repeated idempotency key and writes nothing', async () => {
+    const rio = makeRio()
+    rio.on('x', 'count', () => undefined)
+    const first = await rio.emit('x', { n: 1 }, { idempotencyKey: 'order-1' })
+    const again = await rio.emit('x', { n: 2 }, { idempotencyKey: 'order-1' })
+    const other = await rio.emit('x', { n: 3 }, { idempotencyKey: 'order-1', project: 'elsewhere' })
+    expect(again).toEqual({ id: first.id, duplicate: true, deliveries: 0 })
+    expect(other.id).not.toBe(first.id)
+    expect(await rio.listEvents({ project: 'default' })).toHaveLength(1)
+    expect((await rio.getEvent(first.id)).payload).toEqual({ n: 1 })
+    expect(await rio.listDeliveries({ eventId: first.id })).toHaveLength(1)
+  })
+
+  it('de-duplicates concurrent emits with the same key inside one group commit', async () => {
+    const rio = makeRio()
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => rio.emit('x', {}, { idempotencyKey: 'same' })),
+    )
+    expect(new Set(results.map((r) => r.id)).size).toBe(1)
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1)
+  })
+
+  it('refuses bad names and payloads with typed errors and writes nothing', async () => {
+    const rio = makeRio({ maxPayloadBytes: 1024 })
+    const cycle: Record<string, unknown> = {}
+    cycle.self = cycle
+    const cases: Array<[string, unknown, RegExp]> = [
+      ['', {}, /event name/],
+      ['has space', {}, /event name/],
+      ['-leading', {}, /event name/],
+      ['x'.repeat(129), {}, /event name/],
+      ['ok', { big: 'x'.repeat(2000) }, /over the limit of 1024/],
+      ['ok', { n: Number.NaN }, /not a JSON number/],
+      ['ok', { f: () => 1 }, /function/],
+      ['ok', [1, undefined], /undefined/],
+      ['ok', { n: 10n }, /BigInt/],
+      ['ok', cycle, /circular/i],
+    ]
+    for (const [name, payload, message] of cases) {
+      await expect(rio.emit(name, payload), `${name} ${String(message)}`).rejects.toThrow(message)
+      await expect(rio.emit(name, payload)).rejects.toBeInstanceOf(RioValidationError)
+    }
+    await expect(rio.emit('ok', {}, { project: 'bad project' })).rejects.toThrow(/project/)
+    await expect(rio.emit('ok', {}, { id: 'not-a-uuid' })).rejects.toThrow(/UUID/)
+    await expect(rio.emitMany([{ name: 'ok' }, { name: 'bad name' }])).rejects.toThrow(/events\[1\]/)
+    expect(await rio.listEvents()).toEqual([])
+  })
+
+  it('writes all of emitMany in one transaction and returns ids in order', async () => {
+    const rio = makeRio()
+    const results = await rio.emitMany([
+      { name: 'a', payload: 1 },
+      { name: 'b', payload: 2, idempotencyKey: 'k' },
+      { name: 'c', payload: 3, idempotencyKey: 'k' },
+    ])
+    expect(results[2]!.id).toBe(results[1]!.id)
+    expect(results[2]!.duplicate).toBe(true)
+    const events = await rio.listEvents()
+    expect(events.map((e) => e.name).sort()).toEqual(['a', 'b'])
+  })
+
+  it('survives reopening: an emit that resolved is on disk', async () => {
+    const file = join(tempDir(), 'rio.db')
+    const first = new Rio({ database: file })
+    const { id } = await first.emit('x', { kept: true })
+    await first.stop()
+    const second = new Rio({ database: file })
+    onCleanup(() => second.stop())
+    expect((await second.getEvent(id)).payload).toEqual({ kept: true })
+  })
+
+  it('rejects emits after stop with RioClosedError', async () => {
+    const rio = makeRio()
+    await rio.stop()
+    await expect(rio.emit('x', {})).rejects.toBeInstanceOf(RioClosedError)
+  })
+})
+
+describe('transactional outbox', () => {
+  async function hostApp() {
+    const receiver = await startReceiver()
+    onCleanup(() => receiver.close())
+    const db = new Database(join(tempDir(), 'app.db'))
+    onCleanup(() => db.close())
+    db.exec('CREATE TABLE comments (id INTEGER PRIMARY KEY, content TEXT NOT NULL)')
+    const rio = new Rio({ database: db, pollIntervalMs: 50 })
+    onCleanup(() => rio.stop())
+    await rio.webhook('comment-published', { url: receiver.url })
+    await rio.start()
+    return { db, rio, receiver }
+  }
+
+  it('writes no event when the host transaction rolls back', async () => {
+    const { db, rio, receiver } = await hostApp()
+    const publish = db.transaction((content: string) => {
+      db.prepare('INSERT INTO comments (content) VALUES (?)').run(content)
+      rio.emitSync('comment-published', { content })
+      throw new Error('validation failed after the insert')
+    })
+    expect(() => publish('hi')).toThrow('validation failed')
+    expect(db.prepare('SELECT count(*) AS n FROM comments').get()).toEqual({ n: 0 })
+    expect(await rio.listEvents()).toEqual([])
+    expect(await rio.listDeliveries()).toEqual([])
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(receiver.requests).toHaveLength(0)
+  })
+
+  it('delivers the event when the host transaction commits', async () => {
+    const { db, rio, receiver } = await hostApp()
+    const publish = db.transaction((content: string) => {
+      const { lastInsertRowid } = db.prepare('INSERT INTO comments (content) VALUES (?)').run(content)
+      return rio.emitSync('comment-published', { id: Number(lastInsertRowid), content })
+    })
+    const { id } = publish('hello')
+    await receiver.waitFor(1, 5000)
+    expect(receiver.requests[0]!.headers['webhook-id']).toBe(id)
+    expect(JSON.parse(receiver.requests[0]!.body)).toEqual({ id: 1, content: 'hello' })
+    await waitUntil(
+      async () => (await rio.listDeliveries({ status: 'succeeded' })).length === 1,
+      'success recorded',
+    )
+  })
+})
