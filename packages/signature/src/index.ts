@@ -4,7 +4,9 @@
  * over `{id}.{timestamp}.{body}`, a five-minute freshness window, several secrets during rotation.
  *
  * Receivers use a framework adapter from a subpath — `@rio/signature/express`, `/fastify`, `/node`,
- * `/web` — or call {@link verify} themselves with the raw body.
+ * `/web` — or call {@link verify} themselves with the raw body. The adapters that need no framework
+ * types (`verifyWebhook`, `verifyNodeRequest`, `verifyRequest`, `webhookResponse`) are re-exported
+ * here too; the Fastify plugin is only on its subpath.
  *
  * @example
  * ```ts

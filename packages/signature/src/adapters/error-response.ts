@@ -1,0 +1,40 @@
+import { type WebhookError, WebhookUsageError, type WebhookVerificationReason } from '../errors.js'
+
+/** The JSON body the adapters answer a refused request with. */
+export interface WebhookErrorBody {
+  error: {
+    /** The `reason` of the error, e.g. `no_matching_signature`. */
+    code: string
+    message: string
+  }
+}
+
+/**
+ * The HTTP status for each reason: 400 when the request is not a well-formed webhook, 401 when it
+ * is not provably from Rio or not fresh. A typed record, so a new reason without a status does not
+ * compile.
+ */
+export const STATUS_BY_REASON: Readonly<Record<WebhookVerificationReason, 400 | 401 | 413 | 500>> = {
+  missing_header: 400,
+  malformed_header: 400,
+  malformed_body: 400,
+  timestamp_too_old: 401,
+  timestamp_too_new: 401,
+  no_matching_signature: 401,
+  body_too_large: 413,
+  // Adapters check secrets at set-up; a bad one at request time is the server's fault.
+  invalid_secret: 500,
+}
+
+/** The status and JSON body answering `error`. */
+export function errorResponse(error: WebhookError): { status: number; body: WebhookErrorBody } {
+  if (error instanceof WebhookUsageError) {
+    // The sender cannot fix the receiver's set-up; the details go to the server's error handler.
+    return {
+      status: 500,
+      body: { error: { code: error.code, message: 'the webhook receiver is misconfigured; see its logs' } },
+    }
+  }
+  const status = STATUS_BY_REASON[error.code as WebhookVerificationReason] ?? 500
+  return { status, body: { error: { code: error.code, message: error.message } } }
+}
