@@ -14,7 +14,8 @@ export type WebhookHeadersInput =
 /**
  * The headers `sign()` returns and Rio sends; spread them into a request's headers.
  */
-export interface WebhookHeaders {
+// A type, not an interface, so it is assignable to the index-signature shape verify() accepts.
+export type WebhookHeaders = {
   /** The message id, the same on every retry: use it to drop duplicates. */
   'webhook-id': string
   /** Unix seconds when this attempt was signed, as a decimal integer. */

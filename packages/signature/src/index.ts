@@ -6,6 +6,8 @@
  * Receivers use a framework adapter from a subpath — `@rio/signature/express`, `/fastify`, `/node`,
  * `/web` — or call {@link verify} themselves with the raw body. The adapters that need no framework
  * types (`verifyWebhook`, `verifyNodeRequest`, `verifyRequest`, `webhookResponse`) are re-exported
+ * here too; the Fastify plugin is only on its subpath. The adapters that need no framework
+ * types (`verifyWebhook`, `verifyNodeRequest`, `verifyRequest`, `webhookResponse`) are re-exported
  * here too; the Fastify plugin is only on its subpath.
  *
  * @example
@@ -18,6 +20,11 @@
  *
  * @module
  */
+export { verifyWebhook, type WebhookMiddleware } from './adapters/express.js'
+export { verifyNodeRequest } from './adapters/node.js'
+export type { WebhookOptions } from './adapters/options.js'
+export { verifyRequest, webhookResponse } from './adapters/web.js'
+export type { Webhook } from './adapters/webhook.js'
 export {
   WebhookError,
   type WebhookHeaderName,
