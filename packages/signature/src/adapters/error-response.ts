@@ -26,7 +26,18 @@ export const STATUS_BY_REASON: Readonly<Record<WebhookVerificationReason, 400 | 
   invalid_secret: 500,
 }
 
-/** The status and JSON body answering `error`. */
+/**
+ * The HTTP status and JSON body answering a webhook error, for receivers written by hand.
+ *
+ * @param error - a `WebhookVerificationError` (400/401/413 by its reason, the message included) or
+ *   a `WebhookUsageError` (500, details withheld from the client)
+ * @returns `{ status, body }`, the body to send as JSON
+ * @example
+ * ```ts
+ * const { status, body } = errorResponse(error)
+ * res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+ * ```
+ */
 export function errorResponse(error: WebhookError): { status: number; body: WebhookErrorBody } {
   if (error instanceof WebhookUsageError) {
     // The sender cannot fix the receiver's set-up; the details go to the server's error handler.

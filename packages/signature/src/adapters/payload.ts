@@ -14,7 +14,7 @@ export function parsePayload(body: Uint8Array, contentType: unknown): unknown {
   if (type === 'application/x-www-form-urlencoded') return parseForm(body)
   if (body.length === 0) return null
   const decoded = text.decode(body)
-  if (type === 'application/json' || type.endsWith('+json')) return parseJson(decoded, 'the JSON body')
+  if (type === 'application/json' || type.endsWith('+json')) return parseJson(decoded)
   return decoded
 }
 
@@ -36,13 +36,13 @@ function parseForm(body: Uint8Array): unknown {
   return Object.fromEntries(fields)
 }
 
-function parseJson(source: string, what: string): unknown {
+function parseJson(source: string): unknown {
   try {
     return JSON.parse(source)
   } catch (error) {
     throw new WebhookVerificationError(
       'malformed_body',
-      `${what} is signed correctly but is not valid JSON: ${(error as Error).message}`,
+      `the JSON body is signed correctly but is not valid JSON: ${(error as Error).message}`,
       { cause: error },
     )
   }
