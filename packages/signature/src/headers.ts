@@ -90,7 +90,11 @@ function parseSignatures(header: string): SignatureEntry[] {
   const entries: SignatureEntry[] = []
   for (const part of parts) {
     const comma = part.indexOf(',')
-    if (comma > 0) entries.push({ version: part.slice(0, comma), value: part.slice(comma + 1) })
+    if (comma <= 0) continue
+    // `Headers.get()` and node:http join repeated header lines with ", ": "v1,a, v1,b". Base64
+    // never ends in ",", so a trailing one after the value is the joint, not part of the value.
+    const end = part.length - 1 > comma && part.endsWith(',') ? part.length - 1 : part.length
+    entries.push({ version: part.slice(0, comma), value: part.slice(comma + 1, end) })
   }
   if (entries.length === 0) {
     throw new WebhookVerificationError(

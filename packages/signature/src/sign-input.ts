@@ -6,7 +6,7 @@ import { type DecodedSecret, decodeSecret, secretList } from './secret.js'
 export interface SignInput {
   /** The message id, unchanged across retries; no `.`, `,` or whitespace. */
   id: string
-  /** When this attempt is signed: Unix seconds (a non-negative integer) or a `Date`. */
+  /** When this attempt is signed: Unix seconds (a non-negative integer below 10^11) or a `Date`. */
   timestamp: number | Date
   /** The exact bytes that will be sent; a string is signed as its UTF-8 bytes. */
   body: string | Uint8Array
@@ -45,6 +45,14 @@ export function checkSignInput(input: SignInput): CheckedSignInput {
     throw new WebhookUsageError(
       'invalid_timestamp',
       `sign(): timestamp must be a Date or a non-negative integer of Unix seconds, got ${String(timestamp)}`,
+    )
+  }
+  // 10^11 s is the year 5138; a number that large is Date.now() passed as seconds by mistake, and
+  // every receiver would refuse it as timestamp_too_new.
+  if (seconds >= 1e11) {
+    throw new WebhookUsageError(
+      'invalid_timestamp',
+      `sign(): timestamp ${seconds} looks like milliseconds; pass Unix seconds (Math.floor(Date.now() / 1000)) or a Date`,
     )
   }
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) {

@@ -34,6 +34,15 @@ describe('verify', () => {
     expect(verify(body, split, secret, { now }).id).toBe('msg_1')
   })
 
+  it('accepts repeated webhook-signature lines joined with ", " by Headers', () => {
+    const other = sign({ id: 'msg_1', timestamp, body, secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' })
+    const joined = new Headers({ 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp) })
+    joined.append('webhook-signature', headers['webhook-signature'])
+    joined.append('webhook-signature', other['webhook-signature'])
+    expect(joined.get('webhook-signature')).toContain(', ')
+    expect(verify(body, joined, secret, { now }).id).toBe('msg_1')
+  })
+
   it('refuses a webhook-id sent twice with different values', async () => {
     const twice = { ...headers, 'webhook-id': ['msg_1', 'msg_2'] }
     await expectRefused(() => verify(body, twice, secret, { now }), 'malformed_header', 'webhook-id')
