@@ -31,6 +31,10 @@ import {
   webhookOptionsSchema,
 } from './handlers/handler-options.js'
 import { type HandlerFunction, HandlerRegistry } from './handlers/handler-registry.js'
+import { type ApiHandler, createApiHandler } from './http/api.js'
+import type { ApiOptions } from './http/api-options.js'
+import type { HealthOptions, HealthReport } from './http/health-report.js'
+import { type ListenOptions, parseListenOptions, type RioServer, serve } from './http/server.js'
 import { type ResolvedOptions, type RioOptions, resolveOptions } from './options.js'
 import { Outbox } from './outbox/outbox.js'
 import { generateToken, hashSecret } from './senders/secret-hash.js'
@@ -761,6 +765,87 @@ export class Rio {
 
   #assertOpen(): void {
     if (this.#state === 'stopped') throw new RioClosedError()
+  }
+
+  // --- HTTP -----------------------------------------------------------------------------------
+
+  /**
+   * Rio's HTTP API as a `node:http` request listener, to mount on any Node server, Express or
+   * Fastify; see {@link createApiHandler} and `docs/api.md`.
+   * @param options - see {@link ApiOptions}
+   * @throws {@link RioValidationError} (`invalid_options`) for bad options
+   * @example
+   * ```ts
+   * app.use('/rio', rio.handler({ basePath: '/rio', adminToken: process.env.RIO_ADMIN_TOKEN }))
+   * ```
+   */
+  handler(options: ApiOptions = {}): ApiHandler {
+    return createApiHandler(this, options)
+  }
+
+  /**
+   * Serves the HTTP API on a new `node:http` server. Does not start dispatching: call
+   * {@link Rio.start} too. `close()` the server before {@link Rio.stop}.
+   * @param options - `port` (default 8009; 0 picks a free one), `host` (default `127.0.0.1`) and {@link ApiOptions}
+   * @returns the server's URL and port, and `close()`, which also ends kept-alive connections
+   * @throws {@link RioValidationError} (`invalid_options`) before listening; the server's error
+   *   (e.g. `EADDRINUSE`) when it cannot listen
+   * @example
+   * ```ts
+   * const server = await rio.listen({ port: 0, adminToken: 'a-long-random-admin-token' })
+   * console.log(server.url) // http://127.0.0.1:54321
+   * await server.close()
+   * ```
+   */
+  async listen(options: ListenOptions = {}): Promise<RioServer> {
+    const { listen, api } = parseListenOptions(options)
+    const handler = createApiHandler(this, api)
+    return serve(handler, { ...listen, basePath: api.basePath ?? '' })
+  }
+
+  /** One project. @throws {@link RioNotFoundError} */
+  async getProject(name: string): Promise<Project> {
+    const project = await this.store.getProject(this.#project(name))
+    if (!project) throw new RioNotFoundError('project', String(name))
+    return project
+  }
+
+  /**
+   * Checks what an operator should hear about: a started dispatcher whose heartbeat is stale, a
+   * backlog of due deliveries, deliveries that died in the last hour, a database that cannot be
+   * written.
+   * @param options - thresholds (backlog 1000 deliveries, heartbeat 60 s)
+   * @returns `ok` and one sentence per problem
+   */
+  async health(options: HealthOptions = {}): Promise<HealthReport> {
+    if (this.#state === 'stopped') return { ok: false, problems: ['Rio is stopped'] }
+    const backlogThreshold = options.backlogThreshold ?? 1000
+    const heartbeatStaleMs = options.heartbeatStaleMs ?? 60_000
+    const now = this.#clock.now()
+    const problems: string[] = []
+    // A heartbeat of 0 means the first round has not finished yet, which is not a problem.
+    const age = now - this.heartbeat
+    if (this.#state === 'started' && this.heartbeat > 0 && age > heartbeatStaleMs) {
+      problems.push(
+        `the dispatcher has not finished a round for ${Math.round(age / 1000)} s (limit ${Math.round(heartbeatStaleMs / 1000)} s)`,
+      )
+    }
+    try {
+      const stats = await this.store.deliveryStats({ now, deadSince: now - 3600_000 })
+      if (stats.due > backlogThreshold) {
+        problems.push(`${stats.due} deliveries are due and waiting (threshold ${backlogThreshold})`)
+      }
+      if (stats.deadSince > 0) problems.push(`${stats.deadSince} dead deliveries in the last hour`)
+    } catch (error) {
+      problems.push(`the database cannot be read: ${(error as Error).message}`)
+    }
+    try {
+      // A write that matches no row: it fails only when the database cannot be written (read-only, locked, disk).
+      await this.store.releaseDeliveries(['0'], 'rio-health-probe', now)
+    } catch (error) {
+      problems.push(`the database is not writable: ${(error as Error).message}`)
+    }
+    return { ok: problems.length === 0, problems }
   }
 }
 

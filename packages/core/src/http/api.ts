@@ -1,0 +1,170 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Rio } from '../rio.js'
+import { ApiError, errorResponse } from './api-error.js'
+import { type ApiOptions, type ResolvedApiOptions, resolveApiOptions } from './api-options.js'
+import { ApiAuth } from './auth.js'
+import { legacyRoutes } from './legacy-route.js'
+import type { ApiContext, ApiReply } from './route.js'
+import { Router } from './router.js'
+import { deliveryRoutes } from './routes/deliveries.js'
+import { eventRoutes } from './routes/events.js'
+import { handlerRoutes } from './routes/handlers.js'
+import { healthRoutes } from './routes/health.js'
+import { projectRoutes } from './routes/projects.js'
+import { senderRoutes } from './routes/senders.js'
+
+/**
+ * A `node:http` request listener. Also usable as Express/Connect middleware: when `next` is
+ * given, requests outside the API's routes are passed on instead of answered with 404.
+ */
+export type ApiHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void
+
+/**
+ * Creates Rio's HTTP API as a plain `node:http` request listener: the emit API, the original
+ * `/event/:project/emit/:event` route, health checks and the admin management API. Mount it on any
+ * Node server, Express, Fastify (`reply.raw`) or under a prefix (`basePath`). Every answer is JSON
+ * (health checks excepted); errors are `{ "error": { code, message, issues? } }`. The handler
+ * never throws and never leaves a rejected promise: unexpected failures become a 500 and are
+ * reported on `rio.events` as `error`.
+ *
+ * @param rio - the engine to serve; the API only calls its public methods
+ * @param options - see {@link ApiOptions}
+ * @returns the request listener
+ * @throws {@link RioValidationError} (`invalid_options`) for bad options, before anything is served
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * import { createApiHandler, Rio } from '@rio/core'
+ *
+ * const rio = new Rio({ database: './rio.db' })
+ * await rio.start()
+ * createServer(createApiHandler(rio, { adminToken: process.env.RIO_ADMIN_TOKEN })).listen(8009)
+ * ```
+ */
+export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler {
+  const resolved = resolveApiOptions(options)
+  const auth = new ApiAuth(rio, resolved)
+  const router = new Router([
+    ...eventRoutes,
+    ...projectRoutes,
+    ...senderRoutes,
+    ...handlerRoutes,
+    ...deliveryRoutes,
+    ...healthRoutes,
+    ...legacyRoutes,
+  ])
+  const report = (error: unknown) =>
+    rio.events.safeEmit('error', error instanceof Error ? error : new Error(String(error)))
+
+  return (req, res, next) => {
+    handle(req, res, next).catch((error: unknown) => {
+      // Only reached when writing the answer itself failed (e.g. the socket broke).
+      report(error)
+      if (!res.destroyed) res.destroy()
+    })
+  }
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: ((error?: unknown) => void) | undefined,
+  ): Promise<void> {
+    let reply: ApiReply
+    try {
+      const target = requestTarget(req, resolved)
+      const match = target ? router.match(req.method ?? 'GET', target.path) : ({ kind: 'not_found' } as const)
+      if (match.kind === 'not_found' && next) {
+        next()
+        return
+      }
+      switch (match.kind) {
+        case 'found': {
+          const ctx: ApiContext = {
+            rio,
+            req,
+            res,
+            params: match.params,
+            query: target!.query,
+            options: resolved,
+            auth,
+            report,
+          }
+          reply = await match.route.handle(ctx)
+          break
+        }
+        case 'method_not_allowed':
+          throw new ApiError(
+            'method_not_allowed',
+            `${String(req.method).slice(0, 20)} is not allowed here; use ${match.allow.join(', ')}`,
+            { headers: { allow: match.allow.join(', ') } },
+          )
+        case 'bad_path':
+          throw new ApiError('invalid_request', match.reason)
+        case 'not_found':
+          throw new ApiError(
+            'route_not_found',
+            `no route for ${String(req.method).slice(0, 20)} ${(target?.path ?? String(req.url)).slice(0, 200)}; see docs/api.md`,
+          )
+      }
+    } catch (error) {
+      const answer = errorResponse(error)
+      if (answer.status >= 500) report(error)
+      reply = answer
+    }
+    send(res, reply)
+  }
+}
+
+/** The path (relative to `basePath`, still percent-encoded) and query of a request, or null when outside `basePath`. */
+function requestTarget(
+  req: IncomingMessage,
+  options: ResolvedApiOptions,
+): { path: string; query: URLSearchParams } | null {
+  const url = req.url ?? '/'
+  let path: string
+  let search: string
+  if (url.startsWith('/')) {
+    const q = url.indexOf('?')
+    path = q < 0 ? url : url.slice(0, q)
+    search = q < 0 ? '' : url.slice(q + 1)
+  } else {
+    // Absolute form (`GET http://host/path`), as sent to proxies.
+    try {
+      const parsed = new URL(url)
+      path = parsed.pathname
+      search = parsed.search.slice(1)
+    } catch {
+      return null
+    }
+  }
+  const base = options.basePath
+  if (base) {
+    if (path === base || path.startsWith(`${base}/`)) path = path.slice(base.length) || '/'
+    else {
+      // Express and Connect strip the mount path from `req.url` and keep it in `originalUrl`.
+      const original = (req as { originalUrl?: unknown }).originalUrl
+      if (typeof original !== 'string' || original === url || !original.startsWith(base)) return null
+    }
+  }
+  return { path, query: new URLSearchParams(search) }
+}
+
+function send(res: ServerResponse, reply: ApiReply): void {
+  if (res.headersSent || res.destroyed) return
+  let body: string | undefined
+  const headers: Record<string, string> = {
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  }
+  if (reply.text !== undefined) {
+    body = reply.text
+    headers['content-type'] = 'text/plain; charset=utf-8'
+  } else if (reply.body !== undefined) {
+    body = JSON.stringify(reply.body)
+    headers['content-type'] = 'application/json; charset=utf-8'
+  }
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
+  Object.assign(headers, reply.headers)
+  res.writeHead(reply.status, headers)
+  res.end(body)
+}

@@ -1,0 +1,193 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import type { Rio } from '../rio.js'
+import type { Sender } from '../store/store.js'
+import { ApiError } from './api-error.js'
+import type { ResolvedApiOptions } from './api-options.js'
+import { FailedAuthLimiter } from './failed-auth-limiter.js'
+
+/** What an `Authorization` header holds. */
+export type Credentials =
+  | { readonly scheme: 'basic'; readonly user: string; readonly password: string }
+  | { readonly scheme: 'bearer'; readonly token: string }
+
+/** Who may emit: an admin (any project) or a sender of the project. */
+export type EmitPrincipal = { readonly kind: 'admin' } | { readonly kind: 'sender'; readonly sender: Sender }
+
+/** How a sender's Basic credentials fared, in the original route's terms. */
+export type SenderCheck = 'ok' | 'missing' | 'wrong' | 'forbidden' | 'rate_limited'
+
+const SENDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
+const MAX_SECRET = 512
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="rio", charset="UTF-8"' }
+const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer realm="rio"' }
+
+/**
+ * Parses an `Authorization` header (Basic or Bearer).
+ * @returns the credentials, or null when the header is absent, of another scheme or malformed
+ */
+export function parseAuthorization(header: string | undefined): Credentials | null {
+  if (!header) return null
+  const match = /^([A-Za-z]+) +([^ ]+) *$/.exec(header)
+  if (!match) return null
+  const scheme = match[1]!.toLowerCase()
+  const value = match[2]!
+  if (scheme === 'bearer') return { scheme, token: value }
+  if (scheme !== 'basic' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return null
+  let decoded: string
+  try {
+    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'base64'))
+  } catch {
+    return null
+  }
+  const colon = decoded.indexOf(':')
+  if (colon < 0) return null
+  return { scheme, user: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+}
+
+/**
+ * Authenticates API requests: sender Basic credentials through `rio.authenticateSender`, admin
+ * Bearer tokens compared in constant time (sha256 of both sides, then `timingSafeEqual`), and a
+ * per-address limit on failures.
+ */
+export class ApiAuth {
+  readonly #rio: Rio
+  readonly #tokens: readonly Buffer[]
+  readonly #limiter: FailedAuthLimiter | null
+
+  constructor(rio: Rio, options: ResolvedApiOptions) {
+    this.#rio = rio
+    this.#tokens = options.adminToken.map(digest)
+    this.#limiter =
+      options.failedAuthLimit === false
+        ? null
+        : new FailedAuthLimiter(options.failedAuthLimit, options.failedAuthWindowMs)
+  }
+
+  /** Whether an admin token is configured (otherwise the management API is disabled). */
+  get adminEnabled(): boolean {
+    return this.#tokens.length > 0
+  }
+
+  /**
+   * Requires the admin Bearer token.
+   * @throws {@link ApiError} 403 `admin_api_disabled` when no token is configured; 429 after too
+   *   many failures from this address; 401 when the token is missing or wrong
+   */
+  requireAdmin(req: IncomingMessage): void {
+    if (!this.adminEnabled) {
+      throw new ApiError(
+        'admin_api_disabled',
+        'the management API is disabled: no admin token is configured; pass `adminToken` to the API options (e.g. rio.listen({ adminToken }))',
+      )
+    }
+    this.#checkLimit(req)
+    const credentials = parseAuthorization(req.headers.authorization)
+    if (credentials?.scheme !== 'bearer') {
+      throw new ApiError('unauthorized', 'send the admin token as "Authorization: Bearer <token>"', {
+        headers: BEARER_CHALLENGE,
+      })
+    }
+    if (!this.#isAdmin(credentials.token)) {
+      this.#fail(req)
+      throw new ApiError('unauthorized', 'the admin token is wrong', { headers: BEARER_CHALLENGE })
+    }
+  }
+
+  /**
+   * Authenticates an emit into `project`: a sender of that project (HTTP Basic) or the admin token.
+   * @throws {@link ApiError} 401 with `WWW-Authenticate: Basic` when missing or wrong; 403 when the
+   *   sender belongs to another project; 429 after too many failures from this address
+   */
+  async authorizeEmit(req: IncomingMessage, project: string): Promise<EmitPrincipal> {
+    this.#checkLimit(req)
+    const credentials = parseAuthorization(req.headers.authorization)
+    if (!credentials) {
+      throw new ApiError(
+        'unauthorized',
+        'send the sender credentials from the DSN as HTTP Basic auth (sender:secret), or the admin token as a Bearer token',
+        { headers: BASIC_CHALLENGE },
+      )
+    }
+    if (credentials.scheme === 'bearer') {
+      if (this.#isAdmin(credentials.token)) return { kind: 'admin' }
+      this.#fail(req)
+      throw new ApiError('unauthorized', 'the Bearer token is not an admin token', {
+        headers: BASIC_CHALLENGE,
+      })
+    }
+    const result = await this.#sender(req, project, credentials.user, credentials.password)
+    if (result.ok) return { kind: 'sender', sender: result.sender }
+    if (result.reason === 'forbidden') {
+      throw new ApiError(
+        'forbidden',
+        `sender "${credentials.user}" may not emit into project "${project}"; use a sender of that project`,
+      )
+    }
+    throw new ApiError('unauthorized', 'the sender name or secret is wrong', { headers: BASIC_CHALLENGE })
+  }
+
+  /** Checks Basic sender credentials for the original route, which words each failure its own way. */
+  async checkSender(req: IncomingMessage, project: string): Promise<SenderCheck> {
+    if (this.#retryAfter(req) > 0) return 'rate_limited'
+    const credentials = parseAuthorization(req.headers.authorization)
+    if (credentials?.scheme !== 'basic') return 'missing'
+    const result = await this.#sender(req, project, credentials.user, credentials.password)
+    return result.ok ? 'ok' : result.reason === 'forbidden' ? 'forbidden' : 'wrong'
+  }
+
+  /** Seconds until this request's address may authenticate again (0: now). */
+  retryAfter(req: IncomingMessage): number {
+    return this.#retryAfter(req)
+  }
+
+  async #sender(
+    req: IncomingMessage,
+    project: string,
+    user: string,
+    password: string,
+  ): Promise<{ ok: true; sender: Sender } | { ok: false; reason: 'unauthorized' | 'forbidden' }> {
+    // Names and secrets no sender can have are refused without a lookup.
+    const result =
+      SENDER_NAME.test(user) && password.length > 0 && password.length <= MAX_SECRET
+        ? await this.#rio.authenticateSender(project, user, password)
+        : ({ ok: false, reason: 'unauthorized' } as const)
+    if (!result.ok && result.reason === 'unauthorized') this.#fail(req)
+    return result
+  }
+
+  #isAdmin(token: string): boolean {
+    const given = digest(token)
+    let ok = false
+    // Compare with every token, so the time taken does not tell which one matched.
+    for (const expected of this.#tokens) ok = timingSafeEqual(given, expected) || ok
+    return ok
+  }
+
+  #checkLimit(req: IncomingMessage): void {
+    const seconds = this.#retryAfter(req)
+    if (seconds > 0) {
+      throw new ApiError(
+        'rate_limited',
+        `too many failed authentications from this address; try again in ${seconds} s`,
+        { headers: { 'retry-after': String(seconds) } },
+      )
+    }
+  }
+
+  #retryAfter(req: IncomingMessage): number {
+    return this.#limiter?.retryAfter(address(req)) ?? 0
+  }
+
+  #fail(req: IncomingMessage): void {
+    this.#limiter?.fail(address(req))
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest()
+}
+
+function address(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown'
+}

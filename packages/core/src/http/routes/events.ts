@@ -1,0 +1,97 @@
+import type { EmitManyItem } from '../../rio.js'
+import { ApiError } from '../api-error.js'
+import { parseJsonBody, readBody } from '../body.js'
+import { type ApiContext, type ApiReply, json, page, type Route } from '../route.js'
+import {
+  emitBatchSchema,
+  emitItemSchema,
+  idempotencyHeaderSchema,
+  idParam,
+  listEventsQuery,
+  parseBody,
+  parseQuery,
+  projectParam,
+} from '../schemas.js'
+
+const DEFAULT_LIMIT = 50
+
+/**
+ * `POST /api/v1/projects/:project/events`: one event (`{ name, payload, idempotencyKey? }` → 202
+ * `{ id, duplicate }`) or a batch (`{ events: [...] }` → 202 `{ ids }`), answered after COMMIT.
+ */
+async function emit(ctx: ApiContext): Promise<ApiReply> {
+  const project = projectParam(ctx.params.project)
+  const principal = await ctx.auth.authorizeEmit(ctx.req, project)
+  // Senders exist only in their project; the admin token must not create projects by typo.
+  if (principal.kind === 'admin') await ctx.rio.getProject(project)
+  const body = parseJsonBody(await readBody(ctx.req, ctx.options.maxBodyBytes), ctx.options.maxJsonDepth)
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(
+      'invalid_request',
+      'the request body must be a JSON object: { "name": "...", "payload": {...} } or { "events": [...] }',
+      { issues: [{ path: '', message: 'expected a JSON object' }] },
+    )
+  }
+  const header = idempotencyHeader(ctx)
+  if ('events' in body && !('name' in body)) {
+    const { events } = parseBody(emitBatchSchema(ctx.options.maxBatchSize), body)
+    const items: EmitManyItem[] = events.map((item, index) => ({
+      name: item.name,
+      payload: item.payload,
+      ...(item.idempotencyKey !== undefined
+        ? { idempotencyKey: item.idempotencyKey }
+        : header !== undefined
+          ? { idempotencyKey: `${header}:${index}` }
+          : {}),
+    }))
+    const results = await ctx.rio.emitMany(items, { project })
+    return json(202, { ids: results.map((result) => result.id) })
+  }
+  const item = parseBody(emitItemSchema, body)
+  const idempotencyKey = item.idempotencyKey ?? header
+  const result = await ctx.rio.emit(item.name, item.payload, {
+    project,
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  })
+  return json(202, { id: result.id, duplicate: result.duplicate })
+}
+
+function idempotencyHeader(ctx: ApiContext): string | undefined {
+  const value = ctx.req.headers['idempotency-key']
+  if (value === undefined) return undefined
+  const parsed = idempotencyHeaderSchema.safeParse(value)
+  if (!parsed.success) {
+    throw new ApiError(
+      'invalid_request',
+      'the Idempotency-Key header must be 1 to 200 visible ASCII characters',
+      {
+        issues: [{ path: 'headers.idempotency-key', message: parsed.error.issues[0]!.message }],
+      },
+    )
+  }
+  return parsed.data
+}
+
+/** `GET /api/v1/events?project&name&since&until&before&limit`: newest first, paginated. */
+async function list(ctx: ApiContext): Promise<ApiReply> {
+  ctx.auth.requireAdmin(ctx.req)
+  const query = parseQuery(listEventsQuery, ctx.query)
+  const limit = query.limit ?? DEFAULT_LIMIT
+  const events = await ctx.rio.listEvents({ ...query, limit })
+  return json(200, page(events, limit))
+}
+
+/** `GET /api/v1/events/:id`: the event with its deliveries. */
+async function get(ctx: ApiContext): Promise<ApiReply> {
+  ctx.auth.requireAdmin(ctx.req)
+  const event = await ctx.rio.getEvent(idParam('event', ctx.params.id))
+  const deliveries = await ctx.rio.listDeliveries({ eventId: event.id, limit: 1000 })
+  return json(200, { ...event, deliveries })
+}
+
+/** Emitting and reading events. */
+export const eventRoutes: readonly Route[] = [
+  { method: 'POST', path: '/api/v1/projects/:project/events', handle: emit },
+  { method: 'GET', path: '/api/v1/events', handle: list },
+  { method: 'GET', path: '/api/v1/events/:id', handle: get },
+]
