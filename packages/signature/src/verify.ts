@@ -95,8 +95,10 @@ function matchesAny(signatures: readonly SignatureEntry[], version: string, expe
   let wanted: Buffer | undefined
   for (const entry of signatures) {
     if (entry.version !== version || entry.value.length !== expected.length) continue
-    wanted ??= Buffer.from(expected, 'latin1')
-    if (timingSafeEqual(wanted, Buffer.from(entry.value, 'latin1'))) return true
+    wanted ??= Buffer.from(expected)
+    // UTF-8, not Latin-1, which would keep only the low byte of "Ł" and match it to "A".
+    const given = Buffer.from(entry.value)
+    if (given.length === wanted.length && timingSafeEqual(wanted, given)) return true
   }
   return false
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sign, verify, WebhookUsageError, WebhookVerificationError } from '../src/index.ts'
+import { sign, verify, verifyAsync, WebhookUsageError, WebhookVerificationError } from '../src/index.ts'
 import { expectRefused } from './support/refusal.ts'
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -93,6 +93,26 @@ describe('verify', () => {
         'webhook-id',
       )
     }
+  })
+
+  it('refuses a signature with a non-ASCII look-alike of one of its characters, in both paths', async () => {
+    const valid = headers['webhook-signature']
+    const code = valid.charCodeAt(5)
+    // Same low byte as the original character: equal if the text were compared as Latin-1 bytes.
+    const altered = {
+      ...headers,
+      'webhook-signature': valid.slice(0, 5) + String.fromCharCode(0x100 + code) + valid.slice(6),
+    }
+    await expectRefused(
+      () => verify(body, altered, secret, { now }),
+      'no_matching_signature',
+      'webhook-signature',
+    )
+    await expectRefused(
+      () => verifyAsync(body, altered, secret, { now }),
+      'no_matching_signature',
+      'webhook-signature',
+    )
   })
 
   it('refuses more than 32 signature entries', async () => {
