@@ -68,7 +68,10 @@ const isoDate = z
   )
   .transform((value, ctx) => {
     const date = new Date(value)
-    if (Number.isNaN(date.getTime())) {
+    const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number]
+    // Date overflows impossible days (Feb 30 → Mar 1); compare the calendar date with what was written.
+    const real = new Date(Date.UTC(y, m - 1, d))
+    if (Number.isNaN(date.getTime()) || real.getUTCMonth() !== m - 1 || real.getUTCDate() !== d) {
       ctx.addIssue({ code: 'custom', message: `${value} is not a real date` })
       return z.NEVER
     }

@@ -1,0 +1,61 @@
+import type { ListenOptions, Rio, RioOptions, RioServer } from '../../src/index.js'
+import { makeRio, onCleanup } from '../helpers.js'
+
+/** The admin token every test server is started with. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+
+/** Headers authenticating as the admin. */
+export const admin = { authorization: `Bearer ${ADMIN_TOKEN}` } as const
+
+/** An HTTP Basic `Authorization` header value. */
+export function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`
+}
+
+/** A Rio on a temp SQLite file serving its API on 127.0.0.1:0; both closed after the test. */
+export async function startApi(
+  options: { rio?: RioOptions; api?: ListenOptions } = {},
+): Promise<{ rio: Rio; server: RioServer; url: string }> {
+  const rio = makeRio(options.rio)
+  const server = await rio.listen({ port: 0, adminToken: ADMIN_TOKEN, ...options.api })
+  // Cleanups run last-registered first: the server closes before the Rio stops.
+  onCleanup(() => server.close())
+  return { rio, server, url: server.url }
+}
+
+/** A response with its body read: parsed JSON when the server said JSON, else text. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Headers
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
+  readonly body: any
+}
+
+/** `fetch` that reads the body. */
+export async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, init)
+  const text = await res.text()
+  const json = res.headers.get('content-type')?.startsWith('application/json')
+  return { status: res.status, headers: res.headers, body: json ? JSON.parse(text) : text }
+}
+
+/** POST a JSON body. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  return call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+}
+
+/** How many events the Rio holds (all projects). */
+export async function eventCount(rio: Rio): Promise<number> {
+  return (await rio.listEvents({ limit: 1000 })).length
+}
+
+/** A project with a sender; returns the sender's Basic header. */
+export async function withSender(rio: Rio, project = 'shop', name = 'checkout', secret = 'checkout-secret') {
+  await rio.createProject(project).catch(() => undefined)
+  await rio.createSender(project, name, { secret })
+  return { project, name, secret, authorization: basic(name, secret) }
+}

@@ -1,0 +1,77 @@
+import { createServer } from 'node:http'
+import { connect } from 'node:net'
+import express from 'express'
+import { describe, expect, it, vi } from 'vitest'
+import { createApiHandler } from '../../src/index.js'
+import { makeRio, onCleanup } from '../helpers.js'
+import { ADMIN_TOKEN, admin, call, postJson, startApi } from './api-server.js'
+
+describe('rio.listen()', () => {
+  it('closes kept-alive connections on close()', async () => {
+    const { server } = await startApi()
+    const socket = connect(server.port, '127.0.0.1')
+    const closed = new Promise((resolve) => socket.on('close', resolve))
+    const answered = new Promise((resolve) => socket.once('data', resolve))
+    socket.write('GET /_health/ HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n')
+    await answered
+    const started = Date.now()
+    await server.close()
+    await closed
+    expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('refuses bad options before listening', async () => {
+    const rio = makeRio()
+    await expect(rio.listen({ port: 70_000 })).rejects.toMatchObject({ code: 'invalid_options' })
+    await expect(rio.listen({ port: 0, adminToken: 'short' })).rejects.toThrow(/at least 16 characters/)
+    await expect(rio.listen({ port: 0, basePath: 'rio/' })).rejects.toMatchObject({ code: 'invalid_options' })
+  })
+
+  it('serves under basePath and builds sender DSNs with it', async () => {
+    const { server } = await startApi({ api: { basePath: '/rio' } })
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/rio`)
+    expect((await call(`${server.url}/_health/`)).body).toBe('ok')
+    expect((await call(`http://127.0.0.1:${server.port}/_health/`)).status).toBe(404)
+    await postJson(`${server.url}/api/v1/projects`, { name: 'shop' }, admin)
+    const sender = await postJson(`${server.url}/api/v1/projects/shop/senders`, { name: 'web' }, admin)
+    expect(sender.status).toBe(201)
+    expect(sender.body.dsn).toBe(
+      `http://web:${encodeURIComponent(sender.body.secret)}@127.0.0.1:${server.port}/rio/shop`,
+    )
+  })
+})
+
+describe('createApiHandler()', () => {
+  it('mounts in Express under a prefix and passes unknown paths on', async () => {
+    const rio = makeRio()
+    const app = express()
+    app.use('/rio', createApiHandler(rio, { basePath: '/rio', adminToken: ADMIN_TOKEN }))
+    app.use((_req, res) => {
+      res.status(404).send('express 404')
+    })
+    const server = createServer(app)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    server.closeIdleConnections()
+    const { port } = server.address() as { port: number }
+    const base = `http://127.0.0.1:${port}/rio`
+    const created = await postJson(`${base}/api/v1/projects`, { name: 'shop' }, admin)
+    expect(created.status).toBe(201)
+    const sender = await postJson(`${base}/api/v1/projects/shop/senders`, { name: 'web' }, admin)
+    expect(sender.body.dsn).toMatch(new RegExp(`@127\\.0\\.0\\.1:${port}/rio/shop$`))
+    expect((await call(`${base}/nothing-here`)).body).toBe('express 404')
+    onCleanup(() => server.closeAllConnections())
+  })
+
+  it('turns an unexpected exception into a 500 JSON error and reports it on rio.events', async () => {
+    const { rio, url } = await startApi()
+    const errors: Error[] = []
+    rio.events.on('error', (error) => errors.push(error))
+    vi.spyOn(rio, 'listProjects').mockRejectedValue(new TypeError('secret internals'))
+    const res = await call(`${url}/api/v1/projects`, { headers: admin })
+    expect(res.status).toBe(500)
+    expect(res.body).toEqual({ error: { code: 'internal_error', message: expect.any(String) } })
+    expect(res.body.error.message).not.toContain('secret internals')
+    expect(errors.map((e) => e.message)).toEqual(['secret internals'])
+  })
+})
