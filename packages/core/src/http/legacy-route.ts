@@ -152,6 +152,7 @@ async function findEvent(rio: Rio, id: string): Promise<RioEvent | null> {
 
 /** The original route, kept so old senders need no change. */
 export const legacyRoutes: readonly Route[] = [
-  { method: 'GET', path: '/event/:project/emit/:event', handle: legacyEmit },
+  // GET writes here (as it always did), so HEAD must not.
+  { method: 'GET', path: '/event/:project/emit/:event', handle: legacyEmit, head: false },
   { method: 'POST', path: '/event/:project/emit/:event', handle: legacyEmit },
 ]

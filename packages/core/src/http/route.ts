@@ -33,6 +33,8 @@ export interface Route {
   /** Segments separated by `/`; `:name` matches one non-empty segment. */
   readonly path: string
   readonly handle: (ctx: ApiContext) => Promise<ApiReply> | ApiReply
+  /** Whether HEAD is answered like this GET route; false for GET routes that write. @default true */
+  readonly head?: boolean
 }
 
 /** A JSON reply. */

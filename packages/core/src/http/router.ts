@@ -35,11 +35,10 @@ export class Router {
       const params = matchSegments(pattern, segments)
       if (params === null) continue
       if (params instanceof Error) return { kind: 'bad_path', reason: params.message }
-      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        return { kind: 'found', route, params }
-      }
+      const head = route.method === 'GET' && route.head !== false
+      if (route.method === method || (method === 'HEAD' && head)) return { kind: 'found', route, params }
       allow.add(route.method)
-      if (route.method === 'GET') allow.add('HEAD')
+      if (head) allow.add('HEAD')
     }
     return allow.size > 0 ? { kind: 'method_not_allowed', allow: [...allow].sort() } : { kind: 'not_found' }
   }

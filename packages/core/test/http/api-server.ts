@@ -36,7 +36,7 @@ export async function call(url: string, init: RequestInit = {}): Promise<Answer>
   const res = await fetch(url, init)
   const text = await res.text()
   const json = res.headers.get('content-type')?.startsWith('application/json')
-  return { status: res.status, headers: res.headers, body: json ? JSON.parse(text) : text }
+  return { status: res.status, headers: res.headers, body: json && text ? JSON.parse(text) : text }
 }
 
 /** POST a JSON body. */

@@ -151,6 +151,9 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
       })(),
     })
     expect(multipart.status).toBe(415)
+    // GET writes on this route, so HEAD must not.
+    const head = await call(`${url}/event/shop/emit/x`, { method: 'HEAD', headers: { authorization } })
+    expect(head.status).toBe(405)
     expect(multipart.body).toEqual({ message: expect.stringContaining('unsupported media type') })
     expect(await eventCount(rio)).toBe(0)
   })
