@@ -27,6 +27,8 @@ export interface DispatcherOptions {
 
 interface Lane {
   handler: Handler
+  /** False once the handler is disabled or removed: no new claims, running attempts finish. */
+  active: boolean
   running: number
   limiter: RateLimiter | null
 }
@@ -173,11 +175,11 @@ export class Dispatcher {
     let rateWaitMs = Number.POSITIVE_INFINITY
     for (const [id, lane] of this.#lanes) {
       if (free <= 0) break
+      if (!lane.active) continue
       let limit = Math.min(lane.handler.concurrency - lane.running, this.#options.claimBatchSize, free)
       if (lane.limiter) {
         const tokens = lane.limiter.available(now)
-        if (tokens < limit)
-          rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(now) || 1000 / (lane.handler.rateLimit ?? 1))
+        if (tokens < limit) rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(now) || 1)
         limit = Math.min(limit, tokens)
       }
       if (limit <= 0) continue
@@ -222,18 +224,24 @@ export class Dispatcher {
       const lane = this.#lanes.get(handler.id)
       if (lane) {
         if (lane.handler.rateLimit !== handler.rateLimit) {
-          lane.limiter = handler.rateLimit ? new RateLimiter(handler.rateLimit, now) : null
+          lane.limiter = handler.rateLimit ? new RateLimiter(handler.rateLimit) : null
         }
         lane.handler = handler
+        lane.active = true
       } else {
         this.#lanes.set(handler.id, {
           handler,
+          active: true,
           running: 0,
-          limiter: handler.rateLimit ? new RateLimiter(handler.rateLimit, now) : null,
+          limiter: handler.rateLimit ? new RateLimiter(handler.rateLimit) : null,
         })
       }
     }
-    for (const [id, lane] of this.#lanes) if (!seen.has(id) && lane.running === 0) this.#lanes.delete(id)
+    for (const [id, lane] of this.#lanes) {
+      if (seen.has(id)) continue
+      if (lane.running === 0) this.#lanes.delete(id)
+      else lane.active = false
+    }
     // Round-robin fairness when the global limit binds: rotate which handler claims first.
     const first = this.#lanes.keys().next()
     if (!first.done && this.#lanes.size > 1) {

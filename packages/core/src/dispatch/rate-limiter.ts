@@ -1,42 +1,41 @@
 /**
- * A token bucket: `rate` tokens a second, holding at most `max(1, rate)`, so a handler's rate limit
- * is enforced over any one-second window without bursts beyond it.
+ * A sliding-window limit: at most `ceil(rate)` starts in any window of `ceil(rate) / rate`
+ * seconds — for whole rates, at most `rate` starts in any one second, with no burst beyond it
+ * (a token bucket would let twice the rate through in the first second).
  */
 export class RateLimiter {
-  readonly #rate: number
-  readonly #capacity: number
-  #tokens: number
-  #at: number
+  readonly #max: number
+  readonly #windowMs: number
+  /** Start times within the window, oldest first. */
+  readonly #starts: number[] = []
 
-  constructor(rate: number, now: number) {
-    this.#rate = rate
-    this.#capacity = Math.max(1, rate)
-    this.#tokens = this.#capacity
-    this.#at = now
+  /** @param rate - starts per second (may be fractional: 0.5 is one start every 2 s) */
+  constructor(rate: number) {
+    this.#max = Math.max(1, Math.ceil(rate))
+    this.#windowMs = (this.#max / rate) * 1000
   }
 
-  /** Whole tokens available now. */
+  /** Starts allowed now. */
   available(now: number): number {
-    this.#refill(now)
-    return Math.floor(this.#tokens)
+    this.#expire(now)
+    return this.#max - this.#starts.length
   }
 
-  /** Spends `n` tokens (the caller checked {@link RateLimiter.available}). */
+  /** Records `n` starts (the caller checked {@link RateLimiter.available}). */
   take(n: number, now: number): void {
-    this.#refill(now)
-    this.#tokens -= n
+    for (let i = 0; i < n; i++) this.#starts.push(now)
   }
 
-  /** Milliseconds until the next whole token. */
+  /** Milliseconds until another start is allowed (0 when one is). */
   waitMs(now: number): number {
-    this.#refill(now)
-    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) / this.#rate) * 1000)
+    this.#expire(now)
+    if (this.#starts.length < this.#max) return 0
+    return Math.max(1, Math.ceil(this.#starts[0]! + this.#windowMs - now))
   }
 
-  #refill(now: number): void {
-    if (now > this.#at) {
-      this.#tokens = Math.min(this.#capacity, this.#tokens + ((now - this.#at) / 1000) * this.#rate)
-      this.#at = now
-    }
+  #expire(now: number): void {
+    let drop = 0
+    while (drop < this.#starts.length && this.#starts[drop]! <= now - this.#windowMs) drop++
+    if (drop > 0) this.#starts.splice(0, drop)
   }
 }

@@ -106,11 +106,12 @@ describe('handlers', () => {
     await rio.emitMany(Array.from({ length: 12 }, () => ({ name: 'x', payload: {} })))
     await r.waitFor(12, 10_000)
     const times = r.requests.map((q) => q.receivedAt - started)
-    // 5 at once (the bucket), then 5 a second: the 12th cannot come before ~1.4 s
-    expect(times[11]!).toBeGreaterThan(1200)
+    // at most 5 starts in any second: 5, then 5 a second later, then the last 2 a second after that
+    expect(times[11]! - times[0]!).toBeGreaterThan(1800)
     for (const t of times) {
-      const inWindow = times.filter((u) => u >= t && u < t + 1000).length
-      expect(inWindow).toBeLessThanOrEqual(6)
+      // arrival times carry some network jitter, hence a window a little under a second
+      const inWindow = times.filter((u) => u >= t && u < t + 800).length
+      expect(inWindow).toBeLessThanOrEqual(5)
     }
   })
 

@@ -183,7 +183,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteSender(project: string, name: string): Promise<boolean> {
-    return this.#s.deleteSender.run(project, name).changes > 0
+    return this.#s.deleteSender.run({ project, name }).changes > 0
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -346,7 +346,12 @@ export class SqliteStore implements Store {
     reason: string | null,
     now: number,
   ): Promise<Handler | null> {
-    const changed = this.#s.setHandlerEnabled.run(enabled ? 1 : 0, enabled ? null : reason, now, id).changes
+    const changed = this.#s.setHandlerEnabled.run({
+      enabled: enabled ? 1 : 0,
+      reason: enabled ? null : reason,
+      now,
+      id,
+    }).changes
     if (changed === 0) return null
     return this.#handler(id)
   }
@@ -400,7 +405,8 @@ export class SqliteStore implements Store {
       const claimed: ClaimedDelivery[] = []
       const events = new Map<string, { event: RioEvent; payloadJson: string }>()
       for (const slot of input.slots) {
-        if (slot.limit <= 0) continue
+        // Checked here too, so a handler disabled by another process stops at once.
+        if (slot.limit <= 0 || !this.#s.handlerEnabled.get(slot.handlerId)) continue
         const rows = this.#s.claim.all(
           input.leaseUntil,
           input.owner,
@@ -477,7 +483,12 @@ export class SqliteStore implements Store {
         }
         if (
           result.disableHandler &&
-          this.#s.setHandlerEnabled.run(0, result.disableHandler, input.now, result.handlerId).changes
+          this.#s.setHandlerEnabled.run({
+            enabled: 0,
+            reason: result.disableHandler,
+            now: input.now,
+            id: result.handlerId,
+          }).changes
         ) {
           handlerDisabled = result.disableHandler
         }
@@ -655,13 +666,15 @@ function prepare(db: Database) {
       WHERE p.name = ? AND h.name = ? AND h.deleted_at IS NULL`),
     listHandlers: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
       WHERE h.deleted_at IS NULL ORDER BY p.name, h.name`),
-    setHandlerEnabled: s(`UPDATE handlers SET enabled = ?1, disabled_reason = ?2, updated_at = ?3,
-      failing_since = CASE WHEN ?1 = 1 THEN NULL ELSE failing_since END
-      WHERE id = ?4 AND deleted_at IS NULL`),
+    setHandlerEnabled:
+      s(`UPDATE handlers SET enabled = @enabled, disabled_reason = @reason, updated_at = @now,
+      failing_since = CASE WHEN @enabled = 1 THEN NULL ELSE failing_since END
+      WHERE id = @id AND deleted_at IS NULL`),
     deleteHandler: s('UPDATE handlers SET deleted_at = ?, enabled = 0 WHERE id = ?'),
     cancelDeliveries:
       s(`UPDATE deliveries SET status = 'cancelled', updated_at = ?, finished_at = ?, lease_owner = NULL
       WHERE handler_id = ? AND status IN ('pending', 'in_flight')`),
+    handlerEnabled: s('SELECT 1 FROM handlers WHERE id = ? AND enabled = 1 AND deleted_at IS NULL'),
     handlerSucceeded: s(
       'UPDATE handlers SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL',
     ),
