@@ -74,7 +74,7 @@ export interface RioOptions {
 const ms = z.number().int().nonnegative()
 const positive = z.number().int().positive()
 
-const optionsSchema = z.object({
+const optionsSchema: z.ZodType<ResolvedOptions> = z.object({
   database: z.union([
     z.string().min(1),
     z.custom<Database>((v) => typeof v === 'object' && v !== null && 'prepare' in v),
@@ -104,7 +104,10 @@ const optionsSchema = z.object({
 })
 
 /** Options after defaults and validation. */
-export type ResolvedOptions = z.infer<typeof optionsSchema>
+export type ResolvedOptions = Required<Omit<RioOptions, 'store' | 'retrySchedule'>> & {
+  readonly store?: Store
+  readonly retrySchedule: readonly number[]
+}
 
 const defaults: Omit<ResolvedOptions, 'store'> = {
   database: './rio.db',

@@ -171,6 +171,9 @@ export class Dispatcher {
     const now = this.#clock.now()
     if (now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS) await this.#loadHandlers(now)
     let free = this.#options.concurrency - this.#running.size
+    // Claim in batches: while plenty is running, wait until a quarter of the capacity is free, so
+    // one transaction claims many deliveries instead of one each (the next completion wakes us).
+    if (this.#running.size > 0 && free < Math.ceil(this.#options.concurrency / 4)) return
     const slots: ClaimSlot[] = []
     let rateWaitMs = Number.POSITIVE_INFINITY
     for (const [id, lane] of this.#lanes) {
@@ -182,7 +185,8 @@ export class Dispatcher {
         if (tokens < limit) rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(now) || 1)
         limit = Math.min(limit, tokens)
       }
-      if (limit <= 0) continue
+      const laneFree = lane.handler.concurrency - lane.running
+      if (limit <= 0 || (lane.running > 0 && laneFree < Math.ceil(lane.handler.concurrency / 4))) continue
       slots.push({ handlerId: id, limit })
       free -= limit
     }

@@ -89,7 +89,9 @@ describe('transactional outbox', () => {
     const receiver = await startReceiver()
     onCleanup(() => receiver.close())
     const db = new Database(join(tempDir(), 'app.db'))
-    onCleanup(() => db.close())
+    onCleanup(() => {
+      db.close()
+    })
     db.exec('CREATE TABLE comments (id INTEGER PRIMARY KEY, content TEXT NOT NULL)')
     const rio = new Rio({ database: db, pollIntervalMs: 50 })
     onCleanup(() => rio.stop())

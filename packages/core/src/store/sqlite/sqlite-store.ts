@@ -68,6 +68,9 @@ export class SqliteStore implements Store {
   readonly #ownsDb: boolean
   readonly #report: MigrationReport
   readonly #s: ReturnType<typeof prepare>
+  readonly #tx: ReturnType<Database['transaction']>
+  readonly #fullSync: boolean
+  #synced = true
   #closed = false
 
   /**
@@ -101,6 +104,8 @@ export class SqliteStore implements Store {
       this.db.pragma('foreign_keys = ON')
       this.#report = migrate(this.db)
       this.#s = prepare(this.db)
+      this.#tx = this.db.transaction((fn: () => unknown) => fn())
+      this.#fullSync = options.synchronous !== 'normal'
     } catch (error) {
       if (this.#ownsDb) this.db.close()
       if (
@@ -438,7 +443,7 @@ export class SqliteStore implements Store {
         }
       }
       return claimed
-    }, 'claim deliveries')
+    }, 'claim deliveries', false)
   }
 
   async completeDeliveries(
@@ -500,7 +505,7 @@ export class SqliteStore implements Store {
         })
       }
       return outcomes
-    }, 'record delivery results')
+    }, 'record delivery results', false)
   }
 
   async releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number> {
@@ -508,7 +513,7 @@ export class SqliteStore implements Store {
       let released = 0
       for (const id of ids) released += this.#s.release.run(now, now, id, owner).changes
       return released
-    }, 'release deliveries')
+    }, 'release deliveries', false)
   }
 
   async nextDueAt(handlerIds: readonly string[]): Promise<number | null> {
@@ -605,11 +610,18 @@ export class SqliteStore implements Store {
    * Runs `fn` in an IMMEDIATE transaction (or a savepoint inside the host's), mapping driver
    * failures to {@link RioDatabaseError} with what was being done.
    */
-  #write<T>(fn: () => T, what: string): T {
+  #write<T>(fn: () => T, what: string, durable = true): T {
     if (this.#closed) throw new RioDatabaseError(`cannot ${what}: the store is closed`)
     try {
-      const tx = this.db.transaction(fn)
-      return this.db.inTransaction ? tx() : tx.immediate()
+      if (this.db.inTransaction) return this.#tx(fn) as T
+      if (this.#fullSync && this.#synced !== durable) {
+        // The dispatcher's bookkeeping (claims, results) commits without an fsync: after a power
+        // cut it can only cause a redelivery. The next durable commit fsyncs the whole WAL, so an
+        // emit never depends on an unsynced frame before it.
+        this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`)
+        this.#synced = durable
+      }
+      return this.#tx.immediate(fn) as T
     } catch (error) {
       if (
         error instanceof Error &&
@@ -637,7 +649,7 @@ function prepare(db: Database) {
     listSenders: s(`SELECT s.id, p.name AS project, s.name, s.secret_hash, s.created_at FROM senders s
       JOIN projects p ON p.id = s.project_id WHERE p.name = ? ORDER BY s.name`),
     deleteSender: s(
-      `DELETE FROM senders WHERE name = ?2 AND project_id = (SELECT id FROM projects WHERE name = ?1)`,
+      `DELETE FROM senders WHERE name = @name AND project_id = (SELECT id FROM projects WHERE name = @project)`,
     ),
 
     enabledHandlers: s(
