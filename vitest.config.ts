@@ -7,7 +7,10 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@rio\/signature\/(express|fastify|node|web)$/, replacement: src('./packages/signature/src/adapters/$1.ts') },
+      {
+        find: /^@rio\/signature\/(express|fastify|node|web)$/,
+        replacement: src('./packages/signature/src/adapters/$1.ts'),
+      },
       { find: /^@rio\/signature$/, replacement: src('./packages/signature/src/index.ts') },
       { find: /^@rio\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^rio-client$/, replacement: src('./packages/client/src/index.ts') },

@@ -8,7 +8,9 @@ import { type BenchRow, samplePayload, scratch, timed } from './support.js'
  * held by an endpoint that never answers, so the backlog stays), next to the emit rate on an empty
  * database set up the same way; and the process's peak RSS meanwhile.
  */
-export async function runBacklogBench(options: { backlog?: number; events?: number } = {}): Promise<BenchRow[]> {
+export async function runBacklogBench(
+  options: { backlog?: number; events?: number } = {},
+): Promise<BenchRow[]> {
   const backlog = options.backlog ?? 1_000_000
   const events = options.events ?? 20_000
   const space = scratch()
@@ -41,13 +43,20 @@ export async function runBacklogBench(options: { backlog?: number; events?: numb
   }
 }
 
-async function emitRate(file: string, url: string, events: number, backlog: number): Promise<{ rate: number; rssMb: number }> {
+async function emitRate(
+  file: string,
+  url: string,
+  events: number,
+  backlog: number,
+): Promise<{ rate: number; rssMb: number }> {
   const options = { timeoutMs: 600_000, leaseMs: 900_000, stopTimeoutMs: 0 }
   const rio = new Rio({ database: file, synchronous: 'normal', ...options })
   await rio.webhook('backlog', { url, name: 'backlog' })
   await rio.webhook('comment-published', { url, name: 'fresh' })
   for (let i = 0; i < backlog; i += 10_000) {
-    await rio.emitMany(Array.from({ length: Math.min(10_000, backlog - i) }, (_, k) => ({ name: 'backlog', payload: { k } })))
+    await rio.emitMany(
+      Array.from({ length: Math.min(10_000, backlog - i) }, (_, k) => ({ name: 'backlog', payload: { k } })),
+    )
   }
   await rio.stop()
   const durable = new Rio({ database: file, synchronous: 'full', ...options })
@@ -59,7 +68,9 @@ async function emitRate(file: string, url: string, events: number, backlog: numb
   const seconds = await timed(async () => {
     for (let i = 0; i < events; i += 1000) {
       await Promise.all(
-        Array.from({ length: Math.min(1000, events - i) }, (_, k) => durable.emit('comment-published', samplePayload(i + k))),
+        Array.from({ length: Math.min(1000, events - i) }, (_, k) =>
+          durable.emit('comment-published', samplePayload(i + k)),
+        ),
       )
     }
   })

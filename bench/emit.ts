@@ -20,7 +20,8 @@ export async function runEmitBench(options: { events?: number } = {}): Promise<B
     const seconds = await timed(async () => {
       for (let i = 0; i < events; i += inFlight) {
         const batch: Promise<unknown>[] = []
-        for (let k = i; k < Math.min(events, i + inFlight); k++) batch.push(rio.emit('comment-published', samplePayload(k)))
+        for (let k = i; k < Math.min(events, i + inFlight); k++)
+          batch.push(rio.emit('comment-published', samplePayload(k)))
         await Promise.all(batch)
       }
     })

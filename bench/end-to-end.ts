@@ -56,7 +56,9 @@ export async function runEndToEndBench(options: { events?: number } = {}): Promi
     const rioSeconds = await timed(async () => {
       for (let i = 0; i < events; i += 1000) {
         await Promise.all(
-          Array.from({ length: Math.min(1000, events - i) }, (_, k) => rio.emit('comment-published', samplePayload(i + k))),
+          Array.from({ length: Math.min(1000, events - i) }, (_, k) =>
+            rio.emit('comment-published', samplePayload(i + k)),
+          ),
         )
       }
       await done
@@ -75,9 +77,17 @@ export async function runEndToEndBench(options: { events?: number } = {}): Promi
 
     const bull = await bullmq(receiver.url, bodies, events)
     if (bull === null) {
-      rows.push({ benchmark: 'end-to-end 20k', subject: 'BullMQ', figures: { skipped: 'no Redis on 127.0.0.1:6379' } })
+      rows.push({
+        benchmark: 'end-to-end 20k',
+        subject: 'BullMQ',
+        figures: { skipped: 'no Redis on 127.0.0.1:6379' },
+      })
     } else {
-      rows.push({ benchmark: 'end-to-end 20k', subject: 'BullMQ + undici (Redis, no persistence)', opsPerSec: bull })
+      rows.push({
+        benchmark: 'end-to-end 20k',
+        subject: 'BullMQ + undici (Redis, no persistence)',
+        opsPerSec: bull,
+      })
       rows.push({
         benchmark: 'end-to-end 20k',
         subject: 'Rio ÷ BullMQ',
@@ -136,7 +146,9 @@ async function bullmq(url: string, bodies: string[], events: number): Promise<nu
   const seconds = await timed(async () => {
     for (let i = 0; i < events; i += 1000) {
       await queue.addBulk(
-        bodies.slice(i, i + 1000).map((body) => ({ name: 'comment-published', data: { body }, opts: { attempts: 8 } })),
+        bodies
+          .slice(i, i + 1000)
+          .map((body) => ({ name: 'comment-published', data: { body }, opts: { attempts: 8 } })),
       )
     }
     await done

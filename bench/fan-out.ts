@@ -4,7 +4,9 @@ import { startReceiverProcess } from './receiver.js'
 import { type BenchRow, samplePayload, scratch, timed } from './support.js'
 
 /** One event → 100 webhook handlers (distinct URLs on one receiver process): deliveries per second. */
-export async function runFanOutBench(options: { handlers?: number; events?: number } = {}): Promise<BenchRow[]> {
+export async function runFanOutBench(
+  options: { handlers?: number; events?: number } = {},
+): Promise<BenchRow[]> {
   const handlers = options.handlers ?? 100
   const events = options.events ?? 100
   const receiver = await startReceiverProcess()
@@ -25,7 +27,9 @@ export async function runFanOutBench(options: { handlers?: number; events?: numb
     })
     await rio.start()
     const seconds = await timed(async () => {
-      await Promise.all(Array.from({ length: events }, (_, i) => rio.emit('comment-published', samplePayload(i))))
+      await Promise.all(
+        Array.from({ length: events }, (_, i) => rio.emit('comment-published', samplePayload(i))),
+      )
       await done
     })
     await rio.stop()

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
-import { Rio } from '../packages/core/src/index.js'
 import { Client } from '../packages/client/src/index.js'
+import { Rio } from '../packages/core/src/index.js'
 import { type BenchRow, pool, samplePayload, scratch, timed } from './support.js'
 
 const CONCURRENCY = 32
@@ -58,7 +58,10 @@ export async function runIngestBench(options: { events?: number } = {}): Promise
     const batchSeconds = await timed(() =>
       pool(batches, CONCURRENCY, async (b) => {
         await client.emitMany(
-          Array.from({ length: 100 }, (_, k) => ({ name: 'comment-published', payload: samplePayload(b * 100 + k) })),
+          Array.from({ length: 100 }, (_, k) => ({
+            name: 'comment-published',
+            payload: samplePayload(b * 100 + k),
+          })),
         )
       }),
     )

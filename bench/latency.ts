@@ -7,7 +7,9 @@ import { type BenchRow, percentile, samplePayload, scratch } from './support.js'
  * Emit → acknowledged latency at a steady rate (default 1 000 events/s for 5 s): the time from
  * calling `emit()` to Rio recording the receiver's 2xx (`delivery.succeeded`).
  */
-export async function runLatencyBench(options: { rate?: number; seconds?: number } = {}): Promise<BenchRow[]> {
+export async function runLatencyBench(
+  options: { rate?: number; seconds?: number } = {},
+): Promise<BenchRow[]> {
   const rate = options.rate ?? 1000
   const seconds = options.seconds ?? 5
   const total = rate * seconds

@@ -40,7 +40,8 @@ export async function startReceiverProcess(): Promise<ReceiverProcess> {
     async waitFor(n, timeoutMs) {
       const deadline = Date.now() + timeoutMs
       while ((await count()) < n) {
-        if (Date.now() > deadline) throw new Error(`receiver got ${await count()} of ${n} requests in ${timeoutMs} ms`)
+        if (Date.now() > deadline)
+          throw new Error(`receiver got ${await count()} of ${n} requests in ${timeoutMs} ms`)
         await new Promise((resolve) => setTimeout(resolve, 5))
       }
     },

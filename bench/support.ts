@@ -31,7 +31,11 @@ export async function timed(fn: () => Promise<unknown> | unknown): Promise<numbe
 }
 
 /** Runs `tasks` with at most `concurrency` in flight. */
-export async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<void> {
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<void> {
   let next = 0
   const worker = async () => {
     while (next < count) await task(next++)

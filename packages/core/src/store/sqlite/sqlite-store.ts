@@ -404,116 +404,128 @@ export class SqliteStore implements Store {
     leaseUntil: number
     owner: string
   }): Promise<ClaimedDelivery[]> {
-    return this.#write(() => {
-      // A crashed process's claims come back once their lease has run out.
-      this.#s.expireLeases.run(input.now, input.now)
-      const claimed: ClaimedDelivery[] = []
-      const events = new Map<string, { event: RioEvent; payloadJson: string }>()
-      for (const slot of input.slots) {
-        // Checked here too, so a handler disabled by another process stops at once.
-        if (slot.limit <= 0 || !this.#s.handlerEnabled.get(slot.handlerId)) continue
-        const rows = this.#s.claim.all(
-          input.leaseUntil,
-          input.owner,
-          input.now,
-          slot.handlerId,
-          input.now,
-          slot.limit,
-        ) as Array<{
-          id: number
-          event_id: string
-          attempts: number
-          retry_from: number
-        }>
-        for (const row of rows) {
-          let event = events.get(row.event_id)
-          if (!event) {
-            const eventRow = this.#s.getEvent.get(row.event_id) as EventRow
-            event = { event: toEvent(eventRow), payloadJson: eventRow.payload }
-            events.set(row.event_id, event)
+    return this.#write(
+      () => {
+        // A crashed process's claims come back once their lease has run out.
+        this.#s.expireLeases.run(input.now, input.now)
+        const claimed: ClaimedDelivery[] = []
+        const events = new Map<string, { event: RioEvent; payloadJson: string }>()
+        for (const slot of input.slots) {
+          // Checked here too, so a handler disabled by another process stops at once.
+          if (slot.limit <= 0 || !this.#s.handlerEnabled.get(slot.handlerId)) continue
+          const rows = this.#s.claim.all(
+            input.leaseUntil,
+            input.owner,
+            input.now,
+            slot.handlerId,
+            input.now,
+            slot.limit,
+          ) as Array<{
+            id: number
+            event_id: string
+            attempts: number
+            retry_from: number
+          }>
+          for (const row of rows) {
+            let event = events.get(row.event_id)
+            if (!event) {
+              const eventRow = this.#s.getEvent.get(row.event_id) as EventRow
+              event = { event: toEvent(eventRow), payloadJson: eventRow.payload }
+              events.set(row.event_id, event)
+            }
+            claimed.push({
+              id: String(row.id),
+              handlerId: slot.handlerId,
+              attempts: row.attempts,
+              retryFrom: row.retry_from,
+              event: event.event,
+              payloadJson: event.payloadJson,
+            })
           }
-          claimed.push({
-            id: String(row.id),
-            handlerId: slot.handlerId,
-            attempts: row.attempts,
-            retryFrom: row.retry_from,
-            event: event.event,
-            payloadJson: event.payloadJson,
-          })
         }
-      }
-      return claimed
-    }, 'claim deliveries', false)
+        return claimed
+      },
+      'claim deliveries',
+      false,
+    )
   }
 
   async completeDeliveries(
     results: readonly DeliveryResult[],
     input: { now: number; owner: string; disableAfterMs: number },
   ): Promise<CompletionOutcome[]> {
-    return this.#write(() => {
-      const outcomes: CompletionOutcome[] = []
-      for (const result of results) {
-        const { outcome } = result
-        const status = outcome.kind === 'retry' ? 'pending' : outcome.kind
-        const next = outcome.kind === 'retry' ? outcome.nextAttemptAt : null
-        const finished = outcome.kind === 'retry' ? null : input.now
-        const updated = this.#s.complete.get(
-          status,
-          next,
-          result.status,
-          result.error,
-          input.now,
-          finished,
-          result.deliveryId,
-          input.owner,
-        ) as { attempts: number } | undefined
-        const attempt =
-          updated?.attempts ?? (this.#s.countAttempts.get(result.deliveryId) as { n: number }).n + 1
-        this.#s.insertAttempt.run(
-          result.deliveryId,
-          attempt,
-          result.startedAt,
-          Math.round(result.durationMs),
-          result.status,
-          result.responseBody,
-          result.error,
-        )
-        let handlerDisabled: string | null = null
-        if (outcome.kind === 'succeeded') this.#s.handlerSucceeded.run(result.handlerId)
-        else {
-          this.#s.handlerFailed.run(input.now, result.handlerId)
-          if (this.#s.disableFailing.get(input.now, result.handlerId, input.now - input.disableAfterMs)) {
-            handlerDisabled = 'failing'
+    return this.#write(
+      () => {
+        const outcomes: CompletionOutcome[] = []
+        for (const result of results) {
+          const { outcome } = result
+          const status = outcome.kind === 'retry' ? 'pending' : outcome.kind
+          const next = outcome.kind === 'retry' ? outcome.nextAttemptAt : null
+          const finished = outcome.kind === 'retry' ? null : input.now
+          const updated = this.#s.complete.get(
+            status,
+            next,
+            result.status,
+            result.error,
+            input.now,
+            finished,
+            result.deliveryId,
+            input.owner,
+          ) as { attempts: number } | undefined
+          const attempt =
+            updated?.attempts ?? (this.#s.countAttempts.get(result.deliveryId) as { n: number }).n + 1
+          this.#s.insertAttempt.run(
+            result.deliveryId,
+            attempt,
+            result.startedAt,
+            Math.round(result.durationMs),
+            result.status,
+            result.responseBody,
+            result.error,
+          )
+          let handlerDisabled: string | null = null
+          if (outcome.kind === 'succeeded') this.#s.handlerSucceeded.run(result.handlerId)
+          else {
+            this.#s.handlerFailed.run(input.now, result.handlerId)
+            if (this.#s.disableFailing.get(input.now, result.handlerId, input.now - input.disableAfterMs)) {
+              handlerDisabled = 'failing'
+            }
           }
+          if (
+            result.disableHandler &&
+            this.#s.setHandlerEnabled.run({
+              enabled: 0,
+              reason: result.disableHandler,
+              now: input.now,
+              id: result.handlerId,
+            }).changes
+          ) {
+            handlerDisabled = result.disableHandler
+          }
+          outcomes.push({
+            deliveryId: result.deliveryId,
+            applied: updated !== undefined,
+            attempt,
+            handlerDisabled,
+          })
         }
-        if (
-          result.disableHandler &&
-          this.#s.setHandlerEnabled.run({
-            enabled: 0,
-            reason: result.disableHandler,
-            now: input.now,
-            id: result.handlerId,
-          }).changes
-        ) {
-          handlerDisabled = result.disableHandler
-        }
-        outcomes.push({
-          deliveryId: result.deliveryId,
-          applied: updated !== undefined,
-          attempt,
-          handlerDisabled,
-        })
-      }
-      return outcomes
-    }, 'record delivery results', false)
+        return outcomes
+      },
+      'record delivery results',
+      false,
+    )
   }
 
   async releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number> {
-    return this.#write(() => {
-      let released = 0
-      for (const id of ids) released += this.#s.release.run(now, now, id, owner).changes
-      return released
-    }, 'release deliveries', false)
+    return this.#write(
+      () => {
+        let released = 0
+        for (const id of ids) released += this.#s.release.run(now, now, id, owner).changes
+        return released
+      },
+      'release deliveries',
+      false,
+    )
   }
 
   async nextDueAt(handlerIds: readonly string[]): Promise<number | null> {
