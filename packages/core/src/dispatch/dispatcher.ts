@@ -76,6 +76,7 @@ export class Dispatcher {
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle'
   #ticking = false
   #again = false
+  #rotation = 0
   #timer: unknown = null
   #timerAt = Number.POSITIVE_INFINITY
 
@@ -170,31 +171,35 @@ export class Dispatcher {
   async #round(): Promise<void> {
     const now = this.#clock.now()
     if (now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS) await this.#loadHandlers(now)
-    let free = this.#options.concurrency - this.#running.size
+    const free = this.#options.concurrency - this.#running.size
     // Claim in batches: while plenty is running, wait until a quarter of the capacity is free, so
     // one transaction claims many deliveries instead of one each (the next completion wakes us).
     if (this.#running.size > 0 && free < Math.ceil(this.#options.concurrency / 4)) return
     const slots: ClaimSlot[] = []
     let rateWaitMs = Number.POSITIVE_INFINITY
-    for (const [id, lane] of this.#lanes) {
-      if (free <= 0) break
+    // Every lane with room asks for its share; the store stops at `free` in all. Starting one lane
+    // further each round keeps the global limit from always favouring the same handlers.
+    const lanes = [...this.#lanes]
+    const start = lanes.length > 0 ? this.#rotation++ % lanes.length : 0
+    for (let i = 0; i < lanes.length; i++) {
+      const [id, lane] = lanes[(start + i) % lanes.length]!
       if (!lane.active) continue
-      let limit = Math.min(lane.handler.concurrency - lane.running, this.#options.claimBatchSize, free)
+      const laneFree = lane.handler.concurrency - lane.running
+      let limit = Math.min(laneFree, this.#options.claimBatchSize, free)
       if (lane.limiter) {
         const tokens = lane.limiter.available(now)
         if (tokens < limit) rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(now) || 1)
         limit = Math.min(limit, tokens)
       }
-      const laneFree = lane.handler.concurrency - lane.running
       if (limit <= 0 || (lane.running > 0 && laneFree < Math.ceil(lane.handler.concurrency / 4))) continue
       slots.push({ handlerId: id, limit })
-      free -= limit
     }
     const claimed =
       slots.length === 0 || this.#state !== 'running'
         ? []
         : await this.#store.claimDueDeliveries({
             slots,
+            total: free,
             now,
             leaseUntil: now + this.#options.leaseMs,
             owner: this.owner,
@@ -206,14 +211,27 @@ export class Dispatcher {
     }
     this.heartbeat = now
     // A handler that filled its slot may have more due: the next completion or wake starts another round.
-    const saturated = slots.some((slot) => (perHandler.get(slot.handlerId) ?? 0) >= slot.limit)
+    const saturated =
+      claimed.length >= free || slots.some((slot) => (perHandler.get(slot.handlerId) ?? 0) >= slot.limit)
     if (saturated && this.#running.size < this.#options.concurrency) {
       this.#again = true
       return
     }
-    const next = await this.#store.nextDueAt([...this.#lanes.keys()])
+    // Only handlers with room can take more; a full one is woken by its own completions.
+    const open: string[] = []
+    for (const [id, lane] of this.#lanes) {
+      if (
+        lane.active &&
+        lane.running < lane.handler.concurrency &&
+        (!lane.limiter || lane.limiter.available(now) > 0)
+      ) {
+        open.push(id)
+      }
+    }
+    const next = open.length > 0 ? await this.#store.nextDueAt(open) : null
     let at = now + this.#options.pollIntervalMs
-    if (next !== null) at = Math.min(at, Math.max(next, now + 1))
+    // Due now but not claimed means the global limit is reached: completions wake us.
+    if (next !== null && (next > now || this.#running.size === 0)) at = Math.min(at, Math.max(next, now + 1))
     if (Number.isFinite(rateWaitMs)) at = Math.min(at, now + rateWaitMs)
     this.#schedule(at)
   }

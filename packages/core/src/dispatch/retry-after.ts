@@ -1,8 +1,26 @@
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const DAY = '(?:mon|tue|wed|thu|fri|sat|sun)'
+const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)'
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+// The three forms RFC 9110 §5.6.7 obliges recipients to accept; all are UTC. Matched strictly
+// because Date.parse alone takes almost anything ("x 1" is a year) and reads asctime as local time.
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`, 'i')
+const RFC_850 = new RegExp(`^${DAY}[a-z]*, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`, 'i')
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`, 'i')
+
 /**
- * Reads a `Retry-After` header: delta-seconds (a non-negative integer) or an HTTP date.
- * @param value - the header value (the first, if repeated)
- * @param now - the current time in ms, for dates
- * @returns the delay in ms (0 for dates in the past), or null when absent or unreadable
+ * Reads a `Retry-After` response header (RFC 9110 §10.2.3): delta-seconds (a non-negative
+ * integer) or an HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime).
+ *
+ * @param value - the header value; of a repeated header only the first counts
+ * @param now - the current time in ms since the epoch, to turn a date into a delay
+ * @returns the delay in ms (0 for a date in the past), or null when absent or unreadable
+ * @example
+ * ```ts
+ * parseRetryAfter('120', Date.now()) // 120_000
+ * parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:27:00Z')) // 60_000
+ * parseRetryAfter('soon', Date.now()) // null
+ * ```
  */
 export function parseRetryAfter(
   value: string | readonly string[] | undefined | null,
@@ -11,12 +29,35 @@ export function parseRetryAfter(
   const text = (typeof value === 'string' ? value : value?.[0])?.trim()
   if (!text) return null
   if (/^\d+$/.test(text)) {
-    const seconds = Number(text)
-    return Number.isSafeInteger(seconds) ? seconds * 1000 : null
+    // A huge delta is still a valid "much later"; clamp rather than overflow. Callers cap it anyway.
+    return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER)
   }
-  // Only date-looking values: Date.parse accepts bare numbers like "-1" or "1.5" as years.
-  if (!/[a-z]/i.test(text)) return null
-  const at = Date.parse(text)
-  if (Number.isNaN(at)) return null
-  return Math.max(0, at - now)
+  const at = parseHttpDate(text, now)
+  return at === null ? null : Math.max(0, at - now)
+}
+
+/** An HTTP-date as ms since the epoch, or null. */
+function parseHttpDate(text: string, now: number): number | null {
+  let m = IMF_FIXDATE.exec(text)
+  if (m) return utc(Number(m[3]), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
+  m = RFC_850.exec(text)
+  if (m) {
+    // RFC 9110: a two-digit year more than 50 years in the future means the previous century.
+    const currentYear = new Date(now).getUTCFullYear()
+    let year = Math.floor(currentYear / 100) * 100 + Number(m[3])
+    if (year > currentYear + 50) year -= 100
+    return utc(year, m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
+  }
+  m = ASCTIME.exec(text)
+  if (m) return utc(Number(m[6]), m[1]!, m[2]!.trim(), m[3]!, m[4]!, m[5]!)
+  return null
+}
+
+function utc(year: number, month: string, day: string, h: string, min: string, s: string): number | null {
+  const monthIndex = MONTHS.indexOf(month.toLowerCase())
+  const d = Number(day)
+  const date = new Date(Date.UTC(year, monthIndex, d, Number(h), Number(min), Number(s)))
+  // Reject what Date.UTC would silently roll over: 31 Feb, 25:00:00.
+  if (date.getUTCDate() !== d || Number(h) > 23 || Number(min) > 59 || Number(s) > 60) return null
+  return date.getTime()
 }

@@ -6,80 +6,155 @@ import { compileUrlTemplate } from './url-template.js'
 /** An HTTP request ready to send. */
 export interface WebhookRequest {
   readonly method: WebhookMethod
+  /** Absolute URL, placeholders filled; for GET with the payload fields in the query. */
   readonly url: string
+  /** Lower-case names. */
   readonly headers: Record<string, string>
+  /** The exact bytes signed; undefined for GET. */
   readonly body: string | undefined
 }
 
-const FORM = 'application/x-www-form-urlencoded'
-const SIGNATURE_HEADERS = new Set(['webhook-id', 'webhook-timestamp', 'webhook-signature'])
+/** Options of {@link buildWebhookRequest}. */
+export interface BuildWebhookRequestOptions {
+  /** The attempt time in ms since the epoch; becomes `webhook-timestamp` (in seconds). */
+  readonly now: number
+  /** The `user-agent` header, e.g. `Rio/1.2.3`; a handler's static `user-agent` header replaces it. */
+  readonly userAgent: string
+  /** The payload already serialised (as stored), so `json` bodies are not serialised again. */
+  readonly payloadJson?: string
+}
+
+const JSON_TYPE = 'application/json'
+const FORM_TYPE = 'application/x-www-form-urlencoded'
+// Headers Rio computes from the request itself: a static header of the same name is dropped, so a
+// handler definition can never forge or break the signature, the event header or the body's type.
+const RIO_HEADERS = new Set([
+  'webhook-id',
+  'webhook-timestamp',
+  'webhook-signature',
+  'x-rio-event',
+  'content-type',
+])
+// Framing and hop-by-hop headers belong to the HTTP client; undici refuses most of them outright.
+const TRANSPORT_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'expect',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// Control characters other than tab: CR/LF would split headers (request smuggling), NUL truncates.
+const BAD_VALUE = /[\u0000-\u0008\u000a-\u001f\u007f]/
+const staticHeadersCache = new WeakMap<object, readonly (readonly [string, string])[]>()
 
 /**
- * Builds the request for one attempt: URL from the handler's template, body in its content type,
- * Standard Webhooks signature headers over the exact body, the original Rio's `x-rio-event`
- * header, and the handler's static headers (which cannot replace the signature headers).
- * @param options.now - the attempt time in ms (becomes `webhook-timestamp`)
- * @param options.payloadJson - the payload as stored, so `json` bodies are not serialised twice
+ * Builds the HTTP request for one attempt of a webhook delivery:
+ *
+ * - URL from the handler's template (see {@link compileUrlTemplate});
+ * - body per `handler.contentType`: `json` = the payload as JSON; `form` = the payload's top-level
+ *   keys as `application/x-www-form-urlencoded` fields (strings as is, numbers and booleans as
+ *   text, null as empty, objects and arrays as JSON; any other payload as one field `payload`), which
+ *   is what the original Rio sent, so `request.form['content']` receivers work; `form-payload` = the
+ *   JSON in one field `payload`. GET sends no body and puts the same fields in the query (for `json`,
+ *   the `form` fields);
+ * - Standard Webhooks headers `webhook-id` (the event id, stable across retries), `webhook-timestamp`
+ *   and, when the handler has secrets, `webhook-signature` over the exact body (the empty string for
+ *   GET), signed with every secret so receivers can rotate;
+ * - `x-rio-event: uuid=<id>,project=<project>,action=<name>` (the original Rio header), `user-agent`,
+ *   and the handler's static headers, which cannot replace `webhook-*`, `x-rio-event` or
+ *   `content-type`; static headers with an invalid name or a control character in the value are
+ *   left out.
+ *
+ * @param handler - the webhook handler
+ * @param event - the event being delivered
+ * @param options - see {@link BuildWebhookRequestOptions}
+ * @returns the request, for `WebhookSender.send`
+ * @throws RioValidationError (`invalid_handler`) for a URL template that does not compile;
+ *   `WebhookUsageError` from `@rio/signature` for an unusable secret. Both fail every attempt alike.
+ * @example
+ * ```ts
+ * const req = buildWebhookRequest(handler, event, { now: Date.now(), userAgent: 'Rio/1.0.0' })
+ * const result = await sender.send(req, { timeoutMs: handler.timeoutMs })
+ * ```
  */
 export function buildWebhookRequest(
   handler: WebhookHandler,
   event: RioEvent,
-  options: { now: number; userAgent: string; payloadJson?: string },
+  options: BuildWebhookRequestOptions,
 ): WebhookRequest {
-  let url = compileUrlTemplate(handler.url)({
-    payload: event.payload,
-    event: { id: event.id, name: event.name, project: event.project },
-  })
-  const headers: Record<string, string> = {}
-  for (const [name, value] of Object.entries(handler.headers)) {
-    if (!SIGNATURE_HEADERS.has(name.toLowerCase()) && !/[\r\n]/.test(name + value))
-      headers[name.toLowerCase()] = value
-  }
+  let url = compileUrlTemplate(handler.url)({ payload: event.payload, event })
+  const headers: Record<string, string> = { 'user-agent': options.userAgent }
+  for (const [name, value] of staticHeaders(handler.headers)) headers[name] = value
+
   let body: string | undefined
   if (handler.method === 'GET') {
-    const query = formFields(event.payload, handler.contentType === 'form-payload').toString()
-    if (query) url += (url.includes('?') ? '&' : '?') + query
+    url = withQuery(url, formFields(event.payload, handler.contentType === 'form-payload'))
   } else if (handler.contentType === 'json') {
     body = options.payloadJson ?? JSON.stringify(event.payload)
-    headers['content-type'] = 'application/json'
+    headers['content-type'] = JSON_TYPE
   } else {
-    body = formFields(event.payload, handler.contentType === 'form-payload').toString()
-    headers['content-type'] = FORM
+    body = formFields(event.payload, handler.contentType === 'form-payload')
+    headers['content-type'] = FORM_TYPE
   }
-  headers['user-agent'] = options.userAgent
+
   headers['x-rio-event'] = `uuid=${event.id},project=${event.project},action=${event.name}`
+  const timestamp = Math.floor(options.now / 1000)
   if (handler.secrets.length > 0) {
-    Object.assign(
-      headers,
-      sign({
-        id: event.id,
-        timestamp: Math.floor(options.now / 1000),
-        body: body ?? '',
-        secret: handler.secrets,
-      }),
-    )
+    const signed = sign({ id: event.id, timestamp, body: body ?? '', secret: handler.secrets })
+    headers['webhook-id'] = signed['webhook-id']
+    headers['webhook-timestamp'] = signed['webhook-timestamp']
+    headers['webhook-signature'] = signed['webhook-signature']
   } else {
     headers['webhook-id'] = event.id
-    headers['webhook-timestamp'] = String(Math.floor(options.now / 1000))
+    headers['webhook-timestamp'] = String(timestamp)
   }
   return { method: handler.method, url, headers, body }
 }
 
-/**
- * The payload as form fields: top-level keys as fields (what the original Rio sent, so
- * `request.form['content']` works), or the whole JSON in one field `payload`.
- */
-function formFields(payload: JsonValue, whole: boolean): URLSearchParams {
+/** The usable static headers, lower-cased; computed once per handler headers object. */
+function staticHeaders(input: Readonly<Record<string, string>>): readonly (readonly [string, string])[] {
+  let list = staticHeadersCache.get(input)
+  if (list) return list
+  const kept: (readonly [string, string])[] = []
+  for (const [rawName, value] of Object.entries(input)) {
+    const name = rawName.toLowerCase()
+    if (typeof value !== 'string' || !TOKEN.test(name) || BAD_VALUE.test(value)) continue
+    if (RIO_HEADERS.has(name) || TRANSPORT_HEADERS.has(name)) continue
+    kept.push([name, value])
+  }
+  list = kept
+  staticHeadersCache.set(input, list)
+  return list
+}
+
+/** The payload as a form: top-level keys as fields, or the whole JSON in one field `payload`. */
+function formFields(payload: JsonValue, whole: boolean): string {
   const fields = new URLSearchParams()
   if (whole || payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    if (whole || payload !== null) fields.set('payload', JSON.stringify(payload))
-    return fields
+    fields.set('payload', JSON.stringify(payload))
+    return fields.toString()
   }
-  for (const [key, value] of Object.entries(payload)) {
+  for (const key of Object.keys(payload)) {
+    const value = payload[key]!
     fields.append(
       key,
       value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value),
     )
   }
-  return fields
+  return fields.toString()
+}
+
+/** Appends a query string before any fragment, after any query the template already has. */
+function withQuery(url: string, query: string): string {
+  if (!query) return url
+  const hash = url.indexOf('#')
+  const base = hash === -1 ? url : url.slice(0, hash)
+  const fragment = hash === -1 ? '' : url.slice(hash)
+  const separator = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&'
+  return `${base}${separator}${query}${fragment}`
 }

@@ -1,83 +1,121 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
-import { Agent, request } from 'undici'
+import { Agent, type Dispatcher, request } from 'undici'
 import { parseRetryAfter } from './retry-after.js'
 import type { WebhookRequest } from './webhook-request.js'
 
+/** Why a send failed, for the dispatcher and dashboards to switch on. */
+export type SendErrorCode =
+  | 'timeout'
+  | 'connect'
+  | 'reset'
+  | 'dns'
+  | 'tls'
+  | 'redirect'
+  | 'status'
+  | 'blocked_address'
+  | 'aborted'
+
 /** How one request went. Network failures are results too: {@link WebhookSender.send} never throws. */
 export interface SendResult {
-  /** 2xx. */
+  /** The endpoint answered 2xx. A `directive` may still come with it (a 2xx with `webhook-delivery: disable`). */
   readonly ok: boolean
+  /** The response status, or null when none arrived. */
   readonly status: number | null
+  /** From just before connecting (or reusing a connection) to the end of the capped body read. */
   readonly durationMs: number
-  /** At most `maxResponseBytes` of the body, as UTF-8; the rest is never read. */
+  /** At most `maxResponseBytes` of the body as UTF-8 (null when empty); the rest is never read. */
   readonly responseBody: string | null
+  /** What went wrong, for people: `HTTP 500`, `timeout after 15000 ms`, `DNS: … not found (ENOTFOUND)`… */
   readonly error: string | null
-  readonly errorCode:
-    | 'timeout'
-    | 'connect'
-    | 'reset'
-    | 'dns'
-    | 'tls'
-    | 'redirect'
-    | 'status'
-    | 'blocked_address'
-    | 'aborted'
-    | null
+  readonly errorCode: SendErrorCode | null
+  /** The exchange ran out of time (connect, headers or body). */
   readonly timedOut: boolean
   /** From `Retry-After` on 429/503, in ms. */
   readonly retryAfterMs: number | null
-  /** `disable`: 410 Gone or `webhook-delivery: disable`; `abort`: `webhook-delivery: abort-message`. */
+  /**
+   * What the endpoint asked for beyond this attempt: `disable` (410 Gone, or a `webhook-delivery:
+   * disable` header) = stop sending to this endpoint; `abort` (`webhook-delivery: abort-message`) =
+   * stop retrying this message.
+   */
   readonly directive: 'disable' | 'abort' | null
 }
 
 /** Options of {@link WebhookSender}. */
 export interface WebhookSenderOptions {
-  /** Keep-alive connections per origin. @default 64 */
+  /** Connections kept per origin (one request each at a time: no pipelining). @default 64 */
   connections?: number
-  /** How long an idle connection is kept, in ms. @default 30000 */
+  /**
+   * How long an idle connection is kept when the server gives no `Keep-Alive: timeout` hint, in ms.
+   * Short, as servers often close idle connections after 5 s and a request racing that close fails.
+   * @default 4000
+   */
   keepAliveTimeoutMs?: number
-  /** Bytes of each response body kept. @default 4096 */
+  /** Bytes of each response body kept; reading stops there. @default 4096 */
   maxResponseBytes?: number
   /**
-   * Refuse loopback, private, link-local, CGNAT and unspecified addresses. Checked on the address
-   * actually connected to (after DNS), so DNS rebinding cannot get around it. @default false
+   * Refuse loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16,
+   * fe80::/10), CGNAT (100.64/10), unspecified, multicast and reserved addresses. Checked on each
+   * address DNS returns, as the connection is made, so DNS rebinding cannot get around it; literal
+   * IPs in the URL too. For multi-tenant deployments where users register webhook URLs. @default false
    */
   blockPrivateAddresses?: boolean
 }
 
 const blocked = new BlockList()
 for (const [net, prefix] of [
-  ['0.0.0.0', 8],
+  ['0.0.0.0', 8], // "this network", unspecified
   ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
+  ['100.64.0.0', 10], // CGNAT
   ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
+  ['169.254.0.0', 16], // link-local, cloud metadata endpoints
   ['172.16.0.0', 12],
+  ['192.0.0.0', 24], // IETF protocol assignments
   ['192.168.0.0', 16],
+  ['198.18.0.0', 15], // benchmarking
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, broadcast
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv4')
 }
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['ff00::', 8], // multicast
 ] as const) {
   blocked.addSubnet(net, prefix, 'ipv6')
 }
+// IPv6 forms that carry an IPv4 address: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d).
+const EMBEDDED_V4 = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i
 
-/** True for addresses a multi-tenant deployment should not let webhooks reach. */
+/**
+ * Whether an IP address is one a multi-tenant deployment should not let webhooks reach; see
+ * {@link WebhookSenderOptions.blockPrivateAddresses}.
+ * @param address - an IPv4 or IPv6 address (no brackets)
+ * @returns true for blocked addresses; false for public ones and for anything that is not an IP
+ */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address)
+  if (family === 4) return blocked.check(address, 'ipv4')
   if (family === 0) return false
-  if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
-    const v4 = address.slice(7)
-    if (isIP(v4) === 4) return blocked.check(v4, 'ipv4')
+  const embedded = EMBEDDED_V4.exec(address)
+  if (embedded) {
+    const v4 =
+      embedded[1] ??
+      [embedded[2]!, embedded[3]!]
+        .map((hex) => {
+          const n = Number.parseInt(hex, 16)
+          return `${n >> 8}.${n & 255}`
+        })
+        .join('.')
+    return blocked.check(v4, 'ipv4')
   }
-  return blocked.check(address, family === 4 ? 'ipv4' : 'ipv6')
+  return blocked.check(address, 'ipv6')
 }
 
+/** Raised inside the connector; recognised by its code when undici hands it back. */
 class BlockedAddressError extends Error {
   readonly code = 'ERR_RIO_BLOCKED_ADDRESS'
 }
@@ -88,63 +126,86 @@ type LookupCallback = (
   family?: number,
 ) => void
 
-/** A `dns.lookup` that refuses private answers, for the connector. */
-function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
+/**
+ * A `dns.lookup` for the connector that refuses the whole answer when any address is private: the
+ * socket connects only to addresses that passed, so a name cannot resolve "public" for a check and
+ * "private" for the connection (DNS rebinding).
+ */
+function guardedLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, [])
-    const list = addresses as LookupAddress[]
-    const bad = list.find((a) => isPrivateAddress(a.address))
-    if (bad)
+    const bad = addresses.find((a) => isPrivateAddress(a.address))
+    if (bad) {
       return callback(
         new BlockedAddressError(`${hostname} resolves to ${bad.address}, a private address`),
         [],
       )
-    if ((options as { all?: boolean }).all) return callback(null, list)
-    callback(null, list[0]!.address, list[0]!.family)
+    }
+    if (options.all) return callback(null, addresses)
+    const first = addresses[0]!
+    callback(null, first.address, first.family)
   })
 }
 
+const TIMEOUT = Symbol('timeout')
+
 /**
- * Sends webhook requests over one keep-alive undici `Agent`. Bounded in every direction: the
- * timeout covers connecting, headers and the (capped) body read; redirects are not followed.
+ * Sends webhook requests over one keep-alive undici `Agent`. Bounded in every direction: one
+ * deadline covers connecting, the response headers and the (capped) body read; at most
+ * `maxResponseBytes` of a body are read before the connection is dropped; redirects are never
+ * followed (a webhook URL should be the final one, and following could leave an allowed host).
+ *
+ * @example
+ * ```ts
+ * const sender = new WebhookSender({ blockPrivateAddresses: true })
+ * const result = await sender.send(buildWebhookRequest(handler, event, { now, userAgent }), { timeoutMs: 15_000 })
+ * if (!result.ok) console.log(result.errorCode, result.error)
+ * await sender.close()
+ * ```
  */
 export class WebhookSender {
   readonly #agent: Agent
   readonly #maxResponseBytes: number
   readonly #blockPrivate: boolean
 
+  /** @param options - see {@link WebhookSenderOptions}; every field has a default */
   constructor(options: WebhookSenderOptions = {}) {
     this.#maxResponseBytes = options.maxResponseBytes ?? 4096
     this.#blockPrivate = options.blockPrivateAddresses ?? false
     this.#agent = new Agent({
       connections: options.connections ?? 64,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
       pipelining: 1,
+      // Our own deadline governs; undici's inactivity timeouts (300 s by default) must never fire first.
+      headersTimeout: 0,
+      bodyTimeout: 0,
       ...(this.#blockPrivate ? { connect: { lookup: guardedLookup } } : {}),
     })
   }
 
   /**
-   * Sends one request.
-   * @param options.timeoutMs - the whole exchange must finish within this
-   * @param options.signal - aborts the request (Rio stopping)
+   * Sends one request and reads at most `maxResponseBytes` of the answer.
+   * @param req - from `buildWebhookRequest`
+   * @param options.timeoutMs - the whole exchange (connect, headers, body read) must finish within this
+   * @param options.signal - aborts the request, e.g. when Rio stops; the result then has errorCode `aborted`
+   * @returns how it went; never rejects for network or HTTP failures
    */
   async send(req: WebhookRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<SendResult> {
     const started = performance.now()
+    const outer = options.signal
+    if (outer?.aborted) return failure(started, 'aborted', 'aborted before sending', null)
     if (this.#blockPrivate) {
       const host = new URL(req.url).hostname.replace(/^\[|\]$/g, '')
+      // The connector's lookup never sees literal IPs (nothing to resolve), so check them here.
       if (isPrivateAddress(host)) {
         return failure(started, 'blocked_address', `refused to connect to ${host}: a private address`, null)
       }
     }
     const controller = new AbortController()
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      controller.abort()
-    }, options.timeoutMs)
-    const onAbort = () => controller.abort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
+    const timer = setTimeout(() => controller.abort(TIMEOUT), options.timeoutMs)
+    const onAbort = outer ? () => controller.abort(outer.reason) : null
+    if (onAbort) outer!.addEventListener('abort', onAbort, { once: true })
+    let status: number | null = null
     try {
       const res = await request(req.url, {
         method: req.method,
@@ -153,93 +214,108 @@ export class WebhookSender {
         dispatcher: this.#agent,
         signal: controller.signal,
       })
+      status = res.statusCode
       const responseBody = await this.#readCapped(res.body)
-      const durationMs = performance.now() - started
-      const status = res.statusCode
-      const header = res.headers['webhook-delivery']
-      const delivery = (Array.isArray(header) ? header[0] : header)?.toLowerCase()
-      const directive =
-        status === 410 || delivery === 'disable' ? 'disable' : delivery === 'abort-message' ? 'abort' : null
-      if (status >= 200 && status < 300 && directive === null) {
-        return {
-          ok: true,
-          status,
-          durationMs,
-          responseBody,
-          error: null,
-          errorCode: null,
-          timedOut: false,
-          retryAfterMs: null,
-          directive: null,
-        }
-      }
-      let error = `HTTP ${status}`
-      let errorCode: SendResult['errorCode'] = 'status'
-      if (status >= 300 && status < 400) {
-        const location = res.headers.location
-        error = `redirect ${status}${location ? ` to ${String(location)}` : ''} not followed; point the webhook at the final URL`
-        errorCode = 'redirect'
-      }
-      if (directive === 'disable')
-        error =
-          status === 410
-            ? 'HTTP 410 Gone: the endpoint asked to be disabled'
-            : `${error}; webhook-delivery: disable`
-      if (directive === 'abort') error = `${error}; webhook-delivery: abort-message`
-      const retryAfterMs =
-        status === 429 || status === 503 ? parseRetryAfter(res.headers['retry-after'], Date.now()) : null
-      return {
-        ok: false,
-        status,
-        durationMs,
-        responseBody,
-        error,
-        errorCode,
-        timedOut: false,
-        retryAfterMs,
-        directive,
-      }
+      return answered(started, status, res.headers, responseBody)
     } catch (error) {
-      if (timedOut) return failure(started, 'timeout', `timeout after ${options.timeoutMs} ms`, null, true)
-      if (options.signal?.aborted) return failure(started, 'aborted', 'aborted: Rio is stopping', null)
-      return describe(started, error as NodeJS.ErrnoException, req.url)
+      if (controller.signal.reason === TIMEOUT) {
+        const what = status === null ? '' : ` (HTTP ${status} arrived, its body did not finish)`
+        return failure(started, 'timeout', `timeout after ${options.timeoutMs} ms${what}`, status, true)
+      }
+      if (outer?.aborted) return failure(started, 'aborted', 'aborted: Rio is stopping', status)
+      return describe(started, error as NodeJS.ErrnoException, req.url, status)
     } finally {
       clearTimeout(timer)
-      options.signal?.removeEventListener('abort', onAbort)
+      if (onAbort) outer!.removeEventListener('abort', onAbort)
     }
   }
 
-  /** Reads at most maxResponseBytes, then drops the connection's remaining body. */
-  async #readCapped(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string | null> {
+  /** Reads at most maxResponseBytes, then destroys the body (and so its connection): never more. */
+  async #readCapped(body: Dispatcher.ResponseData['body']): Promise<string | null> {
     const max = this.#maxResponseBytes
-    const chunks: Buffer[] = []
+    let first: Buffer | null = null
+    let rest: Buffer[] | null = null
     let size = 0
-    for await (const chunk of body) {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
       const room = max - size
-      if (chunk.length >= room) {
-        chunks.push(chunk.subarray(0, room))
-        size = max
+      const part = chunk.length > room ? chunk.subarray(0, room) : chunk
+      // Most answers are one small chunk ("ok"): no array, no concat.
+      if (first === null) first = part
+      else (rest ??= [first]).push(part)
+      size += part.length
+      if (size >= max) {
         body.destroy()
         break
       }
-      chunks.push(chunk)
-      size += chunk.length
     }
     if (size === 0) return null
-    const text = Buffer.concat(chunks, size).toString('utf8')
-    // A cut in the middle of a multi-byte character leaves a replacement character; drop it.
-    return size === max ? text.replace(/\uFFFD$/, '') : text
+    const bytes = rest === null ? first! : Buffer.concat(rest, size)
+    const text = bytes.toString('utf8')
+    // A cut inside a multi-byte character leaves a replacement character; drop it.
+    return size >= max && text.endsWith('\uFFFD') ? text.slice(0, -1) : text
   }
 
-  /** Closes kept-alive connections. */
+  /** Closes the kept-alive connections, after requests in flight have finished. */
   async close(): Promise<void> {
     await this.#agent.close()
   }
 }
 
+/** The result for a response that arrived. */
+function answered(
+  started: number,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  responseBody: string | null,
+): SendResult {
+  const durationMs = performance.now() - started
+  const header = headers['webhook-delivery']
+  const delivery = (typeof header === 'string' ? header : header?.[0])?.trim().toLowerCase()
+  const directive =
+    status === 410 || delivery === 'disable' ? 'disable' : delivery === 'abort-message' ? 'abort' : null
+  if (status >= 200 && status < 300) {
+    return {
+      ok: true,
+      status,
+      durationMs,
+      responseBody,
+      error: null,
+      errorCode: null,
+      timedOut: false,
+      retryAfterMs: null,
+      directive,
+    }
+  }
+  let error: string
+  let errorCode: SendErrorCode = 'status'
+  if (status >= 300 && status < 400) {
+    const location = headers.location
+    error = `redirect ${status}${location ? ` to ${String(location)}` : ''} not followed; point the webhook at the final URL`
+    errorCode = 'redirect'
+  } else if (status === 410) {
+    error = 'HTTP 410 Gone: the endpoint asked to be disabled'
+  } else {
+    error = `HTTP ${status}`
+  }
+  if (delivery === 'disable' || delivery === 'abort-message') error += `; webhook-delivery: ${delivery}`
+  const retryAfterMs =
+    status === 429 || status === 503 ? parseRetryAfter(headers['retry-after'], Date.now()) : null
+  return {
+    ok: false,
+    status,
+    durationMs,
+    responseBody,
+    error,
+    errorCode,
+    timedOut: false,
+    retryAfterMs,
+    directive,
+  }
+}
+
 function failure(
   started: number,
-  errorCode: SendResult['errorCode'],
+  errorCode: SendErrorCode,
   error: string,
   status: number | null,
   timedOut = false,
@@ -257,28 +333,50 @@ function failure(
   }
 }
 
-function describe(started: number, error: NodeJS.ErrnoException, url: string): SendResult {
-  const cause = (error.cause ?? error) as NodeJS.ErrnoException
+const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ERR_TLS/i
+
+/** Turns undici's and Node's network errors into a result with a message a person can act on. */
+function describe(
+  started: number,
+  error: NodeJS.ErrnoException,
+  url: string,
+  status: number | null,
+): SendResult {
+  // undici wraps socket errors at times (`cause`); connect-phase errors come through as is.
+  const cause = (error.cause instanceof Error ? error.cause : error) as NodeJS.ErrnoException
   const code = cause.code ?? error.code ?? ''
-  const { host } = new URL(url)
+  const message = cause.message || error.message || String(error)
+  let host = url
+  try {
+    host = new URL(url).host
+  } catch {}
   if (cause instanceof BlockedAddressError || code === 'ERR_RIO_BLOCKED_ADDRESS') {
-    return failure(started, 'blocked_address', `refused: ${cause.message}`, null)
+    return failure(started, 'blocked_address', `refused: ${message}`, status)
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-    return failure(started, 'dns', `DNS: cannot resolve ${host} (${code})`, null)
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    return failure(started, 'dns', `DNS: ${host.replace(/:\d+$/, '')} not found (${code})`, status)
   }
-  if (code === 'ECONNREFUSED')
-    return failure(started, 'connect', `connection refused (ECONNREFUSED) to ${host}`, null)
-  if (code === 'UND_ERR_CONNECT_TIMEOUT')
-    return failure(started, 'timeout', `connect timeout to ${host}`, null, true)
+  if (code === 'ECONNREFUSED') {
+    return failure(started, 'connect', `connection refused (ECONNREFUSED) to ${host}`, status)
+  }
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return failure(started, 'timeout', `connect timeout to ${host}`, status, true)
+  }
+  if (TLS_CODE.test(code) || /SSL|TLS|certificate/i.test(message)) {
+    return failure(started, 'tls', `TLS: ${message}${code ? ` (${code})` : ''}`, status)
+  }
   if (
-    /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code) ||
-    /SSL|TLS|certificate/i.test(cause.message ?? '')
+    code === 'ECONNRESET' ||
+    code === 'EPIPE' ||
+    code === 'UND_ERR_SOCKET' ||
+    code === 'UND_ERR_CLOSED' ||
+    code === 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'
   ) {
-    return failure(started, 'tls', `TLS: ${cause.message || code}`, null)
+    const when = status === null ? '' : ` after HTTP ${status}, before the body ended`
+    return failure(started, 'reset', `connection reset by ${host}${when} (${code}: ${message})`, status)
   }
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') {
-    return failure(started, 'reset', `connection reset by ${host} (${code})`, null)
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ETIMEDOUT') {
+    return failure(started, 'connect', `cannot reach ${host} (${code})`, status)
   }
-  return failure(started, 'connect', `${code ? `${code}: ` : ''}${cause.message || String(error)}`, null)
+  return failure(started, 'connect', `${code ? `${code}: ` : ''}${message} (${host})`, status)
 }

@@ -214,6 +214,8 @@ export interface Store {
    */
   claimDueDeliveries(input: {
     slots: readonly ClaimSlot[]
+    /** At most this many in all; slots are served in order until it is reached. */
+    total?: number
     now: number
     leaseUntil: number
     owner: string

@@ -400,6 +400,7 @@ export class SqliteStore implements Store {
 
   async claimDueDeliveries(input: {
     slots: ReadonlyArray<{ handlerId: string; limit: number }>
+    total?: number
     now: number
     leaseUntil: number
     owner: string
@@ -410,7 +411,9 @@ export class SqliteStore implements Store {
         this.#s.expireLeases.run(input.now, input.now)
         const claimed: ClaimedDelivery[] = []
         const events = new Map<string, { event: RioEvent; payloadJson: string }>()
+        let room = input.total ?? Number.POSITIVE_INFINITY
         for (const slot of input.slots) {
+          if (room <= 0) break
           // Checked here too, so a handler disabled by another process stops at once.
           if (slot.limit <= 0 || !this.#s.handlerEnabled.get(slot.handlerId)) continue
           const rows = this.#s.claim.all(
@@ -419,13 +422,14 @@ export class SqliteStore implements Store {
             input.now,
             slot.handlerId,
             input.now,
-            slot.limit,
+            Math.min(slot.limit, room),
           ) as Array<{
             id: number
             event_id: string
             attempts: number
             retry_from: number
           }>
+          room -= rows.length
           for (const row of rows) {
             let event = events.get(row.event_id)
             if (!event) {
