@@ -1,3 +1,9 @@
+/**
+ * The one recording webhook receiver every test in the repo shares: a real `node:http` server that
+ * records each request and answers as the test programs it — fail, hang, reset, drip, stream a
+ * huge body, answer 429 with `Retry-After`.
+ * @module
+ */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 
@@ -15,17 +21,29 @@ export interface ReceivedRequest {
   readonly remotePort: number
 }
 
-/** How to answer one request. */
+/**
+ * How to answer one request:
+ * - `{ status, headers?, body?, delayMs? }`: that response, after `delayMs` if given;
+ * - `'hang'`: never answer (the client must time out);
+ * - `'reset'`: send the status line and part of the body, then destroy the socket;
+ * - `{ drip: { chunks, intervalMs } }`: 200, then one small chunk every `intervalMs`;
+ * - `{ bigBody: bytes }`: 200 with a body of `bytes` bytes, streamed (never held in memory).
+ */
 export type Behaviour =
   | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
-  /** Never answer (the client must time out). */
   | 'hang'
-  /** Destroy the socket once the request has arrived, mid-response. */
   | 'reset'
-  /** Answer 200 and send `chunks` chunks of the body, `intervalMs` apart. */
   | { drip: { chunks: number; intervalMs: number } }
-  /** Answer 200 with a body of `bigBody` bytes, streamed. */
   | { bigBody: number }
+
+/** Decides the answer to the `n`th request (counting from 1). */
+export type Responder = (req: ReceivedRequest, n: number) => Behaviour | Promise<Behaviour>
+
+/** Options of {@link startReceiver}. */
+export interface ReceiverOptions {
+  /** How to answer; see {@link Receiver.respond}. @default 200 `ok` */
+  respond?: Responder
+}
 
 /** A webhook receiver for tests; see {@link startReceiver}. */
 export interface Receiver {
@@ -34,8 +52,10 @@ export interface Receiver {
   readonly port: number
   /** Every request so far, in arrival order. */
   readonly requests: ReceivedRequest[]
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number
   /** Sets how to answer from now on; `n` counts requests from 1. May be async. */
-  respond(fn: (req: ReceivedRequest, n: number) => Behaviour | Promise<Behaviour>): void
+  respond(fn: Responder): void
   /** Answers the next `n` requests with `status`, then 200. */
   failTimes(n: number, status?: number): void
   /** Resolves once at least `count` requests have arrived; rejects after `timeoutMs`. */
@@ -55,14 +75,12 @@ export interface Receiver {
  * await receiver.waitFor(3)
  * ```
  */
-export async function startReceiver(): Promise<Receiver> {
+export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
   const requests: ReceivedRequest[] = []
   const sockets = new Set<Socket>()
   const waiters: Array<{ count: number; resolve: () => void }> = []
-  let behaviour: (req: ReceivedRequest, n: number) => Behaviour | Promise<Behaviour> = () => ({
-    status: 200,
-    body: 'ok',
-  })
+  let connections = 0
+  let behaviour: Responder = options.respond ?? (() => ({ status: 200, body: 'ok' }))
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
@@ -92,6 +110,7 @@ export async function startReceiver(): Promise<Receiver> {
     })
   })
   server.on('connection', (socket) => {
+    connections++
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
@@ -103,6 +122,9 @@ export async function startReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
+    get connections() {
+      return connections
+    },
     respond(fn) {
       behaviour = fn
     },
@@ -140,13 +162,14 @@ async function answer(req: IncomingMessage, res: ServerResponse, b: Behaviour): 
   if (b === 'hang') return
   if (b === 'reset') {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' })
-    res.write('partial')
-    req.socket.destroy()
+    // Destroyed once the partial body is on the wire, so the client sees a response cut short.
+    res.write('partial', () => req.socket.destroy())
     return
   }
   if ('drip' in b) {
     res.writeHead(200, { 'content-type': 'text/plain' })
-    for (let i = 0; i < b.drip.chunks && !res.destroyed; i++) {
+    res.flushHeaders()
+    for (let i = 0; i < b.drip.chunks && !res.destroyed && !req.socket.destroyed; i++) {
       res.write(`chunk ${i}\n`)
       await new Promise((resolve) => setTimeout(resolve, b.drip.intervalMs))
     }
@@ -158,7 +181,8 @@ async function answer(req: IncomingMessage, res: ServerResponse, b: Behaviour): 
     const chunk = Buffer.alloc(64 * 1024, 'x')
     let sent = 0
     const pump = () => {
-      while (sent < b.bigBody && !res.destroyed) {
+      // Stops as soon as the client goes away, so a client that reads only a prefix costs nothing more.
+      while (sent < b.bigBody && !req.socket.destroyed) {
         const n = Math.min(chunk.length, b.bigBody - sent)
         sent += n
         if (!res.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void res.once('drain', pump)
