@@ -1,4 +1,4 @@
-import type { RioEvent } from '../../events/event.js'
+import type { JsonValue, RioEvent } from '../../events/event.js'
 import type { ContentType, Handler, WebhookMethod } from '../../handlers/handler.js'
 import type { Attempt, Delivery, DeliveryStatus } from '../delivery.js'
 import type { Project, Sender } from '../store.js'
@@ -92,14 +92,21 @@ export const toSender = (row: SenderRow): Sender => ({
   createdAt: new Date(row.created_at),
 })
 
-export const toEvent = (row: EventRow): RioEvent => ({
-  id: row.id,
-  project: row.project,
-  name: row.name,
-  payload: JSON.parse(row.payload),
-  createdAt: new Date(row.created_at),
-  idempotencyKey: row.idempotency_key,
-})
+/** An event whose payload is parsed on first read: a JSON webhook body is sent as stored, unparsed. */
+export function toEvent(row: EventRow): RioEvent {
+  let payload: JsonValue | undefined
+  return {
+    id: row.id,
+    project: row.project,
+    name: row.name,
+    get payload(): JsonValue {
+      if (payload === undefined) payload = JSON.parse(row.payload) as JsonValue
+      return payload
+    },
+    createdAt: new Date(row.created_at),
+    idempotencyKey: row.idempotency_key,
+  }
+}
 
 export function toHandler(row: HandlerRow): Handler {
   const base = {

@@ -461,6 +461,7 @@ export class SqliteStore implements Store {
     return this.#write(
       () => {
         const outcomes: CompletionOutcome[] = []
+        const streaks = new Map<string, { last: number; succeeded: boolean; sawSuccess: boolean }>()
         for (const result of results) {
           const { outcome } = result
           const status = outcome.kind === 'retry' ? 'pending' : outcome.kind
@@ -487,14 +488,12 @@ export class SqliteStore implements Store {
             result.responseBody,
             result.error,
           )
+          const streak = streaks.get(result.handlerId) ?? { last: 0, succeeded: false, sawSuccess: false }
+          streak.last = outcomes.length
+          streak.succeeded = outcome.kind === 'succeeded'
+          streak.sawSuccess ||= streak.succeeded
+          streaks.set(result.handlerId, streak)
           let handlerDisabled: string | null = null
-          if (outcome.kind === 'succeeded') this.#s.handlerSucceeded.run(result.handlerId)
-          else {
-            this.#s.handlerFailed.run(input.now, result.handlerId)
-            if (this.#s.disableFailing.get(input.now, result.handlerId, input.now - input.disableAfterMs)) {
-              handlerDisabled = 'failing'
-            }
-          }
           if (
             result.disableHandler &&
             this.#s.setHandlerEnabled.run({
@@ -512,6 +511,20 @@ export class SqliteStore implements Store {
             attempt,
             handlerDisabled,
           })
+        }
+        // Each handler's failure streak, once per batch: cleared by a success, started by the
+        // first failure after one; a streak older than disableAfterMs disables the handler.
+        for (const [handlerId, streak] of streaks) {
+          if (streak.succeeded) {
+            this.#s.handlerSucceeded.run(handlerId)
+            continue
+          }
+          if (streak.sawSuccess) this.#s.handlerFailingSince.run(input.now, handlerId)
+          else this.#s.handlerFailed.run(input.now, handlerId)
+          if (this.#s.disableFailing.get(input.now, handlerId, input.now - input.disableAfterMs)) {
+            const last = outcomes[streak.last]!
+            outcomes[streak.last] = { ...last, handlerDisabled: last.handlerDisabled ?? 'failing' }
+          }
         }
         return outcomes
       },
@@ -707,6 +720,7 @@ function prepare(db: Database) {
       'UPDATE handlers SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL',
     ),
     handlerFailed: s('UPDATE handlers SET failing_since = ? WHERE id = ? AND failing_since IS NULL'),
+    handlerFailingSince: s('UPDATE handlers SET failing_since = ? WHERE id = ?'),
     disableFailing: s(`UPDATE handlers SET enabled = 0, disabled_reason = 'failing', updated_at = ?
       WHERE id = ? AND enabled = 1 AND failing_since <= ? RETURNING id`),
 
