@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import PQueue from 'p-queue'
 import type { Clock } from '../clock.js'
@@ -34,7 +35,6 @@ interface Lane {
 }
 
 interface Running {
-  readonly controller: AbortController
   readonly done: Promise<void>
 }
 
@@ -77,6 +77,8 @@ export class Dispatcher {
   #ticking = false
   #again = false
   #rotation = 0
+  /** Aborts every attempt still running when stop() gives up waiting; one for all, not one each. */
+  readonly #stopping = new AbortController()
   #timer: unknown = null
   #timerAt = Number.POSITIVE_INFINITY
 
@@ -97,6 +99,8 @@ export class Dispatcher {
     this.#policy = deps.policy
     this.#sender = deps.sender
     this.#queue = new PQueue({ concurrency: deps.options.concurrency })
+    // Every running attempt listens on the one stop signal.
+    setMaxListeners(0, this.#stopping.signal)
   }
 
   /** Deliveries being attempted right now in this process. */
@@ -145,7 +149,7 @@ export class Dispatcher {
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
     clearTimeout(timer)
     const abandoned = [...this.#running.keys()]
-    for (const running of this.#running.values()) running.controller.abort(new Error('Rio is stopping'))
+    this.#stopping.abort(new Error('Rio is stopping'))
     this.#running.clear()
     this.#queue.clear()
     await this.#flush()
@@ -278,9 +282,8 @@ export class Dispatcher {
     const lane = this.#lanes.get(claimed.handlerId)!
     lane.running++
     lane.limiter?.take(1, now)
-    const controller = new AbortController()
     const done = this.#queue
-      .add(() => this.#attempt(claimed, lane.handler, controller.signal))
+      .add(() => this.#attempt(claimed, lane.handler, this.#stopping.signal))
       .then((finished) => {
         if (!finished || !this.#running.has(claimed.id)) return
         this.#running.delete(claimed.id)
@@ -291,7 +294,7 @@ export class Dispatcher {
       .finally(() => {
         lane.running--
       })
-    this.#running.set(claimed.id, { controller, done })
+    this.#running.set(claimed.id, { done })
   }
 
   async #attempt(

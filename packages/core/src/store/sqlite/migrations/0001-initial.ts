@@ -26,7 +26,7 @@ CREATE TABLE events (
   payload TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   idempotency_key TEXT
-);
+) WITHOUT ROWID; -- one b-tree keyed by the UUIDv7 instead of a rowid table plus a key index
 -- A repeated key in one project is found, not inserted; NULL keys never collide.
 CREATE UNIQUE INDEX events_idempotency ON events (project_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX events_project_created ON events (project_id, created_at);
