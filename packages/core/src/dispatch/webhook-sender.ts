@@ -241,7 +241,8 @@ export class WebhookSender {
       const part = chunk.length > room ? chunk.subarray(0, room) : chunk
       // Most answers are one small chunk ("ok"): no array, no concat.
       if (first === null) first = part
-      else (rest ??= [first]).push(part)
+      else if (rest === null) rest = [first, part]
+      else rest.push(part)
       size += part.length
       if (size >= max) {
         body.destroy()
@@ -363,7 +364,9 @@ function describe(
     return failure(started, 'timeout', `connect timeout to ${host}`, status, true)
   }
   if (TLS_CODE.test(code) || /SSL|TLS|certificate/i.test(message)) {
-    return failure(started, 'tls', `TLS: ${message}${code ? ` (${code})` : ''}`, status)
+    // OpenSSL's text is "<hex>:error:<id>:SSL routines:<function>:<reason>:<file>:<line>:"; keep the reason.
+    const reason = /:SSL routines:[^:]*:([^:]+):/.exec(message)?.[1] ?? message
+    return failure(started, 'tls', `TLS: ${reason}${code ? ` (${code})` : ''} connecting to ${host}`, status)
   }
   if (
     code === 'ECONNRESET' ||
