@@ -148,6 +148,7 @@ function guardedLookup(hostname: string, options: { all?: boolean }, callback: L
 }
 
 const TIMEOUT = Symbol('timeout')
+const MAX_TIMER_MS = 2_147_483_647
 
 /**
  * Sends webhook requests over one keep-alive undici `Agent`. Bounded in every direction: one
@@ -186,7 +187,8 @@ export class WebhookSender {
   /**
    * Sends one request and reads at most `maxResponseBytes` of the answer.
    * @param req - from `buildWebhookRequest`
-   * @param options.timeoutMs - the whole exchange (connect, headers, body read) must finish within this
+   * @param options.timeoutMs - the whole exchange (connect, headers, body read) must finish within this;
+   *   at most 2^31 - 1 (about 24.8 days), and a non-positive or NaN value means that maximum
    * @param options.signal - aborts the request, e.g. when Rio stops; the result then has errorCode `aborted`
    * @returns how it went; never rejects for network or HTTP failures
    */
@@ -202,7 +204,9 @@ export class WebhookSender {
       }
     }
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(TIMEOUT), options.timeoutMs)
+    // setTimeout fires at once for NaN or anything over 2^31 - 1 ms; neither may mean "no time at all".
+    const timeoutMs = options.timeoutMs > 0 ? Math.min(options.timeoutMs, MAX_TIMER_MS) : MAX_TIMER_MS
+    const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs)
     const onAbort = outer ? () => controller.abort(outer.reason) : null
     if (onAbort) outer!.addEventListener('abort', onAbort, { once: true })
     let status: number | null = null

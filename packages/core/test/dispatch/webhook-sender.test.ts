@@ -298,6 +298,12 @@ describe('WebhookSender', () => {
     expect(r.connections).toBe(1)
   })
 
+  it('treats a timeout too large for a timer as the largest one, not as zero', async () => {
+    const r = await receiver({ respond: () => ({ status: 200, body: 'late', delayMs: 50 }) })
+    const result = await sender().send(post(r.url), { timeoutMs: 1e12 })
+    expect(result).toMatchObject({ ok: true, responseBody: 'late' })
+  })
+
   it('never throws, even for a URL undici cannot use', async () => {
     const result = await sender().send(post('http://127.0.0.1:99999/'), { timeoutMs: 1000 })
     expect(result.ok).toBe(false)
