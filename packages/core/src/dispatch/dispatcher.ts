@@ -356,6 +356,8 @@ export class Dispatcher {
         {
           kind: 'succeeded',
         },
+        // A 2xx may still carry `webhook-delivery: disable`: this one is delivered, no more will be.
+        sent.directive === 'disable' ? 'endpoint_disabled' : undefined,
       )
     }
     const disable =

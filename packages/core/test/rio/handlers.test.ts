@@ -85,6 +85,18 @@ describe('handlers', () => {
     expect((await rio.getHandler(abortHandler.id)).enabled).toBe(true)
   })
 
+  it('disables a handler that answers 2xx with webhook-delivery: disable, after this delivery succeeds', async () => {
+    const r = await receiver()
+    r.respond(() => ({ status: 200, headers: { 'webhook-delivery': 'disable' } }))
+    const rio = makeRio()
+    const handler = await rio.webhook('x', { url: r.url })
+    await rio.start()
+    const { id } = await rio.emit('x', {})
+    await waitUntil(async () => (await rio.listDeliveries({ eventId: id, status: 'succeeded' })).length === 1, 'success')
+    await waitUntil(async () => !(await rio.getHandler(handler.id)).enabled, 'the handler to be disabled')
+    expect((await rio.getHandler(handler.id)).disabledReason).toBe('endpoint_disabled')
+  })
+
   it('updates a webhook declared again under the same name and keeps its secret', async () => {
     const rio = makeRio()
     const first = await rio.webhook('x', { url: 'http://127.0.0.1:1/a', name: 'hook' })
