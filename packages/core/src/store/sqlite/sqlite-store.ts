@@ -71,6 +71,7 @@ export class SqliteStore implements Store {
   readonly #tx: ReturnType<Database['transaction']>
   readonly #fullSync: boolean
   #synced = true
+  readonly #projectNames = new Map<number, string>()
   #closed = false
 
   /**
@@ -154,6 +155,16 @@ export class SqliteStore implements Store {
 
   async listProjects(): Promise<Project[]> {
     return (this.#s.listProjects.all() as ProjectRow[]).map(toProject)
+  }
+
+  /** Project names never change, so each is read once. */
+  #projectName(id: number): string {
+    let name = this.#projectNames.get(id)
+    if (name === undefined) {
+      name = (this.#s.projectName.get(id) as { name: string }).name
+      this.#projectNames.set(id, name)
+    }
+    return name
   }
 
   #projectId(name: string): number {
@@ -416,29 +427,31 @@ export class SqliteStore implements Store {
           if (room <= 0) break
           // Checked here too, so a handler disabled by another process stops at once.
           if (slot.limit <= 0 || !this.#s.handlerEnabled.get(slot.handlerId)) continue
-          const rows = this.#s.claim.all(
-            input.leaseUntil,
-            input.owner,
-            input.now,
+          // Read the due rows with their events in one indexed query, then mark them in one update.
+          const rows = this.#s.dueWithEvents.all(
             slot.handlerId,
             input.now,
             Math.min(slot.limit, room),
-          ) as Array<{
-            id: number
-            event_id: string
-            attempts: number
-            retry_from: number
-          }>
+          ) as Array<
+            EventRow & { delivery_id: number; attempts: number; retry_from: number; project_id: number }
+          >
+          if (rows.length === 0) continue
           room -= rows.length
+          this.#s.markClaimed.run(
+            input.leaseUntil,
+            input.owner,
+            input.now,
+            JSON.stringify(rows.map((row) => row.delivery_id)),
+          )
           for (const row of rows) {
-            let event = events.get(row.event_id)
+            let event = events.get(row.id)
             if (!event) {
-              const eventRow = this.#s.getEvent.get(row.event_id) as EventRow
-              event = { event: toEvent(eventRow), payloadJson: eventRow.payload }
-              events.set(row.event_id, event)
+              row.project = this.#projectName(row.project_id)
+              event = { event: toEvent(row), payloadJson: row.payload }
+              events.set(row.id, event)
             }
             claimed.push({
-              id: String(row.id),
+              id: String(row.delivery_id),
               handlerId: slot.handlerId,
               attempts: row.attempts,
               retryFrom: row.retry_from,
@@ -727,9 +740,15 @@ function prepare(db: Database) {
     expireLeases:
       s(`UPDATE deliveries SET status = 'pending', next_attempt_at = lease_until, lease_until = NULL,
       lease_owner = NULL, updated_at = ? WHERE status = 'in_flight' AND lease_until <= ?`),
-    claim: s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
-      WHERE id IN (SELECT id FROM deliveries WHERE handler_id = ? AND status = 'pending' AND next_attempt_at <= ?
-      ORDER BY next_attempt_at LIMIT ?) RETURNING id, event_id, attempts, retry_from`),
+    dueWithEvents:
+      s(`SELECT d.id AS delivery_id, d.attempts, d.retry_from, e.id, e.project_id, e.name, e.payload,
+      e.created_at, e.idempotency_key FROM deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.handler_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+      ORDER BY d.next_attempt_at LIMIT ?`),
+    markClaimed:
+      s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
+      WHERE id IN (SELECT value FROM json_each(?))`),
+    projectName: s('SELECT name FROM projects WHERE id = ?'),
     complete:
       s(`UPDATE deliveries SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_status = ?,
       last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?, finished_at = ?
