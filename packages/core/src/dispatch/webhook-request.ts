@@ -87,7 +87,10 @@ export function buildWebhookRequest(
   event: RioEvent,
   options: BuildWebhookRequestOptions,
 ): WebhookRequest {
-  let url = compileUrlTemplate(handler.url)({ payload: event.payload, event })
+  // Only a template reads the payload: a plain URL leaves a stored JSON payload unparsed.
+  let url = handler.url.includes('{{')
+    ? compileUrlTemplate(handler.url)({ payload: event.payload, event })
+    : handler.url
   const headers: Record<string, string> = { 'user-agent': options.userAgent }
   for (const [name, value] of staticHeaders(handler.headers)) headers[name] = value
 
