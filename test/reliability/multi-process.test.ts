@@ -52,7 +52,7 @@ describe('several processes on one SQLite file', () => {
     )
     const seconds = (Date.now() - started) / 1000
     const deliveries = await fetch(`${web.url}/api/v1/deliveries?status=pending&limit=1`, { headers: ADMIN })
-    expect((await deliveries.json()).data).toEqual([])
+    expect(((await deliveries.json()) as { data: unknown[] }).data).toEqual([])
     expect(concurrentDuplicates).toBe(0)
     expect(receiver.requests.length).toBe(total)
     for (const p of [web, ...workers]) expect(p.output()).not.toMatch(/SQLITE_BUSY|database is locked/)
