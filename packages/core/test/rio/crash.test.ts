@@ -61,5 +61,8 @@ describe('crash safety', () => {
     const duplicates = receiver.requests.length - ids.size
     // at-least-once: only what was in flight at the kill may arrive twice
     expect(duplicates).toBeLessThanOrEqual(16)
+    console.info(
+      `crash mid-dispatch: 2000 emitted, ${deliveredBeforeKill} delivered before SIGKILL, ${ids.size} after restart, 0 lost, ${duplicates} duplicates`,
+    )
   }, 120_000)
 })
