@@ -1,0 +1,236 @@
+import { inspect } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { type Dsn, DsnError, type DsnErrorReason, parseDsn, RioClientError } from '../src/index.ts'
+
+type Parts = Omit<Dsn, 'redacted' | 'toString'>
+
+const good: [string, Parts][] = [
+  [
+    'http://sender:secret@rio.intra.example.org/project',
+    {
+      protocol: 'http',
+      host: 'rio.intra.example.org',
+      port: 80,
+      prefix: '',
+      version: undefined,
+      project: 'project',
+      sender: 'sender',
+      secret: 'secret',
+      baseUrl: 'http://rio.intra.example.org:80',
+    },
+  ],
+  [
+    'http://sender:secret@localhost:8000/1/project',
+    {
+      protocol: 'http',
+      host: 'localhost',
+      port: 8000,
+      prefix: '',
+      version: '1',
+      project: 'project',
+      sender: 'sender',
+      secret: 'secret',
+      baseUrl: 'http://localhost:8000',
+    },
+  ],
+  [
+    'https://s:k@host/rio/1/proj',
+    {
+      protocol: 'https',
+      host: 'host',
+      port: 443,
+      prefix: '/rio',
+      version: '1',
+      project: 'proj',
+      sender: 's',
+      secret: 'k',
+      baseUrl: 'https://host:443/rio',
+    },
+  ],
+  [
+    'https://s:k@host/rio/proj',
+    {
+      protocol: 'https',
+      host: 'host',
+      port: 443,
+      prefix: '/rio',
+      version: undefined,
+      project: 'proj',
+      sender: 's',
+      secret: 'k',
+      baseUrl: 'https://host:443/rio',
+    },
+  ],
+  [
+    'HTTPS://S:K@Rio.Example.ORG:8443/a/b/2/shop.eu:orders/',
+    {
+      protocol: 'https',
+      host: 'rio.example.org',
+      port: 8443,
+      prefix: '/a/b',
+      version: '2',
+      project: 'shop.eu:orders',
+      sender: 'S',
+      secret: 'K',
+      baseUrl: 'https://rio.example.org:8443/a/b',
+    },
+  ],
+  [
+    'http://my%20app:p%40ss%3Aw%2Frd%25@[::1]:9000/default',
+    {
+      protocol: 'http',
+      host: '[::1]',
+      port: 9000,
+      prefix: '',
+      version: undefined,
+      project: 'default',
+      sender: 'my app',
+      secret: 'p@ss:w/rd%',
+      baseUrl: 'http://[::1]:9000',
+    },
+  ],
+  [
+    '  http://sender:secret@127.0.0.1/1\n',
+    {
+      protocol: 'http',
+      host: '127.0.0.1',
+      port: 80,
+      prefix: '',
+      version: undefined,
+      project: '1',
+      sender: 'sender',
+      secret: 'secret',
+      baseUrl: 'http://127.0.0.1:80',
+    },
+  ],
+  [
+    'http://sender:sec:ret@host:80/rio/10/p',
+    {
+      protocol: 'http',
+      host: 'host',
+      port: 80,
+      prefix: '/rio',
+      version: '10',
+      project: 'p',
+      sender: 'sender',
+      secret: 'sec:ret',
+      baseUrl: 'http://host:80/rio',
+    },
+  ],
+]
+
+describe('parseDsn', () => {
+  it.each(good)('parses %s', (text, parts) => {
+    const dsn = parseDsn(text)
+    expect({ ...dsn, secret: dsn.secret }).toEqual(parts)
+  })
+
+  it('defaults the port to 443 for https, unlike the original SDK', () => {
+    expect(parseDsn('https://s:k@rio.example.org/p').port).toBe(443)
+    expect(parseDsn('http://s:k@rio.example.org/p').port).toBe(80)
+  })
+
+  it('never shows the secret in toString, JSON, inspect or its own keys', () => {
+    const dsn = parseDsn('https://shop:t0p-s3cret@rio.example.org/rio/1/shop')
+    expect(dsn.redacted).toBe('https://shop:***@rio.example.org:443/rio/1/shop')
+    expect(String(dsn)).toBe(dsn.redacted)
+    expect(`${dsn}`).toBe(dsn.redacted)
+    expect(JSON.stringify(dsn)).toBe(JSON.stringify(dsn.redacted))
+    expect(inspect(dsn)).toBe('Dsn(https://shop:***@rio.example.org:443/rio/1/shop)')
+    expect(inspect({ nested: dsn }, { depth: 5 })).not.toContain('t0p-s3cret')
+    expect(Object.values(dsn)).not.toContain('t0p-s3cret')
+    expect(dsn.secret).toBe('t0p-s3cret')
+  })
+
+  const bad: [string, DsnErrorReason, RegExp][] = [
+    ['', 'missing', /the DSN is empty/],
+    ['   ', 'missing', /the DSN is empty/],
+    ['rio.example.org/project', 'not_a_url', /is not a URL: it must look like/],
+    ['http:/s:k@host/p', 'not_a_url', /is not a URL/],
+    ['http://s:k@ho st/p', 'not_a_url', /whitespace/],
+    ['http://s:k@host\\p', 'not_a_url', /backslash/],
+    ['http://s:k@exa%mple.org/p', 'not_a_url', /the host "exa%mple.org" is invalid/],
+    [
+      'ftp://s:k@host/p',
+      'unsupported_scheme',
+      /uses the scheme "ftp:"; Rio speaks only http:\/\/ and https:\/\//,
+    ],
+    ['redis://s:k@host/p', 'unsupported_scheme', /"redis:"/],
+    [
+      'http://host/project',
+      'no_credentials',
+      /"http:\/\/host\/project" has no credentials: put the sender and secret/,
+    ],
+    ['http://@host/project', 'no_credentials', /empty "@" part/],
+    ['http://:secret@host/project', 'no_sender', /has a secret but no sender name/],
+    ['http://sender@host/project', 'no_secret', /has the sender "sender" but no secret/],
+    ['http://sender:@host/project', 'no_secret', /no secret/],
+    ['http://s:%zz@host/p', 'bad_encoding', /the secret holds a "%" that starts no valid escape/],
+    ['http://s:a/b@host/p', 'bad_encoding', /has a "\/" before its "@": percent-encode it/],
+    ['http://s:k@/p', 'no_host', /has no host/],
+    ['http://s:k@host:http/p', 'bad_port', /has the port "http": a port is a number from 1 to 65535/],
+    ['http://s:k@host:0/p', 'bad_port', /the port "0"/],
+    ['http://s:k@host:65536/p', 'bad_port', /the port "65536"/],
+    ['http://s:k@host:-1/p', 'bad_port', /the port "-1"/],
+    [
+      'http://s:k@host/p?timeout=5',
+      'query_or_fragment',
+      /ends in "\?timeout=5": a Rio DSN has no query or fragment/,
+    ],
+    ['http://s:k@host/p#x', 'query_or_fragment', /ends in "#x"/],
+    [
+      'http://s:ab#cd@host/p',
+      'query_or_fragment',
+      /percent-encode them in the sender or secret \(%3F, %23\)/,
+    ],
+    ['http://s:k@host', 'no_project', /names no project: add it as the last path segment/],
+    ['http://s:k@host/', 'no_project', /names no project/],
+    [
+      'http://s:k@host/rio/-bad',
+      'bad_project',
+      /the project "-bad": a project name starts with a letter or digit/,
+    ],
+    ['http://s:k@host/%41bc', 'bad_project', /the project "%41bc"/],
+  ]
+
+  it.each(bad)('refuses %j with %s', (text, reason, message) => {
+    let caught: unknown
+    try {
+      parseDsn(text)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(DsnError)
+    expect(caught).toBeInstanceOf(RioClientError)
+    const error = caught as DsnError
+    expect(error.reason).toBe(reason)
+    expect(error.code).toBe(reason === 'missing' ? 'dsn_missing' : 'dsn_invalid')
+    expect(error.message).toMatch(message)
+  })
+
+  it('never puts the secret in an error message', () => {
+    const secrets = [
+      'hunter2-secret',
+      'hunter2#secret',
+      'hunter2/secret',
+      'hunter2%zzsecret',
+      'hunter2 secret',
+    ]
+    for (const secret of secrets) {
+      for (const rest of ['host/p?x=1', 'host:99999/p', 'host', 'ho st/-p', 'host/-p']) {
+        const text = `https://sender:${secret}@${rest}`
+        expect(() => parseDsn(text)).toThrow(DsnError)
+        try {
+          parseDsn(text)
+        } catch (error) {
+          expect((error as Error).message).not.toContain('hunter2')
+        }
+      }
+    }
+  })
+
+  it('refuses a value that is not a string with a DsnError', () => {
+    expect(() => parseDsn(42 as unknown as string)).toThrow(/a DSN must be a string like .*, got number/)
+    expect(() => parseDsn(null as unknown as string)).toThrow(DsnError)
+  })
+})
