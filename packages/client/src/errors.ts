@@ -66,6 +66,7 @@ export type RioClientErrorCode =
 export interface Issue {
   /** Dotted path from the argument or body root; `''` for the root itself. */
   readonly path: string
+  /** What is wrong there. */
   readonly message: string
 }
 

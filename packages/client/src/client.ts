@@ -1,0 +1,303 @@
+import { splitIntoBatches } from './batch.js'
+import { createTransport } from './create-transport.js'
+import type { Dsn } from './dsn.js'
+import { RioClientError, ValidationError } from './errors.js'
+import { checkIdempotencyKey, type EmitEvent, type EncodedEvent, encodeEvent } from './event.js'
+import { type ClientOptions, headersSchema, type ResolvedClientOptions, resolveOptions } from './options.js'
+import { type EmitManyResult, type EmitResult, parseBatchAnswer, parseEmitAnswer } from './response.js'
+import { RetryPolicy } from './retry-policy.js'
+import { type Call, type SendEnvironment, sendWithRetry } from './send-with-retry.js'
+import type { Transport } from './transport.js'
+import { VERSION } from './version.js'
+
+/** Options of one {@link Client.emit} call. */
+export interface EmitOptions {
+  /**
+   * Makes the emit safe to repeat — across process restarts, job re-runs, a lost answer: Rio
+   * stores one event per key and project and answers repeats with the first event's id and
+   * `duplicate: true`. 1 to 200 visible ASCII characters.
+   * @default a random UUID, reused by the client's own retries
+   */
+  idempotencyKey?: string
+  /** Aborting it stops the request in flight and any retry; the call rejects with {@link AbortError}. */
+  signal?: AbortSignal
+  /** Extra headers for this call, on top of the client's `headers` option. @default {} */
+  headers?: Readonly<Record<string, string>>
+}
+
+/** Options of one {@link Client.emitMany} call. */
+export interface EmitManyOptions {
+  /** Aborting it stops the request in flight and any later one; the call rejects with {@link AbortError}. */
+  signal?: AbortSignal
+  /** Extra headers for these requests, on top of the client's `headers` option. @default {} */
+  headers?: Readonly<Record<string, string>>
+}
+
+/**
+ * Emits events to a Rio server over HTTP: `POST {baseUrl}/api/v1/projects/{project}/events`,
+ * authenticated with the DSN's sender and secret.
+ *
+ * Every request carries an `Idempotency-Key` that stays the same across the client's retries, so
+ * a retry after a lost answer never stores an event twice. Requests that get no answer, time out,
+ * or get a 5xx or 429 are retried with exponential backoff and jitter (honouring `Retry-After`),
+ * within `retries` and `retryBudgetMs`; other answers are final.
+ *
+ * @example
+ * ```ts
+ * import { Client } from 'rio-client'
+ *
+ * const client = new Client({ dsn: process.env.RIO_DSN })
+ * const { id } = await client.emit('comment-published', { ip: '127.0.0.1', content: 'I am a spammer' })
+ * await client.close()
+ * ```
+ */
+export class Client {
+  readonly #options: ResolvedClientOptions
+  readonly #url: string
+  readonly #target: string
+  /** Overridable: `accept` and the `headers` option. */
+  readonly #defaultHeaders: Readonly<Record<string, string>>
+  /** The client's own headers, which nothing overrides. */
+  readonly #headers: Readonly<Record<string, string>>
+  readonly #closing = new AbortController()
+  readonly #environment: SendEnvironment
+  #transport: Promise<Transport> | undefined
+  #closed: Promise<void> | undefined
+
+  /**
+   * Validates the options and the DSN; opens no connection (the first emit does).
+   *
+   * @param options - see {@link ClientOptions}; `dsn` defaults to `process.env.RIO_DSN`, and every
+   *   other option has a default (`timeoutMs` 10 s, `retries` 4, `retryBudgetMs` 30 s…)
+   * @throws {@link DsnError} when there is no DSN or it is malformed
+   * @throws {@link ValidationError} `invalid_options` naming each bad option
+   * @example
+   * ```ts
+   * const client = new Client({ dsn: 'https://shop:s3cret@rio.example.org/shop', timeoutMs: 5_000 })
+   * ```
+   */
+  constructor(options: ClientOptions = {}) {
+    this.#options = resolveOptions(options)
+    const { dsn } = this.#options
+    this.#url = `${dsn.baseUrl}/api/v1/projects/${dsn.project}/events`
+    this.#target = `project "${dsn.project}" at ${dsn.baseUrl}`
+    this.#defaultHeaders = { accept: 'application/json', ...this.#options.headers }
+    this.#headers = {
+      authorization: `Basic ${base64(`${dsn.sender}:${dsn.secret}`)}`,
+      'content-type': 'application/json',
+      'user-agent': `rio-client/${VERSION}`,
+      'x-rio-protocol': dsn.version ?? '1',
+    }
+    this.#environment = {
+      transport: () => {
+        this.#transport ??= createTransport(this.#options.fetch)
+        return this.#transport
+      },
+      policy: new RetryPolicy(this.#options),
+      timeoutMs: this.#options.timeoutMs,
+      retryBudgetMs: this.#options.retryBudgetMs,
+      maxResponseBytes: this.#options.maxResponseBytes,
+      closing: this.#closing.signal,
+    }
+  }
+
+  /** The DSN this client emits to; its `toString()` masks the secret. */
+  get dsn(): Dsn {
+    return this.#options.dsn
+  }
+
+  /**
+   * Emits one event and resolves once Rio has stored it durably (its 202).
+   *
+   * Name, payload and key are checked before anything is sent.
+   *
+   * @param name - the event name, e.g. `comment-published` (`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
+   * @param payload - any JSON value (a plain object usually), at most `maxPayloadBytes` as JSON
+   * @param options - `idempotencyKey` (default: a random UUID), `signal`, `headers` (default none)
+   * @returns the event's id, and whether Rio already had an event with this idempotency key
+   * @throws {@link ValidationError} for a bad name, payload, key or option — nothing was sent
+   * @throws {@link RioHttpError} when Rio refuses the event (4xx: 401 bad credentials, 404 unknown project…)
+   * @throws {@link ServerError}, {@link ConnectionError} or {@link TimeoutError} when retries run out
+   * @throws {@link AbortError} when `signal` aborts; {@link RioClientError} `client_closed` after `close()`
+   * @example
+   * ```ts
+   * const { id, duplicate } = await client.emit(
+   *   'order-paid',
+   *   { orderId: 1234, total: '99.90' },
+   *   { idempotencyKey: 'order-1234:paid', signal: AbortSignal.timeout(5_000) },
+   * )
+   * ```
+   */
+  async emit(name: string, payload: unknown, options: EmitOptions = {}): Promise<EmitResult> {
+    const subject = `emit "${typeof name === 'string' ? name : String(name)}"`
+    this.#assertOpen(subject)
+    const extra = callOptions(options, 'emit')
+    if (options.idempotencyKey !== undefined) checkIdempotencyKey(options.idempotencyKey)
+    const event = encodeEvent(
+      options.idempotencyKey === undefined
+        ? { name, payload }
+        : { name, payload, idempotencyKey: options.idempotencyKey },
+      this.#options.maxPayloadBytes,
+    )
+    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID()
+    const { response, context } = await sendWithRetry(
+      this.#call(subject, event.json, key, extra, options.signal),
+      this.#environment,
+    )
+    return parseEmitAnswer(response, context)
+  }
+
+  /**
+   * Emits events in batches and resolves with their ids, in order, once Rio has stored them all.
+   *
+   * Every event is checked before anything is sent. Arrays over `maxBatchSize` events (default
+   * 1000) or `maxBatchBytes` (default 1 MiB) are split into several requests, sent one after the
+   * other, each with its own idempotency key reused by its retries. If a later request fails,
+   * the earlier ones stay emitted: give each event an `idempotencyKey` to make re-running the
+   * whole call safe.
+   *
+   * @param events - `{ name, payload, idempotencyKey? }` each; an empty array sends nothing
+   * @param options - `signal`, `headers` (default none)
+   * @returns the events' ids, in the order given
+   * @throws {@link ValidationError} for a bad event (its index in the path, e.g. `events[3].name`) — nothing was sent
+   * @throws {@link RioHttpError}, {@link ServerError}, {@link ConnectionError}, {@link TimeoutError},
+   *   {@link AbortError} or {@link RioClientError} `client_closed`, as for {@link Client.emit}
+   * @example
+   * ```ts
+   * const { ids } = await client.emitMany([
+   *   { name: 'comment-published', payload: { id: 1, content: 'First!' } },
+   *   { name: 'comment-published', payload: { id: 2, content: 'Second' }, idempotencyKey: 'comment-2' },
+   * ])
+   * ```
+   */
+  async emitMany(events: readonly EmitEvent[], options: EmitManyOptions = {}): Promise<EmitManyResult> {
+    this.#assertOpen('emitMany')
+    const extra = callOptions(options, 'emitMany')
+    if (!Array.isArray(events)) {
+      throw new ValidationError(
+        'invalid_argument',
+        `emitMany takes an array of { name, payload, idempotencyKey? }, got ${typeof events}`,
+        { issues: [{ path: 'events', message: 'expected an array' }] },
+      )
+    }
+    const encoded: EncodedEvent[] = events.map((event: unknown, index) => {
+      if (typeof event !== 'object' || event === null) {
+        throw new ValidationError(
+          'invalid_argument',
+          `events[${index}] must be an object { name, payload, idempotencyKey? }, got ${event === null ? 'null' : typeof event}`,
+          { issues: [{ path: `events[${index}]`, message: 'expected an object' }] },
+        )
+      }
+      return encodeEvent(event as EmitEvent, this.#options.maxPayloadBytes, `events[${index}]`)
+    })
+    const batches = splitIntoBatches(encoded, this.#options.maxBatchSize, this.#options.maxBatchBytes)
+    const ids: string[] = []
+    for (const [index, batch] of batches.entries()) {
+      const subject =
+        batches.length === 1
+          ? `emitMany (${batch.count} events)`
+          : `emitMany request ${index + 1} of ${batches.length} (${batch.count} events${ids.length > 0 ? `; the ${ids.length} before are emitted` : ''})`
+      const { response, context } = await sendWithRetry(
+        this.#call(subject, batch.body, globalThis.crypto.randomUUID(), extra, options.signal),
+        this.#environment,
+      )
+      ids.push(...parseBatchAnswer(response, batch.count, context))
+    }
+    return { ids }
+  }
+
+  /**
+   * Closes the client: emits after this reject with `client_closed`, retries waiting for their
+   * next attempt stop, requests in flight finish, then the connections close.
+   *
+   * @returns resolves once the connections are closed; calling it again returns the same promise
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => client.close())
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort()
+      const transport = await this.#transport?.catch(() => undefined)
+      await transport?.close()
+    })()
+    return this.#closed
+  }
+
+  #assertOpen(subject: string): void {
+    if (this.#closing.signal.aborted) {
+      throw new RioClientError(
+        'client_closed',
+        `${subject} into ${this.#target}: the client is closed; create a new Client to emit`,
+      )
+    }
+  }
+
+  #call(
+    subject: string,
+    body: string,
+    key: string,
+    extra: Readonly<Record<string, string>>,
+    signal: AbortSignal | undefined,
+  ): Call {
+    return {
+      url: this.#url,
+      headers: { ...this.#defaultHeaders, ...extra, ...this.#headers, 'idempotency-key': key },
+      body,
+      subject,
+      target: this.#target,
+      project: this.#options.dsn.project,
+      signal,
+    }
+  }
+}
+
+/** Checks a call's `signal` and `headers`; returns the headers, lower-cased. */
+function callOptions(
+  options: EmitOptions | EmitManyOptions,
+  method: string,
+): Readonly<Record<string, string>> {
+  if (typeof options !== 'object' || options === null) {
+    throw new ValidationError(
+      'invalid_argument',
+      `${method} options must be an object, got ${typeof options}`,
+    )
+  }
+  const { signal, headers } = options
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw new ValidationError(
+      'invalid_argument',
+      `${method} options.signal must be an AbortSignal (e.g. AbortSignal.timeout(5_000)), got ${typeof signal}`,
+      { issues: [{ path: 'signal', message: 'expected an AbortSignal' }] },
+    )
+  }
+  if (headers === undefined) return {}
+  const parsed = headersSchema.safeParse(headers)
+  if (parsed.success) return parsed.data
+  const issues = parsed.error.issues.map((issue) => ({
+    path: ['headers', ...issue.path].map(String).join('.'),
+    message: issue.message,
+  }))
+  throw new ValidationError(
+    'invalid_argument',
+    `${method} options.headers: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+    { issues },
+  )
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as AbortSignal).aborted === 'boolean' &&
+    typeof (value as AbortSignal).addEventListener === 'function'
+  )
+}
+
+/** Base64 of the UTF-8 bytes, as HTTP Basic wants (RFC 7617 with charset UTF-8), on any runtime. */
+function base64(text: string): string {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}

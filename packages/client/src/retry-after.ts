@@ -1,0 +1,21 @@
+/**
+ * Reads a `Retry-After` header (RFC 9110 §10.2.3): delta-seconds or an HTTP-date.
+ *
+ * @param value - the header value, or undefined when absent
+ * @param now - the current time, in ms since the epoch (default `Date.now()`)
+ * @returns the delay in ms (0 for a date in the past), or undefined when absent or unreadable
+ * @example
+ * ```ts
+ * parseRetryAfter('2') // 2000
+ * parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:27:00Z')) // 60000
+ * ```
+ */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  const text = value?.trim()
+  if (!text) return undefined
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER)
+  // Date.parse reads almost anything ("1 2" is a date); an HTTP-date always ends in GMT.
+  if (!/ GMT$/.test(text)) return undefined
+  const at = Date.parse(text)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}

@@ -1,0 +1,186 @@
+import { AbortError, ConnectionError, RioClientError, TimeoutError } from './errors.js'
+import { attemptsText, errorFromAnswer, type RequestContext } from './response.js'
+import { parseRetryAfter } from './retry-after.js'
+import type { RetryDecision, RetryPolicy } from './retry-policy.js'
+import { sleep } from './sleep.js'
+import type { Transport, TransportResponse } from './transport.js'
+
+/** What the client lends to every call. */
+export interface SendEnvironment {
+  /** The transport, created on first use. */
+  readonly transport: () => Promise<Transport>
+  readonly policy: RetryPolicy
+  readonly timeoutMs: number
+  readonly retryBudgetMs: number
+  readonly maxResponseBytes: number
+  /** Aborted by `close()`: no new attempt starts after it. */
+  readonly closing: AbortSignal
+}
+
+/** One logical request: sent once, then again on each retry with the same headers and body. */
+export interface Call {
+  readonly url: string
+  /** Including the `idempotency-key` that makes repeating the request safe. */
+  readonly headers: Record<string, string>
+  readonly body: string
+  /** `emit "comment-published"`: what the request is for, in messages. */
+  readonly subject: string
+  /** `project "shop" at https://rio.example.org:443`. */
+  readonly target: string
+  readonly project: string
+  /** The caller's signal: aborting it stops the request in flight and any retry. */
+  readonly signal: AbortSignal | undefined
+}
+
+type Outcome =
+  | { readonly response: TransportResponse }
+  | { readonly failure: 'timeout' | 'network'; cause: unknown }
+
+const TIMED_OUT = Symbol('rio-client timeout')
+
+/**
+ * Sends a request until Rio answers 2xx, retrying — with the same idempotency key, so Rio stores
+ * the event once — when there is no answer, a timeout, a 5xx or a 429, as the policy allows.
+ *
+ * @param call - the request and how to name it in messages
+ * @param environment - transport, retry policy, timeouts and the client's closing signal
+ * @returns the 2xx answer, with the attempt count and elapsed time for later messages
+ * @throws {@link RioHttpError} at once for other statuses; {@link ServerError},
+ *   {@link ConnectionError} or {@link TimeoutError} when retrying stops; {@link AbortError} when
+ *   the call's signal aborts; {@link RioClientError} `client_closed` when the client closes first
+ */
+export async function sendWithRetry(
+  call: Call,
+  environment: SendEnvironment,
+): Promise<{ response: TransportResponse; context: RequestContext }> {
+  const started = Date.now()
+  for (let attempt = 1; ; attempt++) {
+    if (call.signal?.aborted) throw aborted(call, attempt - 1, call.signal.reason)
+    if (environment.closing.aborted) throw closed(call, attempt - 1)
+    const outcome = await attemptOnce(call, environment, attempt)
+    const context: RequestContext = {
+      subject: call.subject,
+      target: call.target,
+      project: call.project,
+      attempts: attempt,
+      elapsedMs: Date.now() - started,
+    }
+    let retryAfterMs: number | undefined
+    if ('response' in outcome) {
+      const { status } = outcome.response
+      if (status >= 200 && status < 300) return { response: outcome.response, context }
+      retryAfterMs = parseRetryAfter(outcome.response.header('retry-after'))
+      if (status !== 429 && status < 500) throw errorFromAnswer(outcome.response, context, retryAfterMs)
+    }
+    const decision = environment.policy.decide(attempt, context.elapsedMs, retryAfterMs)
+    if (!decision.retry) throw finalError(outcome, context, environment, decision, retryAfterMs)
+    await pause(call, environment, decision.delayMs, attempt)
+  }
+}
+
+async function attemptOnce(call: Call, environment: SendEnvironment, attempt: number): Promise<Outcome> {
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(TIMED_OUT), environment.timeoutMs)
+  const onAbort = () => controller.abort(call.signal?.reason)
+  call.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const transport = await environment.transport()
+    const response = await transport.send({
+      url: call.url,
+      headers: call.headers,
+      body: call.body,
+      signal: controller.signal,
+      maxResponseBytes: environment.maxResponseBytes,
+    })
+    return { response }
+  } catch (cause) {
+    if (cause instanceof RioClientError) throw cause
+    if (call.signal?.aborted) throw aborted(call, attempt, call.signal.reason)
+    if (controller.signal.aborted && controller.signal.reason === TIMED_OUT)
+      return { failure: 'timeout', cause }
+    return { failure: 'network', cause }
+  } finally {
+    clearTimeout(timer)
+    call.signal?.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Waits before the next attempt; the caller's signal and `close()` both cut the wait short. */
+async function pause(
+  call: Call,
+  environment: SendEnvironment,
+  delayMs: number,
+  attempts: number,
+): Promise<void> {
+  const controller = new AbortController()
+  const stop = () => controller.abort()
+  const signals = [call.signal, environment.closing].filter((signal) => signal !== undefined)
+  for (const signal of signals) signal.addEventListener('abort', stop, { once: true })
+  try {
+    if (signals.some((signal) => signal.aborted)) stop()
+    await sleep(delayMs, controller.signal)
+  } catch {
+    if (call.signal?.aborted) throw aborted(call, attempts, call.signal.reason)
+    throw closed(call, attempts)
+  } finally {
+    for (const signal of signals) signal.removeEventListener('abort', stop)
+  }
+}
+
+function finalError(
+  outcome: Outcome,
+  context: RequestContext,
+  environment: SendEnvironment,
+  decision: Extract<RetryDecision, { retry: false }>,
+  retryAfterMs: number | undefined,
+): RioClientError {
+  const stopped =
+    decision.reason === 'retry_after'
+      ? `; stopped retrying since Rio asks to wait ${Math.ceil((retryAfterMs ?? 0) / 1000)} s, past what is left of retryBudgetMs (${environment.retryBudgetMs} ms): retry later`
+      : decision.reason === 'budget'
+        ? `; retryBudgetMs (${environment.retryBudgetMs} ms) is spent`
+        : ''
+  if ('response' in outcome) return errorFromAnswer(outcome.response, context, retryAfterMs, stopped)
+  const tries = context.attempts > 1 ? ` (${attemptsText(context)})` : ''
+  const options = { cause: outcome.cause, attempts: context.attempts }
+  if (outcome.failure === 'timeout') {
+    return new TimeoutError(
+      environment.timeoutMs,
+      `Rio at ${context.target} did not answer ${context.subject} within timeoutMs (${environment.timeoutMs} ms)${tries}${stopped}; check Rio's health, or raise timeoutMs`,
+      options,
+    )
+  }
+  return new ConnectionError(
+    `could not reach Rio at ${context.target} to ${context.subject}${tries}: ${describeNetworkError(outcome.cause)}${stopped}; check that Rio is running and that the DSN's host and port are right`,
+    options,
+  )
+}
+
+function aborted(call: Call, attempts: number, reason: unknown): AbortError {
+  const sent = attempts === 0 ? 'before sending it' : `after ${attempts} attempt${attempts === 1 ? '' : 's'}`
+  return new AbortError(`${call.subject} into ${call.target} was aborted by its signal ${sent}`, {
+    cause: reason,
+    attempts,
+  })
+}
+
+function closed(call: Call, attempts: number): RioClientError {
+  return new RioClientError(
+    'client_closed',
+    `${call.subject} into ${call.target} stopped: the client was closed${attempts > 0 ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'}` : ''}; create a new Client to emit`,
+    { attempts },
+  )
+}
+
+/** `fetch failed: connect ECONNREFUSED 127.0.0.1:9` from an error and its causes. */
+function describeNetworkError(error: unknown): string {
+  const parts: string[] = []
+  let current: unknown = error
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code
+    const message = current.message || current.name
+    parts.push(typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message)
+    current = current.cause
+  }
+  return parts.length > 0 ? parts.join(': ') : String(error)
+}

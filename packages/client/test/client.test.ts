@@ -1,0 +1,382 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import {
+  AbortError,
+  Client,
+  type ClientOptions,
+  ConnectionError,
+  RioClientError,
+  RioHttpError,
+  ServerError,
+  TimeoutError,
+  VERSION,
+} from '../src/index.ts'
+import { FakeRio } from './support/fake-rio.ts'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+// Small delays keep the suite fast; the retry logic is the same at any scale.
+const fast = { retryDelayMs: 10, retryMaxDelayMs: 40 } satisfies ClientOptions
+
+async function rejection(promise: Promise<unknown>): Promise<RioClientError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof RioClientError) return error
+    throw error
+  }
+  throw new Error('expected a rejection')
+}
+
+const transports: [string, ClientOptions['fetch']][] = [
+  ['undici', undefined],
+  ['fetch', globalThis.fetch],
+]
+
+describe.each(transports)('Client over %s', (_transport, fetch) => {
+  let rio: FakeRio
+  const clients: Client[] = []
+  const client = (options: ClientOptions = {}) => {
+    const made = new Client({ dsn: rio.dsn(), ...fast, ...(fetch ? { fetch } : {}), ...options })
+    clients.push(made)
+    return made
+  }
+  beforeEach(async () => {
+    rio = await FakeRio.start()
+  })
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((made) => made.close()))
+    await rio.close()
+  })
+
+  describe('emit', () => {
+    it('posts the event with the contract headers and resolves with its id when Rio answers 202', async () => {
+      const result = await client().emit('comment-published', { ip: '127.0.0.1', content: 'I am a spammer' })
+      expect(result).toEqual({ id: 'evt_1', duplicate: false })
+      expect(rio.requests).toHaveLength(1)
+      const [request] = rio.requests
+      expect(request!.method).toBe('POST')
+      expect(request!.url).toBe('/api/v1/projects/shop/events')
+      expect(request!.headers).toMatchObject({
+        authorization: `Basic ${Buffer.from('sender:secret').toString('base64')}`,
+        'content-type': 'application/json',
+        'user-agent': `rio-client/${VERSION}`,
+        'x-rio-protocol': '1',
+      })
+      expect(request!.headers['idempotency-key']).toMatch(UUID)
+      expect(JSON.parse(request!.body)).toEqual({
+        name: 'comment-published',
+        payload: { ip: '127.0.0.1', content: 'I am a spammer' },
+      })
+      expect(rio.events).toEqual([
+        {
+          id: 'evt_1',
+          name: 'comment-published',
+          payload: { ip: '127.0.0.1', content: 'I am a spammer' },
+          key: request!.headers['idempotency-key'],
+        },
+      ])
+    })
+
+    it('sends the version segment as X-Rio-Protocol and posts under the path prefix', async () => {
+      await rio.close()
+      rio = await FakeRio.start({ prefix: '/rio' })
+      await client({ dsn: rio.dsn({ version: '2' }) }).emit('order-paid', { id: 1 })
+      expect(rio.requests[0]!.url).toBe('/rio/api/v1/projects/shop/events')
+      expect(rio.requests[0]!.headers['x-rio-protocol']).toBe('2')
+    })
+
+    it('URL-decodes credentials from the DSN into Basic auth', async () => {
+      await rio.close()
+      rio = await FakeRio.start({ sender: 'my app', secret: 'p@ss:w/rd%é' })
+      expect(rio.dsn()).toContain('p%40ss%3Aw%2Frd%25%C3%A9')
+      await expect(client({ dsn: rio.dsn() }).emit('x', 1)).resolves.toEqual({
+        id: 'evt_1',
+        duplicate: false,
+      })
+    })
+
+    it('generates a fresh idempotency key per emit, and uses a given one in header and body', async () => {
+      const sender = client()
+      await sender.emit('a', 1)
+      await sender.emit('a', 1)
+      const [first, second] = rio.requests.map((request) => request.headers['idempotency-key'])
+      expect(first).not.toBe(second)
+      expect(rio.events).toHaveLength(2)
+
+      const given = await sender.emit('order-paid', { id: 7 }, { idempotencyKey: 'order-7:paid' })
+      const again = await sender.emit('order-paid', { id: 7 }, { idempotencyKey: 'order-7:paid' })
+      expect(again).toEqual({ id: given.id, duplicate: true })
+      expect(rio.requests.at(-1)!.headers['idempotency-key']).toBe('order-7:paid')
+      expect(JSON.parse(rio.requests.at(-1)!.body).idempotencyKey).toBe('order-7:paid')
+      expect(rio.events).toHaveLength(3)
+    })
+
+    it('sends extra headers from the options and the call, and keeps its own authoritative', async () => {
+      await client({ headers: { 'X-Trace': 'a', 'X-Team': 'shop' } }).emit('a', 1, {
+        headers: { 'x-trace': 'b' },
+      })
+      expect(rio.requests[0]!.headers).toMatchObject({ 'x-trace': 'b', 'x-team': 'shop' })
+      await expect(client().emit('a', 1, { headers: { Authorization: 'Bearer x' } })).rejects.toMatchObject({
+        code: 'invalid_argument',
+        message: expect.stringContaining('"Authorization" is set by rio-client itself'),
+      })
+    })
+  })
+
+  describe('retries', () => {
+    it('stores exactly one event when Rio fails twice, then succeeds, reusing the idempotency key', async () => {
+      rio.fail({ status: 503 }, { status: 500 })
+      const result = await client().emit('comment-published', { id: 1 })
+      expect(result).toEqual({ id: 'evt_1', duplicate: false })
+      expect(rio.requests).toHaveLength(3)
+      expect(new Set(rio.requests.map((request) => request.headers['idempotency-key'])).size).toBe(1)
+      expect(rio.events).toHaveLength(1)
+    })
+
+    it('stores exactly one event when the answer is lost after Rio stored it', async () => {
+      rio.fail('store-then-drop', 'drop')
+      const result = await client().emit('comment-published', { id: 1 })
+      expect(result).toEqual({ id: 'evt_1', duplicate: true })
+      expect(rio.requests).toHaveLength(3)
+      expect(rio.events).toHaveLength(1)
+    })
+
+    it('stores exactly one event when Rio restarts on the same port while the client retries', async () => {
+      const port = rio.port
+      rio.fail({ restart: 300 })
+      const started = Date.now()
+      const result = await client({ retries: 10, retryMaxDelayMs: 100 }).emit('comment-published', { id: 1 })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280)
+      expect(result).toEqual({ id: 'evt_1', duplicate: true })
+      expect(rio.port).toBe(port)
+      expect(rio.events).toHaveLength(1)
+      expect(rio.requests.length).toBe(2)
+    })
+
+    it.each([400, 401, 403, 404, 409, 413, 422])('does not retry a %i answer', async (status) => {
+      rio.fail({ status })
+      const error = await rejection(client().emit('comment-published', { id: 1 }))
+      expect(error).toBeInstanceOf(RioHttpError)
+      expect(error).not.toBeInstanceOf(ServerError)
+      expect(error).toMatchObject({ code: 'http_error', status, serverCode: 'fault', attempts: 1 })
+      expect(error.message).toContain(
+        `Rio answered ${status} fault to emit "comment-published" into project "shop"`,
+      )
+      expect(rio.requests).toHaveLength(1)
+    })
+
+    it('names the fix for a wrong secret, and keeps Rio’s field issues', async () => {
+      const unauthorized = await rejection(client({ dsn: rio.dsn({ secret: 'wrong' }) }).emit('a', 1))
+      expect(unauthorized.message).toMatch(
+        /Rio answered 401 unauthorized to emit "a" into project "shop" at http:\/\/127\.0\.0\.1:\d+: unknown sender or wrong secret; check the sender and secret in the DSN/,
+      )
+      expect(unauthorized.message).not.toContain('wrong@')
+      rio.fail({
+        status: 422,
+        body: JSON.stringify({
+          error: {
+            code: 'invalid_payload',
+            message: 'the payload is refused',
+            issues: [{ path: 'payload.total', message: 'must be positive' }],
+          },
+        }),
+      })
+      const invalid = (await rejection(client().emit('a', 1))) as RioHttpError
+      expect(invalid.serverCode).toBe('invalid_payload')
+      expect(invalid.issues).toEqual([{ path: 'payload.total', message: 'must be positive' }])
+      expect(invalid.message).toContain('the payload is refused (payload.total: must be positive)')
+    })
+
+    it('honours Retry-After on a 429', async () => {
+      rio.fail({ status: 429, headers: { 'retry-after': '1' } })
+      const started = Date.now()
+      await expect(client().emit('a', 1)).resolves.toEqual({ id: 'evt_1', duplicate: false })
+      expect(Date.now() - started).toBeGreaterThanOrEqual(990)
+      expect(rio.requests).toHaveLength(2)
+    })
+
+    it('honours Retry-After as an HTTP date on a 503', async () => {
+      // HTTP dates have whole seconds: two seconds ahead means a wait of more than one.
+      const at = new Date(Math.ceil(Date.now() / 1000) * 1000 + 2000).toUTCString()
+      rio.fail({ status: 503, headers: { 'retry-after': at } })
+      const started = Date.now()
+      await client().emit('a', 1)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+    })
+
+    it('stops at once when Retry-After reaches past the retry budget, with the delay on the error', async () => {
+      rio.fail({ status: 429, headers: { 'retry-after': '3600' } })
+      const started = Date.now()
+      const error = await rejection(client().emit('a', 1))
+      expect(Date.now() - started).toBeLessThan(500)
+      expect(error).toBeInstanceOf(ServerError)
+      expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: 3_600_000, attempts: 1 })
+      expect(error.message).toMatch(/Rio asks to wait 3600 s, past what is left of retryBudgetMs/)
+    })
+
+    it('gives up with a ServerError after the configured attempts', async () => {
+      rio.fail(
+        ...Array.from({ length: 10 }, () => ({
+          status: 502,
+          body: '<html><title>502 Bad Gateway</title></html>',
+          headers: { 'content-type': 'text/html' },
+        })),
+      )
+      const error = await rejection(client({ retries: 2 }).emit('a', 1))
+      expect(error).toBeInstanceOf(ServerError)
+      expect(error).toMatchObject({ code: 'server_error', status: 502, attempts: 3, serverCode: undefined })
+      expect(error.message).toMatch(
+        /Rio answered 502 to emit "a" into project "shop" at .* \(3 attempts over \d+\.\d s\): a text\/html body "502 Bad Gateway"; Rio \(or a proxy in front of it\) is failing/,
+      )
+      expect(rio.requests).toHaveLength(3)
+    })
+
+    it('makes five attempts by default', async () => {
+      rio.fail(...Array.from({ length: 10 }, () => ({ status: 500, body: '' })))
+      const error = await rejection(client().emit('a', 1))
+      expect(error.attempts).toBe(5)
+      expect(error.message).toContain('an empty body')
+      expect(rio.requests).toHaveLength(5)
+    })
+
+    it('stops when the retry budget is spent', async () => {
+      rio.fail(...Array.from({ length: 50 }, () => ({ status: 503 })))
+      const started = Date.now()
+      const error = await rejection(
+        client({ retries: 50, retryDelayMs: 50, retryMaxDelayMs: 50, retryBudgetMs: 300 }).emit('a', 1),
+      )
+      expect(Date.now() - started).toBeLessThan(1000)
+      expect(error.message).toContain('retryBudgetMs (300 ms) is spent')
+      expect(error.attempts).toBeLessThan(50)
+      expect(error.attempts).toBeGreaterThanOrEqual(4)
+    })
+
+    it('retries a refused connection, then fails with a ConnectionError', async () => {
+      const { port } = rio
+      await rio.close()
+      const error = await rejection(
+        client({ dsn: `http://sender:secret@127.0.0.1:${port}/shop`, retries: 2 }).emit('a', 1),
+      )
+      expect(error).toBeInstanceOf(ConnectionError)
+      expect(error).toMatchObject({ code: 'connection_failed', attempts: 3, status: undefined })
+      expect(error.message).toMatch(
+        new RegExp(
+          `could not reach Rio at project "shop" at http://127\\.0\\.0\\.1:${port} to emit "a" \\(3 attempts.*ECONNREFUSED`,
+        ),
+      )
+      expect(error.message).not.toContain('secret')
+    })
+  })
+
+  describe('timeouts and abort', () => {
+    it('times out a hanging request and retries it', async () => {
+      rio.fail('hang')
+      const result = await client({ timeoutMs: 200 }).emit('a', 1)
+      expect(result.duplicate).toBe(false)
+      expect(rio.requests).toHaveLength(2)
+    })
+
+    it('fails with a TimeoutError when every attempt hangs', async () => {
+      rio.fail('hang', 'hang')
+      const started = Date.now()
+      const error = await rejection(client({ timeoutMs: 150, retries: 1 }).emit('a', 1))
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+      expect(error).toBeInstanceOf(TimeoutError)
+      expect(error).toMatchObject({ code: 'timeout', timeoutMs: 150, attempts: 2 })
+      expect(error.message).toContain('did not answer emit "a" within timeoutMs (150 ms)')
+    })
+
+    it('rejects with an AbortError as soon as the signal aborts a request in flight', async () => {
+      rio.fail('hang')
+      const controller = new AbortController()
+      setTimeout(() => controller.abort(new Error('shutting down')), 100)
+      const started = Date.now()
+      const error = await rejection(client().emit('a', 1, { signal: controller.signal }))
+      expect(Date.now() - started).toBeLessThan(1000)
+      expect(error).toBeInstanceOf(AbortError)
+      expect(error).toMatchObject({ name: 'AbortError', code: 'aborted', attempts: 1 })
+      expect((error.cause as Error).message).toBe('shutting down')
+      expect(rio.requests).toHaveLength(1)
+    })
+
+    it('stops waiting for a retry when the signal aborts', async () => {
+      rio.fail({ status: 503, headers: { 'retry-after': '5' } })
+      const signal = AbortSignal.timeout(200)
+      const started = Date.now()
+      const error = await rejection(client().emit('a', 1, { signal }))
+      expect(Date.now() - started).toBeLessThan(1500)
+      expect(error).toMatchObject({ code: 'aborted', attempts: 1 })
+      expect(rio.requests).toHaveLength(1)
+    })
+
+    it('sends nothing when the signal is already aborted', async () => {
+      const error = await rejection(client().emit('a', 1, { signal: AbortSignal.abort() }))
+      expect(error).toMatchObject({ code: 'aborted', attempts: 0 })
+      expect(error.message).toContain('before sending it')
+      expect(rio.requests).toHaveLength(0)
+    })
+  })
+
+  describe('answers', () => {
+    it('stops reading a 2xx body at maxResponseBytes and drops the connection', async () => {
+      rio.fail({ status: 202, huge: true })
+      const error = await rejection(client({ maxResponseBytes: 64 * 1024 }).emit('a', 1))
+      expect(error).toBeInstanceOf(RioHttpError)
+      expect(error).toMatchObject({ code: 'response_too_large', status: 202 })
+      expect(error.message).toContain('over maxResponseBytes (64.0 KiB read)')
+      // The server writes until the socket closes: well under what an unbounded read would take.
+      expect(rio.hugeBytesWritten).toBeLessThan(64 * 1024 * 1024)
+      expect(rio.requests).toHaveLength(1)
+    })
+
+    it('bounds an endless error page too, and still retries the 5xx', async () => {
+      rio.fail({ status: 502, huge: true })
+      await expect(client({ maxResponseBytes: 4096 }).emit('a', 1)).resolves.toMatchObject({ id: 'evt_1' })
+      expect(rio.requests).toHaveLength(2)
+    })
+
+    it('does not read a body whose Content-Length is over maxResponseBytes', async () => {
+      rio.fail({ status: 202, body: 'x'.repeat(5000) })
+      const error = await rejection(client({ maxResponseBytes: 1000 }).emit('a', 1))
+      expect(error.code).toBe('response_too_large')
+    })
+
+    it('refuses a 2xx that is not Rio’s JSON, without retrying', async () => {
+      rio.fail({
+        status: 200,
+        body: '<html><title>Welcome to nginx!</title></html>',
+        headers: { 'content-type': 'text/html' },
+      })
+      const error = await rejection(client().emit('a', 1))
+      expect(error).toMatchObject({ code: 'invalid_response', status: 200 })
+      expect(error.message).toContain(
+        'with a text/html body "Welcome to nginx!" instead of { "id": "…", "duplicate": false }',
+      )
+      expect(rio.requests).toHaveLength(1)
+    })
+  })
+
+  describe('close', () => {
+    it('rejects emits after close without sending, and closes twice without error', async () => {
+      const sender = client()
+      await sender.emit('a', 1)
+      await sender.close()
+      await sender.close()
+      const error = await rejection(sender.emit('a', 2))
+      expect(error).toMatchObject({ code: 'client_closed' })
+      expect(error.message).toContain('the client is closed; create a new Client to emit')
+      await expect(sender.emitMany([{ name: 'a', payload: 1 }])).rejects.toMatchObject({
+        code: 'client_closed',
+      })
+      expect(rio.requests).toHaveLength(1)
+    })
+
+    it('stops a call waiting to retry when the client closes', async () => {
+      rio.fail({ status: 503, headers: { 'retry-after': '5' } })
+      const sender = client()
+      const pending = rejection(sender.emit('a', 1))
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      await sender.close()
+      expect(await pending).toMatchObject({ code: 'client_closed', attempts: 1 })
+    })
+  })
+})

@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { Client, ValidationError, type ValidationErrorCode } from '../src/index.ts'
+import { FakeRio } from './support/fake-rio.ts'
+
+const cycle: Record<string, unknown> = { a: 1 }
+cycle.self = cycle
+
+describe('emit validation', () => {
+  let rio: FakeRio
+  let client: Client
+  beforeEach(async () => {
+    rio = await FakeRio.start()
+    client = new Client({ dsn: rio.dsn(), maxPayloadBytes: 1024 })
+  })
+  afterEach(async () => {
+    await client.close()
+    await rio.close()
+    // Whatever was refused, nothing reached the server.
+    expect(rio.requests).toHaveLength(0)
+  })
+
+  const cases: [string, () => Promise<unknown>, ValidationErrorCode, string][] = [
+    [
+      'a name with a space',
+      () => client.emit('comment published', {}),
+      'invalid_event_name',
+      'name "comment published" is invalid: an event name starts with a letter or digit',
+    ],
+    ['an empty name', () => client.emit('', {}), 'invalid_event_name', 'name "" is invalid'],
+    [
+      'a name over 128 characters',
+      () => client.emit('a'.repeat(129), {}),
+      'invalid_event_name',
+      'is invalid',
+    ],
+    [
+      'a name that is not a string',
+      () => client.emit(42 as unknown as string, {}),
+      'invalid_event_name',
+      'name of type number is invalid',
+    ],
+    [
+      'a BigInt',
+      () => client.emit('a', { order: { total: 10n } }),
+      'invalid_payload',
+      'event "a": payload.order.total is a BigInt (10n), which JSON cannot represent; convert it to a string or a number',
+    ],
+    [
+      'NaN in an array',
+      () => client.emit('a', { values: [1, Number.NaN] }),
+      'invalid_payload',
+      'payload.values[1] is NaN, which JSON writes as null',
+    ],
+    [
+      'a Map',
+      () => client.emit('a', { 'tag-map': new Map() }),
+      'invalid_payload',
+      'payload["tag-map"] is a Map, which JSON turns into {}; convert it with Object.fromEntries(map)',
+    ],
+    ['a function', () => client.emit('a', { fn: () => 1 }), 'invalid_payload', 'payload.fn is a function'],
+    [
+      'a cycle',
+      () => client.emit('a', cycle),
+      'invalid_payload',
+      'event "a" cannot be written as JSON (Converting circular structure to JSON',
+    ],
+    [
+      'undefined',
+      () => client.emit('a', undefined),
+      'invalid_payload',
+      'event "a" is undefined, which JSON cannot represent; pass null for an event without data',
+    ],
+    [
+      'a payload over maxPayloadBytes',
+      () => client.emit('a', { text: 'é'.repeat(600) }),
+      'payload_too_large',
+      'event "a": the payload is 1.2 KiB as JSON, over maxPayloadBytes (1.0 KiB)',
+    ],
+    [
+      'an idempotency key with a space',
+      () => client.emit('a', 1, { idempotencyKey: 'order 1' }),
+      'invalid_idempotency_key',
+      'idempotencyKey "order 1" is invalid: use 1 to 200 visible ASCII characters',
+    ],
+    [
+      'an empty idempotency key',
+      () => client.emit('a', 1, { idempotencyKey: '' }),
+      'invalid_idempotency_key',
+      'idempotencyKey "" is invalid',
+    ],
+    [
+      'a signal that is not one',
+      () => client.emit('a', 1, { signal: {} as AbortSignal }),
+      'invalid_argument',
+      'emit options.signal must be an AbortSignal',
+    ],
+    [
+      'a header with a newline',
+      () => client.emit('a', 1, { headers: { 'x-a': 'b\r\nc' } }),
+      'invalid_argument',
+      'emit options.headers: headers.x-a: a header value holds no CR, LF or NUL',
+    ],
+  ]
+
+  it.each(cases)('refuses %s before sending anything', async (_what, call, code, message) => {
+    const error = await call().catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error).toMatchObject({ code })
+    expect((error as Error).message).toContain(message)
+  })
+
+  it('accepts what JSON represents faithfully, dropping undefined properties as JSON does', async () => {
+    await client.emit('a', { at: new Date(0), list: [1, 'two', null, true], nested: { gone: undefined } })
+    expect(JSON.parse(rio.requests[0]!.body).payload).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+      list: [1, 'two', null, true],
+      nested: {},
+    })
+    rio.requests.length = 0
+  })
+})
