@@ -275,6 +275,15 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(rio.requests).toHaveLength(2)
     })
 
+    it('times out an answer that stalls in the middle of its body', async () => {
+      rio.fail({ status: 202, stall: true })
+      const started = Date.now()
+      const result = await client({ timeoutMs: 200 }).emit('a', 1)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190)
+      expect(result).toEqual({ id: 'evt_1', duplicate: false })
+      expect(rio.requests).toHaveLength(2)
+    })
+
     it('fails with a TimeoutError when every attempt hangs', async () => {
       rio.fail('hang', 'hang')
       const started = Date.now()

@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises'
  * What the fake does with the next request instead of serving it:
  * - `{ status }` answers that status (with Rio's JSON error body unless `body` is given);
  * - `{ status, huge: true }` answers that status with an endless body;
+ * - `{ status, stall: true }` sends the status and the start of a body, then nothing more;
  * - `drop` closes the connection without answering, storing nothing;
  * - `store-then-drop` stores the event, then closes the connection (the answer is lost);
  * - `{ restart: ms }` stores the event, drops the connection, stops listening and listens again
@@ -13,7 +14,7 @@ import { setTimeout as delay } from 'node:timers/promises'
  * - `hang` never answers.
  */
 export type Fault =
-  | { status: number; headers?: Record<string, string>; body?: string; huge?: boolean }
+  | { status: number; headers?: Record<string, string>; body?: string; huge?: boolean; stall?: boolean }
   | 'drop'
   | 'store-then-drop'
   | { restart: number }
@@ -130,6 +131,11 @@ export class FakeRio {
     if (fault === 'drop') return void res.socket?.destroy()
     if (fault !== undefined && typeof fault === 'object' && 'status' in fault) {
       if (fault.huge) return void this.#endless(res, fault.status)
+      if (fault.stall) {
+        res.writeHead(fault.status, { 'content-type': 'application/json' })
+        res.write('{"id":')
+        return
+      }
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers })
       res.end(fault.body ?? JSON.stringify({ error: { code: 'fault', message: `injected ${fault.status}` } }))
       return
