@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { Rio } from '../packages/core/src/index.js'
-import { type BenchRow, samplePayload, scratch, timed } from './support.js'
+import { type BenchRow, scratch } from './support.js'
+
+const run = promisify(execFile)
 
 /**
  * Emit rate with 1 000 000 pending deliveries in the database while the dispatcher runs (its slots
@@ -49,8 +54,8 @@ async function emitRate(
   events: number,
   backlog: number,
 ): Promise<{ rate: number; rssMb: number }> {
-  const options = { timeoutMs: 600_000, leaseMs: 900_000, stopTimeoutMs: 0 }
-  const rio = new Rio({ database: file, synchronous: 'normal', ...options })
+  // Build the backlog here, then measure in a fresh process so its RSS is Rio's alone.
+  const rio = new Rio({ database: file, synchronous: 'normal', timeoutMs: 600_000, leaseMs: 900_000 })
   await rio.webhook('backlog', { url, name: 'backlog' })
   await rio.webhook('comment-published', { url, name: 'fresh' })
   for (let i = 0; i < backlog; i += 10_000) {
@@ -59,22 +64,7 @@ async function emitRate(
     )
   }
   await rio.stop()
-  const durable = new Rio({ database: file, synchronous: 'full', ...options })
-  await durable.start()
-  let rss = process.memoryUsage().rss
-  const sampler = setInterval(() => {
-    rss = Math.max(rss, process.memoryUsage().rss)
-  }, 50)
-  const seconds = await timed(async () => {
-    for (let i = 0; i < events; i += 1000) {
-      await Promise.all(
-        Array.from({ length: Math.min(1000, events - i) }, (_, k) =>
-          durable.emit('comment-published', samplePayload(i + k)),
-        ),
-      )
-    }
-  })
-  clearInterval(sampler)
-  await durable.stop()
-  return { rate: events / seconds, rssMb: rss / 1024 / 1024 }
+  const child = fileURLToPath(new URL('./backlog-child.ts', import.meta.url))
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', child, file, url, String(events)])
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as { rate: number; rssMb: number }
 }
