@@ -2,7 +2,7 @@ import { splitIntoBatches } from './batch.js'
 import { createTransport } from './create-transport.js'
 import type { Dsn } from './dsn.js'
 import { RioClientError, ValidationError } from './errors.js'
-import { checkIdempotencyKey, type EmitEvent, type EncodedEvent, encodeEvent } from './event.js'
+import { type EmitEvent, type EncodedEvent, encodeEvent } from './event.js'
 import { type ClientOptions, headersSchema, type ResolvedClientOptions, resolveOptions } from './options.js'
 import { type EmitManyResult, type EmitResult, parseBatchAnswer, parseEmitAnswer } from './response.js'
 import { RetryPolicy } from './retry-policy.js'
@@ -59,7 +59,9 @@ export class Client {
   readonly #defaultHeaders: Readonly<Record<string, string>>
   /** The client's own headers, which nothing overrides. */
   readonly #headers: Readonly<Record<string, string>>
-  readonly #closing = new AbortController()
+  /** Waits between attempts, cut short by `close()`. */
+  readonly #waits = new Set<AbortController>()
+  #closing = false
   readonly #environment: SendEnvironment
   #transport: Promise<Transport> | undefined
   #closed: Promise<void> | undefined
@@ -97,7 +99,13 @@ export class Client {
       timeoutMs: this.#options.timeoutMs,
       retryBudgetMs: this.#options.retryBudgetMs,
       maxResponseBytes: this.#options.maxResponseBytes,
-      closing: this.#closing.signal,
+      closing: {
+        isClosed: () => this.#closing,
+        track: (wait) => {
+          this.#waits.add(wait)
+          return () => this.#waits.delete(wait)
+        },
+      },
     }
   }
 
@@ -132,7 +140,6 @@ export class Client {
     const subject = `emit "${typeof name === 'string' ? name : String(name)}"`
     this.#assertOpen(subject)
     const extra = callOptions(options, 'emit')
-    if (options.idempotencyKey !== undefined) checkIdempotencyKey(options.idempotencyKey)
     const event = encodeEvent(
       options.idempotencyKey === undefined
         ? { name, payload }
@@ -218,7 +225,8 @@ export class Client {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      this.#closing.abort()
+      this.#closing = true
+      for (const wait of this.#waits) wait.abort()
       const transport = await this.#transport?.catch(() => undefined)
       await transport?.close()
     })()
@@ -226,7 +234,7 @@ export class Client {
   }
 
   #assertOpen(subject: string): void {
-    if (this.#closing.signal.aborted) {
+    if (this.#closing) {
       throw new RioClientError(
         'client_closed',
         `${subject} into ${this.#target}: the client is closed; create a new Client to emit`,

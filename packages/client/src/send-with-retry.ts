@@ -13,8 +13,19 @@ export interface SendEnvironment {
   readonly timeoutMs: number
   readonly retryBudgetMs: number
   readonly maxResponseBytes: number
-  /** Aborted by `close()`: no new attempt starts after it. */
-  readonly closing: AbortSignal
+  /** The client's shutdown: no attempt starts after `close()`, and it cuts every wait short. */
+  readonly closing: Closing
+}
+
+/**
+ * What `close()` does to calls in progress. A set of waits rather than one shared AbortSignal:
+ * many calls waiting on one signal would trip Node's listener-leak warning.
+ */
+export interface Closing {
+  /** Whether `close()` was called. */
+  isClosed(): boolean
+  /** Registers a wait to abort on close; returns the function that unregisters it. */
+  track(wait: AbortController): () => void
 }
 
 /** One logical request: sent once, then again on each retry with the same headers and body. */
@@ -43,7 +54,7 @@ const TIMED_OUT = Symbol('rio-client timeout')
  * the event once — when there is no answer, a timeout, a 5xx or a 429, as the policy allows.
  *
  * @param call - the request and how to name it in messages
- * @param environment - transport, retry policy, timeouts and the client's closing signal
+ * @param environment - transport, retry policy, timeouts and the client's closing state
  * @returns the 2xx answer, with the attempt count and elapsed time for later messages
  * @throws {@link RioHttpError} at once for other statuses; {@link ServerError},
  *   {@link ConnectionError} or {@link TimeoutError} when retrying stops; {@link AbortError} when
@@ -56,7 +67,7 @@ export async function sendWithRetry(
   const started = Date.now()
   for (let attempt = 1; ; attempt++) {
     if (call.signal?.aborted) throw aborted(call, attempt - 1, call.signal.reason)
-    if (environment.closing.aborted) throw closed(call, attempt - 1)
+    if (environment.closing.isClosed()) throw closed(call, attempt - 1)
     const outcome = await attemptOnce(call, environment, attempt)
     const context: RequestContext = {
       subject: call.subject,
@@ -114,16 +125,17 @@ async function pause(
 ): Promise<void> {
   const controller = new AbortController()
   const stop = () => controller.abort()
-  const signals = [call.signal, environment.closing].filter((signal) => signal !== undefined)
-  for (const signal of signals) signal.addEventListener('abort', stop, { once: true })
+  call.signal?.addEventListener('abort', stop, { once: true })
+  const untrack = environment.closing.track(controller)
   try {
-    if (signals.some((signal) => signal.aborted)) stop()
+    if (call.signal?.aborted || environment.closing.isClosed()) stop()
     await sleep(delayMs, controller.signal)
   } catch {
     if (call.signal?.aborted) throw aborted(call, attempts, call.signal.reason)
     throw closed(call, attempts)
   } finally {
-    for (const signal of signals) signal.removeEventListener('abort', stop)
+    call.signal?.removeEventListener('abort', stop)
+    untrack()
   }
 }
 

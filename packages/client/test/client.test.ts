@@ -379,6 +379,24 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(rio.requests).toHaveLength(1)
     })
 
+    it('stops many calls waiting to retry at once, without a listener-leak warning', async () => {
+      const warnings: Error[] = []
+      const onWarning = (warning: Error) => warnings.push(warning)
+      process.on('warning', onWarning)
+      try {
+        rio.fail(...Array.from({ length: 30 }, () => ({ status: 503, headers: { 'retry-after': '5' } })))
+        const sender = client()
+        const pending = Array.from({ length: 30 }, (_, i) => rejection(sender.emit('a', i)))
+        while (rio.requests.length < 30) await new Promise((resolve) => setTimeout(resolve, 10))
+        await sender.close()
+        for (const error of await Promise.all(pending)) expect(error.code).toBe('client_closed')
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(warnings).toEqual([])
+      } finally {
+        process.off('warning', onWarning)
+      }
+    })
+
     it('stops a call waiting to retry when the client closes', async () => {
       rio.fail({ status: 503, headers: { 'retry-after': '5' } })
       const sender = client()
