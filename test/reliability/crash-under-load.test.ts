@@ -1,0 +1,102 @@
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { Client } from 'rio-client'
+import { describe, expect, it } from 'vitest'
+import { Rio } from '../../packages/core/src/index.js'
+import { onCleanup, tempDir, waitUntil } from '../../packages/core/test/helpers.js'
+import { startReceiver } from '../support/receiver.js'
+import { type RioProcess, startRioProcess } from './support.js'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return typeof address === 'object' && address ? address.port : 0
+}
+
+const TOTAL = 20_000
+const CONCURRENCY = 32
+
+describe('the standalone server killed under load', () => {
+  it('delivers every acknowledged event at least once across three SIGKILLs and restarts', async () => {
+    const receiver = await startReceiver()
+    onCleanup(() => receiver.close())
+    const database = join(tempDir(), 'rio.db')
+    const setup = new Rio({ database })
+    const { secret } = await setup.createSender('shop', 'checkout')
+    await setup.webhook('order.paid', { url: receiver.url, project: 'shop', concurrency: 32 })
+    await setup.stop()
+
+    const port = await freePort()
+    let server: RioProcess = await startRioProcess('all', database, port)
+    const client = new Client({
+      dsn: `http://checkout:${secret}@127.0.0.1:${port}/shop`,
+      retries: 20,
+      retryBudgetMs: 30_000,
+      retryDelayMs: 50,
+      retryMaxDelayMs: 500,
+      timeoutMs: 5000,
+    })
+    onCleanup(() => client.close())
+
+    const acknowledged = new Set<string>()
+    const failures: string[] = []
+    let next = 0
+    const emitter = async () => {
+      while (next < TOTAL) {
+        const n = next++
+        try {
+          const { id } = await client.emit('order.paid', { n })
+          acknowledged.add(id)
+        } catch (error) {
+          failures.push(String(error))
+        }
+      }
+    }
+    const emitting = Promise.all(Array.from({ length: CONCURRENCY }, emitter))
+
+    const kills: Array<{ at: number; deliveredBefore: number }> = []
+    for (const fraction of [
+      0.2 + Math.random() * 0.1,
+      0.45 + Math.random() * 0.1,
+      0.7 + Math.random() * 0.1,
+    ]) {
+      await waitUntil(
+        () => acknowledged.size >= TOTAL * fraction,
+        `${Math.round(fraction * 100)} % acknowledged`,
+        60_000,
+      )
+      kills.push({ at: acknowledged.size, deliveredBefore: receiver.requests.length })
+      server.child.kill('SIGKILL')
+      expect((await server.exited).signal).toBe('SIGKILL')
+      server = await startRioProcess('all', database, port)
+    }
+    await emitting
+    expect(failures).toEqual([])
+    expect(acknowledged.size).toBe(TOTAL)
+
+    await waitUntil(
+      () => {
+        const delivered = new Set(receiver.requests.map((r) => String(r.headers['webhook-id'])))
+        return [...acknowledged].every((id) => delivered.has(id))
+      },
+      'every acknowledged event to be delivered',
+      60_000,
+    )
+    const delivered = new Set(receiver.requests.map((r) => String(r.headers['webhook-id'])))
+    const duplicates = receiver.requests.length - delivered.size
+    // Only what was in flight at a kill may be delivered twice: at most the handler's concurrency per kill.
+    expect(duplicates).toBeLessThanOrEqual(kills.length * 32)
+
+    server.child.kill('SIGTERM')
+    expect((await server.exited).code).toBe(0)
+    const check = new Rio({ database })
+    onCleanup(() => check.stop())
+    expect(await check.listDeliveries({ status: 'in_flight', limit: 1 })).toEqual([])
+    expect(await check.listDeliveries({ status: ['pending', 'dead'], limit: 1 })).toEqual([])
+    console.info(
+      `crash under load: ${TOTAL} acknowledged, ${delivered.size} delivered, 0 lost, ${duplicates} duplicates, kills at ${kills.map((k) => k.at).join(', ')} acknowledged`,
+    )
+  }, 180_000)
+})
