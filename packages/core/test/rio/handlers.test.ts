@@ -92,7 +92,10 @@ describe('handlers', () => {
     const handler = await rio.webhook('x', { url: r.url })
     await rio.start()
     const { id } = await rio.emit('x', {})
-    await waitUntil(async () => (await rio.listDeliveries({ eventId: id, status: 'succeeded' })).length === 1, 'success')
+    await waitUntil(
+      async () => (await rio.listDeliveries({ eventId: id, status: 'succeeded' })).length === 1,
+      'success',
+    )
     await waitUntil(async () => !(await rio.getHandler(handler.id)).enabled, 'the handler to be disabled')
     expect((await rio.getHandler(handler.id)).disabledReason).toBe('endpoint_disabled')
   })
