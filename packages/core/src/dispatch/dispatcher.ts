@@ -7,10 +7,10 @@ import { diagnostics } from '../diagnostics.js'
 import type { DeliveryReport, RioEventBus } from '../events/event-bus.js'
 import type { FunctionHandler, Handler, WebhookHandler } from '../handlers/handler.js'
 import type { HandlerRegistry } from '../handlers/handler-registry.js'
-import type { ClaimedDelivery, ClaimSlot, DeliveryResult, Store } from '../store/store.js'
+import type { ClaimedDelivery, ClaimSlot, DeliveryOutcome, DeliveryResult, Store } from '../store/store.js'
 import { runFunction } from './function-runner.js'
 import { RateLimiter } from './rate-limiter.js'
-import type { RetryPolicy } from './retry-policy.js'
+import type { FailedAttempt, RetryPolicy } from './retry-policy.js'
 import { buildWebhookRequest } from './webhook-request.js'
 import type { WebhookSender } from './webhook-sender.js'
 
@@ -45,6 +45,14 @@ interface Finished {
   readonly claimed: ClaimedDelivery
 }
 
+/** What one attempt measured and decided, before it is tied to its delivery. */
+type Outcome = Pick<DeliveryResult, 'durationMs' | 'status' | 'responseBody' | 'error' | 'outcome'> & {
+  readonly disableHandler?: string | undefined
+}
+
+const NOTHING = { durationMs: 0, status: null, responseBody: null, error: null } as const
+const SUCCEEDED: DeliveryOutcome = { kind: 'succeeded' }
+const DEAD: DeliveryOutcome = { kind: 'dead' }
 const HANDLER_REFRESH_MS = 1000
 
 /**
@@ -308,11 +316,18 @@ export class Dispatcher {
     if (diagnostics.attempt.hasSubscribers) {
       diagnostics.attempt.publish({ deliveryId: claimed.id, handler, event: claimed.event, attempt })
     }
-    const result =
+    const { disableHandler, ...outcome } =
       handler.kind === 'webhook'
         ? await this.#attemptWebhook(claimed, handler, startedAt, signal)
-        : await this.#attemptFunction(claimed, handler, attempt, startedAt, signal)
+        : await this.#attemptFunction(claimed, handler, attempt, signal)
     if (signal.aborted) return undefined
+    const result: DeliveryResult = {
+      deliveryId: claimed.id,
+      handlerId: handler.id,
+      startedAt,
+      ...outcome,
+      ...(disableHandler ? { disableHandler } : {}),
+    }
     return { result, handler, claimed }
   }
 
@@ -321,7 +336,7 @@ export class Dispatcher {
     handler: WebhookHandler,
     startedAt: number,
     signal: AbortSignal,
-  ): Promise<DeliveryResult> {
+  ): Promise<Outcome> {
     let request: ReturnType<typeof buildWebhookRequest>
     try {
       request = buildWebhookRequest(handler, claimed.event, {
@@ -330,94 +345,40 @@ export class Dispatcher {
       })
     } catch (error) {
       // A template or secret that cannot be used will not work next time either.
-      return this.#result(
-        claimed,
-        handler,
-        startedAt,
-        0,
-        null,
-        null,
-        `cannot build the request: ${(error as Error).message}`,
-        {
-          kind: 'dead',
-        },
-      )
+      return { ...NOTHING, error: `cannot build the request: ${(error as Error).message}`, outcome: DEAD }
     }
     const sent = await this.#sender.send(request, { timeoutMs: handler.timeoutMs, signal })
-    if (sent.ok) {
-      return this.#result(
-        claimed,
-        handler,
-        startedAt,
-        sent.durationMs,
-        sent.status,
-        sent.responseBody,
-        null,
-        {
-          kind: 'succeeded',
-        },
-        // A 2xx may still carry `webhook-delivery: disable`: this one is delivered, no more will be.
-        sent.directive === 'disable' ? 'endpoint_disabled' : undefined,
-      )
+    const measured = {
+      durationMs: sent.durationMs,
+      status: sent.status,
+      responseBody: sent.responseBody,
+      error: sent.ok ? null : sent.error,
     }
     const disable =
       sent.directive === 'disable' ? (sent.status === 410 ? 'gone' : 'endpoint_disabled') : undefined
-    if (sent.directive) {
-      return this.#result(
-        claimed,
-        handler,
-        startedAt,
-        sent.durationMs,
-        sent.status,
-        sent.responseBody,
-        sent.error,
-        { kind: 'dead' },
-        disable,
-      )
+    // A 2xx may still carry `webhook-delivery: disable`: this one is delivered, no more will be.
+    if (sent.ok) return { ...measured, outcome: SUCCEEDED, disableHandler: disable }
+    if (sent.directive) return { ...measured, outcome: DEAD, disableHandler: disable }
+    return {
+      ...measured,
+      outcome: this.#retryOrDead(claimed, handler, {
+        status: sent.status,
+        timedOut: sent.timedOut,
+        retryAfterMs: sent.retryAfterMs,
+      }),
     }
-    const decision = this.#policy.next({
-      attempts: claimed.attempts - claimed.retryFrom + 1,
-      schedule: handler.retrySchedule,
-      status: sent.status,
-      timedOut: sent.timedOut,
-      retryAfterMs: sent.retryAfterMs,
-    })
-    return this.#result(
-      claimed,
-      handler,
-      startedAt,
-      sent.durationMs,
-      sent.status,
-      sent.responseBody,
-      sent.error,
-      decision.retry
-        ? { kind: 'retry', nextAttemptAt: this.#clock.now() + decision.delayMs }
-        : { kind: 'dead' },
-    )
   }
 
   async #attemptFunction(
     claimed: ClaimedDelivery,
     handler: FunctionHandler,
     attempt: number,
-    startedAt: number,
     signal: AbortSignal,
-  ): Promise<DeliveryResult> {
+  ): Promise<Outcome> {
     const fn = this.#registry.get(handler.project, handler.name)
     if (!fn) {
-      return this.#result(
-        claimed,
-        handler,
-        startedAt,
-        0,
-        null,
-        null,
-        'the function is no longer registered in this process',
-        {
-          kind: 'retry',
-          nextAttemptAt: this.#clock.now(),
-        },
-      )
+      const error = 'the function is no longer registered in this process'
+      return { ...NOTHING, error, outcome: { kind: 'retry', nextAttemptAt: this.#clock.now() } }
     }
     const ran = await runFunction(fn, claimed.event, {
       deliveryId: claimed.id,
@@ -425,33 +386,30 @@ export class Dispatcher {
       timeoutMs: this.#functionTimeout(handler),
       signal,
     })
-    if (ran.ok)
-      return this.#result(claimed, handler, startedAt, ran.durationMs, null, null, null, {
-        kind: 'succeeded',
-      })
-    if (ran.unrecoverable) {
-      return this.#result(claimed, handler, startedAt, ran.durationMs, null, null, ran.error, {
-        kind: 'dead',
-      })
+    const measured = { ...NOTHING, durationMs: ran.durationMs, error: ran.error }
+    if (ran.ok) return { ...measured, outcome: SUCCEEDED }
+    if (ran.unrecoverable) return { ...measured, outcome: DEAD }
+    return {
+      ...measured,
+      outcome: this.#retryOrDead(claimed, handler, {
+        timedOut: ran.timedOut,
+        requestedDelayMs: ran.requestedDelayMs,
+      }),
     }
+  }
+
+  /** The retry policy's verdict on a failed attempt, as the delivery's next state. */
+  #retryOrDead(
+    claimed: ClaimedDelivery,
+    handler: Handler,
+    failure: Omit<FailedAttempt, 'attempts' | 'schedule'>,
+  ): DeliveryOutcome {
     const decision = this.#policy.next({
+      ...failure,
       attempts: claimed.attempts - claimed.retryFrom + 1,
       schedule: handler.retrySchedule,
-      timedOut: ran.timedOut,
-      requestedDelayMs: ran.requestedDelayMs,
     })
-    return this.#result(
-      claimed,
-      handler,
-      startedAt,
-      ran.durationMs,
-      null,
-      null,
-      ran.error,
-      decision.retry
-        ? { kind: 'retry', nextAttemptAt: this.#clock.now() + decision.delayMs }
-        : { kind: 'dead' },
-    )
+    return decision.retry ? { kind: 'retry', nextAttemptAt: this.#clock.now() + decision.delayMs } : DEAD
   }
 
   #functionTimeout(handler: FunctionHandler): number {
@@ -464,30 +422,6 @@ export class Dispatcher {
   setFunctionTimeout(handlerId: string, timeoutMs: number | undefined): void {
     if (timeoutMs === undefined) this.#functionTimeouts.delete(handlerId)
     else this.#functionTimeouts.set(handlerId, timeoutMs)
-  }
-
-  #result(
-    claimed: ClaimedDelivery,
-    handler: Handler,
-    startedAt: number,
-    durationMs: number,
-    status: number | null,
-    responseBody: string | null,
-    error: string | null,
-    outcome: DeliveryResult['outcome'],
-    disableHandler?: string,
-  ): DeliveryResult {
-    return {
-      deliveryId: claimed.id,
-      handlerId: handler.id,
-      startedAt,
-      durationMs,
-      status,
-      responseBody,
-      error,
-      outcome,
-      ...(disableHandler ? { disableHandler } : {}),
-    }
   }
 
   #scheduleFlush(): void {
