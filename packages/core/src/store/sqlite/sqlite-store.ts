@@ -36,6 +36,7 @@ import {
   toProject,
   toSender,
 } from './rows.js'
+import { Where } from './where.js'
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -265,31 +266,15 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(filter: EventFilter): Promise<RioEvent[]> {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.project !== undefined) {
-      where.push('p.name = ?')
-      args.push(filter.project)
-    }
-    if (filter.name !== undefined) {
-      where.push('e.name = ?')
-      args.push(filter.name)
-    }
-    if (filter.since !== undefined) {
-      where.push('e.created_at >= ?')
-      args.push(filter.since)
-    }
-    if (filter.until !== undefined) {
-      where.push('e.created_at < ?')
-      args.push(filter.until)
-    }
-    if (filter.before !== undefined) {
-      where.push('e.id < ?')
-      args.push(filter.before)
-    }
-    const sql = `SELECT ${EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = e.project_id
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...args, filter.limit) as EventRow[]).map(toEvent)
+    const where = new Where()
+      .when(filter.project, 'p.name = ?')
+      .when(filter.name, 'e.name = ?')
+      .when(filter.since, 'e.created_at >= ?')
+      .when(filter.until, 'e.created_at < ?')
+      .when(filter.before, 'e.id < ?')
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = e.project_id ${where}
+      ORDER BY e.id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...where.args, filter.limit) as EventRow[]).map(toEvent)
   }
 
   // --- handlers -------------------------------------------------------------------------------
@@ -575,37 +560,16 @@ export class SqliteStore implements Store {
   }
 
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
-    const where: string[] = []
-    const args: unknown[] = []
-    if (filter.project !== undefined) {
-      where.push('p.name = ?')
-      args.push(filter.project)
-    }
-    if (filter.status !== undefined) {
-      const statuses = typeof filter.status === 'string' ? [filter.status] : filter.status
-      where.push(`d.status IN (${statuses.map(() => '?').join(', ')})`)
-      args.push(...statuses)
-    }
-    if (filter.handlerId !== undefined) {
-      where.push('d.handler_id = ?')
-      args.push(filter.handlerId)
-    }
-    if (filter.eventId !== undefined) {
-      where.push('d.event_id = ?')
-      args.push(filter.eventId)
-    }
-    if (filter.since !== undefined) {
-      where.push('d.created_at >= ?')
-      args.push(filter.since)
-    }
-    if (filter.before !== undefined) {
-      where.push('d.id < ?')
-      args.push(Number(filter.before))
-    }
+    const where = new Where()
+      .when(filter.project, 'p.name = ?')
+      .whenIn(typeof filter.status === 'string' ? [filter.status] : filter.status, 'd.status')
+      .when(filter.handlerId, 'd.handler_id = ?')
+      .when(filter.eventId, 'd.event_id = ?')
+      .when(filter.since, 'd.created_at >= ?')
+      .when(filter.before === undefined ? undefined : Number(filter.before), 'd.id < ?')
     const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-      JOIN projects p ON p.id = e.project_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY d.id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...args, filter.limit) as DeliveryRow[]).map(toDelivery)
+      JOIN projects p ON p.id = e.project_id ${where} ORDER BY d.id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...where.args, filter.limit) as DeliveryRow[]).map(toDelivery)
   }
 
   async listAttempts(deliveryId: string): Promise<Attempt[]> {
