@@ -1,2 +1,39 @@
-/** @module */
-export const VERSION = '0.1.0'
+/**
+ * `@rio/cli`: the `rio` command, and {@link run} for tests and hosts.
+ * @module
+ */
+
+import { RioError } from '@rio/core'
+import { Command, CommanderError } from 'commander'
+import { addMigrate } from './commands/migrate.js'
+import { addStart } from './commands/start.js'
+
+/** Builds the `rio` program. */
+export function createProgram(): Command {
+  const program = new Command('rio')
+    .description('Rio: durable event fan-out to webhooks and in-process handlers')
+    .version('0.1.0')
+    .exitOverride()
+  addStart(program)
+  addMigrate(program)
+  return program
+}
+
+/**
+ * Runs the `rio` command with `argv` (as `process.argv`).
+ * @returns the exit code: 0 done, 1 failed, 2 usage error
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  try {
+    await createProgram().parseAsync(argv as string[])
+    return 0
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
+    // Expected failures get one line that says what to do; only bugs get a stack.
+    if (error instanceof RioError || (error instanceof Error && !(error instanceof TypeError))) {
+      process.stderr.write(`rio: ${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+}
