@@ -5,7 +5,13 @@
 
 import { RioError } from '@rio/core'
 import { Command, CommanderError } from 'commander'
+import { addDeliveries } from './commands/deliveries.js'
+import { addEvents } from './commands/events.js'
+import { addHandler } from './commands/handler.js'
+import { addHealth } from './commands/health.js'
 import { addMigrate } from './commands/migrate.js'
+import { addProject } from './commands/project.js'
+import { addSender } from './commands/sender.js'
 import { addStart } from './commands/start.js'
 
 /** Builds the `rio` program. */
@@ -16,6 +22,12 @@ export function createProgram(): Command {
     .exitOverride()
   addStart(program)
   addMigrate(program)
+  addProject(program)
+  addSender(program)
+  addHandler(program)
+  addEvents(program)
+  addDeliveries(program)
+  addHealth(program)
   return program
 }
 
@@ -26,7 +38,7 @@ export function createProgram(): Command {
 export async function run(argv: readonly string[]): Promise<number> {
   try {
     await createProgram().parseAsync(argv as string[])
-    return 0
+    return typeof process.exitCode === 'number' ? process.exitCode : 0
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
     // Expected failures get one line that says what to do; only bugs get a stack.

@@ -1,0 +1,115 @@
+import type { Handler } from '@rio/core'
+import type { Command } from 'commander'
+import { type CommonOptions, common, parseCount, print, withRio } from '../context.js'
+
+const columns = [
+  { header: 'id', value: (h: Handler) => h.id },
+  { header: 'project', value: (h: Handler) => h.project },
+  { header: 'name', value: (h: Handler) => h.name },
+  { header: 'kind', value: (h: Handler) => h.kind },
+  { header: 'pattern', value: (h: Handler) => h.pattern },
+  { header: 'url', value: (h: Handler) => (h.kind === 'webhook' ? h.url : null) },
+  { header: 'enabled', value: (h: Handler) => (h.enabled ? 'yes' : `no (${h.disabledReason ?? 'manual'})`) },
+  { header: 'failing since', value: (h: Handler) => h.failingSince },
+]
+
+/** Without secrets: a listing must never print a signing secret. */
+function redact(handler: Handler): Handler {
+  return handler.kind === 'webhook' ? { ...handler, secrets: handler.secrets.map(() => '(hidden)') } : handler
+}
+
+interface AddOptions extends CommonOptions {
+  name?: string
+  contentType?: 'json' | 'form' | 'form-payload'
+  method?: 'POST' | 'PUT' | 'GET'
+  header: string[]
+  timeout?: string
+  concurrency?: string
+  rateLimit?: string
+  secret?: string
+}
+
+/** `rio handler add|list|enable|disable|remove`. */
+export function addHandler(program: Command): void {
+  const handler = program.command('handler').description('webhooks subscribed to events')
+  common(
+    handler
+      .command('add')
+      .argument('<project>')
+      .argument('<pattern>', 'event name, or a pattern with * (comment.*, *)')
+      .argument('<url>', 'http(s) URL; may hold {{ payload.x }}')
+      .option('--name <name>', 'stable name (default: "<pattern> <url>")')
+      .option('--content-type <type>', 'json, form or form-payload')
+      .option('--method <method>', 'POST, PUT or GET')
+      .option(
+        '--header <k=v>',
+        'static header (repeatable)',
+        (v: string, all: string[]) => [...all, v],
+        [] as string[],
+      )
+      .option('--timeout <ms>', 'request timeout in ms')
+      .option('--concurrency <n>', 'deliveries at once')
+      .option('--rate-limit <n>', 'deliveries per second')
+      .option('--secret <secret>', 'signing secret (default: generated, printed once)')
+      .description('add (or update) a webhook; prints its signing secret'),
+  ).action((project: string, pattern: string, url: string, options: AddOptions) =>
+    withRio(options, async (rio) => {
+      const headers = Object.fromEntries(
+        options.header.map((h) => {
+          const at = h.indexOf('=')
+          if (at < 1) throw new Error(`--header "${h}" is not name=value`)
+          return [h.slice(0, at), h.slice(at + 1)]
+        }),
+      )
+      const created = await rio.webhook(pattern, {
+        project,
+        url,
+        headers,
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.contentType ? { contentType: options.contentType } : {}),
+        ...(options.method ? { method: options.method } : {}),
+        ...(options.timeout ? { timeoutMs: parseCount(options.timeout, '--timeout') } : {}),
+        ...(options.concurrency ? { concurrency: parseCount(options.concurrency, '--concurrency') } : {}),
+        ...(options.rateLimit ? { rateLimit: parseCount(options.rateLimit, '--rate-limit') } : {}),
+        ...(options.secret ? { secret: options.secret } : {}),
+      })
+      if (options.json) process.stdout.write(`${JSON.stringify(created, null, 2)}\n`)
+      else
+        process.stdout.write(
+          `${formatOne(created)}signing secret (give it to the receiver): ${created.secrets[0]}\n`,
+        )
+    }),
+  )
+  common(handler.command('list').option('--project <project>').description('list handlers')).action(
+    (options: CommonOptions & { project?: string }) =>
+      withRio(options, async (rio) =>
+        print(
+          options,
+          (await rio.listHandlers(options.project ? { project: options.project } : {})).map(redact),
+          columns,
+        ),
+      ),
+  )
+  for (const verb of ['enable', 'disable', 'remove'] as const) {
+    common(handler.command(verb).argument('<id>').description(`${verb} a handler`)).action(
+      (id: string, options: CommonOptions) =>
+        withRio(options, async (rio) => {
+          if (verb === 'remove') {
+            const { cancelled } = await rio.removeHandler(id)
+            process.stdout.write(
+              options.json
+                ? `${JSON.stringify({ id, cancelled })}\n`
+                : `removed ${id}; ${cancelled} unfinished deliveries cancelled\n`,
+            )
+            return
+          }
+          const changed = verb === 'enable' ? await rio.enableHandler(id) : await rio.disableHandler(id)
+          print(options, redact(changed), columns)
+        }),
+    )
+  }
+
+  function formatOne(h: Handler): string {
+    return `handler ${h.id} "${h.name}" (${h.pattern} → ${h.kind === 'webhook' ? h.url : 'function'}) in project ${h.project}\n`
+  }
+}
