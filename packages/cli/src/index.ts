@@ -5,6 +5,7 @@
 
 import { RioError } from '@rio/core'
 import { Command, CommanderError } from 'commander'
+import { addCleanup } from './commands/cleanup.js'
 import { addDeliveries } from './commands/deliveries.js'
 import { addEvents } from './commands/events.js'
 import { addHandler } from './commands/handler.js'
@@ -28,6 +29,7 @@ export function createProgram(): Command {
   addEvents(program)
   addDeliveries(program)
   addHealth(program)
+  addCleanup(program)
   return program
 }
 

@@ -65,6 +65,7 @@ export { SqliteStore } from './store/sqlite/sqlite-store.js'
 export type {
   ClaimedDelivery,
   ClaimSlot,
+  CleanupCounts,
   CompletionOutcome,
   DeliveryFilter,
   DeliveryOutcome,

@@ -42,6 +42,7 @@ import { SecretVerifier } from './senders/sender-auth.js'
 import type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type {
+  CleanupCounts,
   EventInput,
   EventOutcome,
   HandlerPatch,
@@ -670,6 +671,40 @@ export class Rio {
     })
     this.#dispatcher.wake()
     return { requeued }
+  }
+
+  /**
+   * Retention: deletes events created before `olderThan` whose deliveries are all finished, with
+   * their deliveries and attempts, in small transactions with a turn of the event loop between
+   * them, so dispatching and emits never wait long. Unfinished work is never deleted.
+   * @param input.olderThan - the cutoff
+   * @param input.batchSize - events per transaction @default 500
+   * @param input.onProgress - called after each batch with the totals so far
+   * @returns how many events, deliveries and attempts were removed
+   */
+  async cleanup(input: {
+    olderThan: Date
+    batchSize?: number
+    onProgress?: (removed: CleanupCounts) => void
+  }): Promise<CleanupCounts> {
+    this.#assertOpen()
+    const before = input.olderThan.getTime()
+    if (!Number.isFinite(before))
+      throw new RioValidationError('invalid_argument', 'cleanup() needs a valid olderThan date')
+    const limit = input.batchSize ?? 500
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RioValidationError('invalid_argument', `batchSize must be a positive integer (got ${limit})`)
+    }
+    const total = { events: 0, deliveries: 0, attempts: 0 }
+    for (;;) {
+      const removed = await this.store.deleteFinishedEvents({ before, limit })
+      total.events += removed.events
+      total.deliveries += removed.deliveries
+      total.attempts += removed.attempts
+      input.onProgress?.({ ...total })
+      if (removed.events < limit) return total
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
   }
 
   // --- senders --------------------------------------------------------------------------------

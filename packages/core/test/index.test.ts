@@ -100,3 +100,42 @@ describe('recover', () => {
     expect(await rio.recover({ handler: handler.id })).toEqual({ requeued: 0 })
   })
 })
+
+describe('cleanup', () => {
+  it('removes old finished events with their deliveries and attempts, and never unfinished work', async () => {
+    const receiver = await startReceiver()
+    onCleanup(() => receiver.close())
+    const rio = makeRio({ retrySchedule: [0, 3_600_000] })
+    await rio.webhook('ok', { url: receiver.url, name: 'ok' })
+    const failing = await startReceiver()
+    onCleanup(() => failing.close())
+    failing.respond(() => ({ status: 500 }))
+    await rio.webhook('retrying', { url: failing.url, name: 'retrying' })
+    await rio.start()
+    await rio.emitMany(Array.from({ length: 7 }, () => ({ name: 'ok' })))
+    const { id: kept } = await rio.emit('retrying', {})
+    await waitUntil(
+      async () => (await rio.listDeliveries({ status: 'succeeded' })).length === 7,
+      'seven successes',
+    )
+    await waitUntil(
+      async () =>
+        (await rio.getDelivery((await rio.listDeliveries({ eventId: kept }))[0]!.id)).attempts === 1,
+      'one failure',
+    )
+    const progress: number[] = []
+    const removed = await rio.cleanup({
+      olderThan: new Date(Date.now() + 1000),
+      batchSize: 3,
+      onProgress: (so) => progress.push(so.events),
+    })
+    expect(removed).toEqual({ events: 7, deliveries: 7, attempts: 7 })
+    expect(progress).toEqual([3, 6, 7])
+    expect((await rio.listEvents()).map((e) => e.id)).toEqual([kept])
+    expect(await rio.cleanup({ olderThan: new Date(Date.now() - 60_000) })).toEqual({
+      events: 0,
+      deliveries: 0,
+      attempts: 0,
+    })
+  })
+})

@@ -241,4 +241,17 @@ export interface Store {
   /** Re-queues a handler's dead deliveries created since `since`; returns how many. */
   recoverDeliveries(input: { handlerId: string; since: number; now: number }): Promise<number>
   deliveryStats(input: { now: number; deadSince: number }): Promise<DeliveryStats>
+
+  /**
+   * Deletes up to `limit` events created before `before` whose deliveries are all finished
+   * (succeeded, dead or cancelled), with their deliveries and attempts, in one short transaction.
+   */
+  deleteFinishedEvents(input: { before: number; limit: number }): Promise<CleanupCounts>
+}
+
+/** What one retention pass removed. */
+export interface CleanupCounts {
+  readonly events: number
+  readonly deliveries: number
+  readonly attempts: number
 }

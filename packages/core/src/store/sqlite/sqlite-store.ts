@@ -6,6 +6,7 @@ import { compilePattern } from '../../handlers/pattern.js'
 import type { Attempt, Delivery } from '../delivery.js'
 import type {
   ClaimedDelivery,
+  CleanupCounts,
   CompletionOutcome,
   DeliveryFilter,
   DeliveryResult,
@@ -612,6 +613,24 @@ export class SqliteStore implements Store {
     return { pending: row.pending, inFlight: row.in_flight, due: row.due, deadSince: row.dead }
   }
 
+  async deleteFinishedEvents(input: { before: number; limit: number }): Promise<CleanupCounts> {
+    return this.#write(
+      () => {
+        const ids = (this.#s.finishedEvents.all(input.before, input.limit) as Array<{ id: string }>).map(
+          (r) => r.id,
+        )
+        if (ids.length === 0) return { events: 0, deliveries: 0, attempts: 0 }
+        const list = JSON.stringify(ids)
+        const attempts = this.#s.deleteAttemptsOf.run(list).changes
+        const deliveries = this.#s.deleteDeliveriesOf.run(list).changes
+        const events = this.#s.deleteEvents.run(list).changes
+        return { events, deliveries, attempts }
+      },
+      'delete old events',
+      false,
+    )
+  }
+
   /**
    * Runs `fn` in an IMMEDIATE transaction (or a savepoint inside the host's), mapping driver
    * failures to {@link RioDatabaseError} with what was being done.
@@ -713,6 +732,13 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
       WHERE id IN (SELECT value FROM json_each(?))`),
     projectName: s('SELECT name FROM projects WHERE id = ?'),
+    finishedEvents:
+      s(`SELECT e.id FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d
+      WHERE d.event_id = e.id AND d.status IN ('pending', 'in_flight')) ORDER BY e.created_at LIMIT ?`),
+    deleteAttemptsOf: s(`DELETE FROM attempts WHERE delivery_id IN
+      (SELECT id FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)))`),
+    deleteDeliveriesOf: s('DELETE FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?))'),
+    deleteEvents: s('DELETE FROM events WHERE id IN (SELECT value FROM json_each(?))'),
     complete:
       s(`UPDATE deliveries SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_status = ?,
       last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?, finished_at = ?

@@ -30,6 +30,8 @@ CREATE TABLE events (
 -- A repeated key in one project is found, not inserted; NULL keys never collide.
 CREATE UNIQUE INDEX events_idempotency ON events (project_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX events_project_created ON events (project_id, created_at);
+-- Retention walks events oldest first.
+CREATE INDEX events_created ON events (created_at);
 
 CREATE TABLE handlers (
   id TEXT PRIMARY KEY,
