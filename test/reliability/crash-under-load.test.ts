@@ -86,8 +86,10 @@ describe('the standalone server killed under load', () => {
     )
     const delivered = new Set(receiver.requests.map((r) => String(r.headers['webhook-id'])))
     const duplicates = receiver.requests.length - delivered.size
-    // Only what was in flight at a kill may be delivered twice: at most the handler's concurrency per kill.
-    expect(duplicates).toBeLessThanOrEqual(kills.length * 32)
+    // Only what was in flight at a kill may be delivered twice: the handler's 32 attempts running,
+    // plus results already answered but not yet committed (written in the next batch) — at most
+    // twice the concurrency per kill.
+    expect(duplicates).toBeLessThanOrEqual(kills.length * 2 * 32)
 
     server.child.kill('SIGTERM')
     expect((await server.exited).code).toBe(0)
