@@ -47,7 +47,7 @@ function rio(args: string[]) {
 describe('rio start --demo', () => {
   it('serves the API, delivers signed webhooks with a retry, and stops cleanly on SIGTERM', async () => {
     const database = join(tempDir(), 'rio.db')
-    const run = rio(['start', '--demo', '--port', '0', '--database', database])
+    const run = rio(['start', '--demo', '--port', '0', '--database', database, '--log-format', 'json'])
     const [, url] = await run.waitFor(/listening on (http:\/\/\S+)/)
     await run.waitFor(/admin token: \S+/)
     await run.waitFor(/sender DSN http:\/\/demo-sender:\S+@127\.0\.0\.1:\d+\/demo/)
@@ -56,6 +56,18 @@ describe('rio start --demo', () => {
     await run.waitFor(/(signature ok — 200[\s\S]*){6}/, 30_000)
     expect(await (await fetch(`${url}/_health/`)).text()).toBe('ok')
     expect(await (await fetch(`${url}/health/`)).text()).toBe('OK')
+    const metrics = await (await fetch(`${url}/metrics`)).text()
+    expect(metrics).toMatch(/rio_events_emitted_total\{project="demo"\} 3/)
+    expect(metrics).toMatch(/rio_deliveries_retried_total\{project="demo",handler="notify"\} [1-3]/)
+    expect(metrics).toMatch(/rio_deliveries_succeeded_total\{project="demo",handler="antispam"\} 3/)
+    expect(metrics).toMatch(/rio_backlog \d+/)
+    // the original Rio's log lines, and never a secret
+    expect(run.output()).toMatch(
+      /"name":"rio\.event","msg":"EMIT [0-9a-f-]{36} \\"demo\\" \\"comment-published\\" \{/,
+    )
+    expect(run.output()).toMatch(/RETRY [0-9a-f-]{36} POST http:\/\/127\.0\.0\.1:\d+\/webhook\/notify 503/)
+    const secret = /demo-sender:([^@]+)@/.exec(run.output())![1]!
+    expect(run.output().split(secret).length).toBe(2) // printed once, in the DSN line, never logged
     run.child.kill('SIGTERM')
     expect(await run.exited).toBe(0)
     expect(run.output()).toContain('rio stopped')

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
 import { startDemo } from '../demo.js'
+import { createLogger, type LogFormat, logRio } from '../logging.js'
+import { createMetrics } from '../metrics.js'
 
 interface StartOptions {
   database: string
@@ -9,6 +12,34 @@ interface StartOptions {
   host: string
   adminToken?: string
   demo?: boolean
+  logLevel?: string
+  logFormat?: LogFormat
+}
+
+/** Serves the API, with `/metrics` beside it, on a plain node:http server; resolves once listening. */
+async function serve(rio: Rio, options: { port: number; host: string; adminToken: string }) {
+  const api = rio.handler({ adminToken: options.adminToken })
+  const metrics = createMetrics(rio)
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') metrics.handler(req, res)
+    else api(req, res)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, resolve)
+  })
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : options.port
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        metrics.stop()
+        server.close(() => resolve())
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), 2000).unref()
+      }),
+  }
 }
 
 /** `rio start [all|web|worker]`: the HTTP API and the dispatcher, together or apart. */
@@ -22,6 +53,16 @@ export function addStart(program: Command): void {
     .option('--host <host>', 'interface to bind', process.env.RIO_HOST ?? '127.0.0.1')
     .option('--admin-token <token>', 'bearer token of the management API', process.env.RIO_ADMIN_TOKEN)
     .option('--demo', 'also start an example receiver and emit a few events')
+    .option(
+      '--log-level <level>',
+      'trace, debug, info, warn, error (env RIO_LOG_LEVEL)',
+      process.env.RIO_LOG_LEVEL,
+    )
+    .option(
+      '--log-format <format>',
+      'json or pretty (env RIO_LOG_FORMAT; default json, pretty with --demo)',
+      process.env.RIO_LOG_FORMAT,
+    )
     .action(async (role: string, options: StartOptions) => {
       if (!['all', 'web', 'worker'].includes(role)) {
         throw new Error(`unknown role "${role}": use all, web or worker`)
@@ -29,13 +70,22 @@ export function addStart(program: Command): void {
       const port = Number(options.port)
       if (!Number.isInteger(port) || port < 0 || port > 65_535)
         throw new Error(`--port must be 0..65535, got ${options.port}`)
+      const format = options.logFormat ?? (options.demo ? 'pretty' : 'json')
+      if (format !== 'json' && format !== 'pretty') {
+        throw new Error(`--log-format must be json or pretty, got "${format}"`)
+      }
       const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
       const rio = new Rio({
         database: options.database,
         ...(options.demo ? { retrySchedule: [0, 2000, 10_000, 60_000, 300_000] } : {}),
       })
+      const logger = createLogger({
+        format,
+        ...(options.logLevel ? { level: options.logLevel } : {}),
+      })
+      const unlog = logRio(rio, logger)
       const server =
-        role === 'worker' ? undefined : await rio.listen({ port, host: options.host, adminToken })
+        role === 'worker' ? undefined : await serve(rio, { port, host: options.host, adminToken })
       if (role !== 'web') await rio.start()
       // Rio's timers never hold a process open (it is a library); the server does, a worker must.
       const keepAlive = setInterval(() => undefined, 1 << 30)
@@ -52,6 +102,7 @@ export function addStart(program: Command): void {
         await demo?.close()
         await server?.close()
         await rio.stop()
+        unlog()
         out('rio stopped')
       }
       process.once('SIGINT', () => void stop())

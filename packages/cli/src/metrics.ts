@@ -1,0 +1,112 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { DeliveryReport, Rio } from '@rio/core'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+/**
+ * Prometheus metrics for one Rio, on a registry of its own: emitted, delivered, failed, retried and
+ * dead counters by project and handler; emit→success latency and attempt duration histograms; the
+ * backlog of pending deliveries, read at scrape time.
+ */
+export function createMetrics(rio: Rio): {
+  registry: Registry
+  handler: (req: IncomingMessage, res: ServerResponse) => void
+  stop(): void
+} {
+  const registry = new Registry()
+  const labels = ['project', 'handler'] as const
+  const emitted = new Counter({
+    name: 'rio_events_emitted_total',
+    help: 'events stored',
+    labelNames: ['project'],
+    registers: [registry],
+  })
+  const succeeded = new Counter({
+    name: 'rio_deliveries_succeeded_total',
+    help: 'deliveries that succeeded',
+    labelNames: labels,
+    registers: [registry],
+  })
+  const failed = new Counter({
+    name: 'rio_deliveries_failed_total',
+    help: 'failed attempts',
+    labelNames: labels,
+    registers: [registry],
+  })
+  const retried = new Counter({
+    name: 'rio_deliveries_retried_total',
+    help: 'failed attempts with a retry scheduled',
+    labelNames: labels,
+    registers: [registry],
+  })
+  const dead = new Counter({
+    name: 'rio_deliveries_dead_total',
+    help: 'deliveries that gave up',
+    labelNames: labels,
+    registers: [registry],
+  })
+  const latency = new Histogram({
+    name: 'rio_delivery_latency_seconds',
+    help: 'from emit to the successful attempt',
+    labelNames: labels,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600],
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'rio_attempt_duration_seconds',
+    help: 'one attempt, request to response',
+    labelNames: labels,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
+    registers: [registry],
+  })
+  new Gauge({
+    name: 'rio_backlog',
+    help: 'pending deliveries',
+    registers: [registry],
+    async collect() {
+      const { pending } = await rio.store.deliveryStats({ now: Date.now(), deadSince: Date.now() })
+      this.set(pending)
+    },
+  })
+  const l = (r: DeliveryReport) => ({ project: r.event.project, handler: r.handler.name })
+  const onEmitted = (event: { project: string }) => emitted.inc({ project: event.project })
+  const onSucceeded = (r: DeliveryReport) => {
+    succeeded.inc(l(r))
+    duration.observe(l(r), r.durationMs / 1000)
+    latency.observe(l(r), Math.max(0, Date.now() - r.event.createdAt.getTime()) / 1000)
+  }
+  const onRetrying = (r: DeliveryReport) => {
+    failed.inc(l(r))
+    retried.inc(l(r))
+    duration.observe(l(r), r.durationMs / 1000)
+  }
+  const onDead = (r: DeliveryReport) => {
+    failed.inc(l(r))
+    dead.inc(l(r))
+    duration.observe(l(r), r.durationMs / 1000)
+  }
+  rio.events.on('event.emitted', onEmitted)
+  rio.events.on('delivery.succeeded', onSucceeded)
+  rio.events.on('delivery.retrying', onRetrying)
+  rio.events.on('delivery.dead', onDead)
+  return {
+    registry,
+    handler(_req, res) {
+      registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': registry.contentType })
+          res.end(text)
+        },
+        (error: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' })
+          res.end(`cannot collect metrics: ${error.message}`)
+        },
+      )
+    },
+    stop() {
+      rio.events.off('event.emitted', onEmitted)
+      rio.events.off('delivery.succeeded', onSucceeded)
+      rio.events.off('delivery.retrying', onRetrying)
+      rio.events.off('delivery.dead', onDead)
+    },
+  }
+}
