@@ -1,23 +1,24 @@
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
+import { loadConfig } from './config.js'
 import { type Column, formatTable } from './table.js'
 
 /** Options every data command takes. */
 export interface CommonOptions {
-  database: string
+  database?: string
   json?: boolean
 }
 
 /** Adds `--database` (env `RIO_DATABASE`) and `--json` to a command. */
 export function common(command: Command): Command {
   return command
-    .option('--database <path>', 'SQLite file (env RIO_DATABASE)', process.env.RIO_DATABASE ?? './rio.db')
+    .option('--database <path>', 'SQLite file (env RIO_DATABASE, rio.yaml; default ./rio.db)')
     .option('--json', 'print JSON for scripts instead of a table')
 }
 
 /** Opens Rio on the database for one command and always closes it. */
 export async function withRio<T>(options: CommonOptions, fn: (rio: Rio) => Promise<T>): Promise<T> {
-  const rio = new Rio({ database: options.database })
+  const rio = new Rio({ database: loadConfig({ database: options.database }).database })
   try {
     return await fn(rio)
   } finally {

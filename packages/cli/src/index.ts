@@ -10,6 +10,7 @@ import { addDeliveries } from './commands/deliveries.js'
 import { addEvents } from './commands/events.js'
 import { addHandler } from './commands/handler.js'
 import { addHealth } from './commands/health.js'
+import { addInit } from './commands/init.js'
 import { addMigrate } from './commands/migrate.js'
 import { addProject } from './commands/project.js'
 import { addSender } from './commands/sender.js'
@@ -21,6 +22,7 @@ export function createProgram(): Command {
     .description('Rio: durable event fan-out to webhooks and in-process handlers')
     .version('0.1.0')
     .exitOverride()
+  addInit(program)
   addStart(program)
   addMigrate(program)
   addProject(program)

@@ -1,5 +1,6 @@
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
+import { loadConfig } from '../config.js'
 
 /** `rio migrate` (alias `upgrade`): applies pending migrations and says what it did. */
 export function addMigrate(program: Command): void {
@@ -7,8 +8,9 @@ export function addMigrate(program: Command): void {
     .command('migrate')
     .alias('upgrade')
     .description('apply pending database migrations')
-    .option('--database <path>', 'SQLite file', process.env.RIO_DATABASE ?? './rio.db')
-    .action(async (options: { database: string }) => {
+    .option('--database <path>', 'SQLite file (env RIO_DATABASE, rio.yaml; default ./rio.db)')
+    .action(async (flags: { database?: string }) => {
+      const options = { database: loadConfig({ database: flags.database }).database }
       const rio = new Rio({ database: options.database })
       const report = await rio.migrate()
       await rio.stop()

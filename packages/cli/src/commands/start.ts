@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
+import { loadConfig } from '../config.js'
 import { startDemo } from '../demo.js'
 import { createLogger, type LogFormat, logRio } from '../logging.js'
 import { createMetrics } from '../metrics.js'
 
 interface StartOptions {
-  database: string
-  port: string
-  host: string
+  database?: string
+  port?: string
+  host?: string
   adminToken?: string
   demo?: boolean
   logLevel?: string
@@ -48,51 +49,41 @@ export function addStart(program: Command): void {
     .command('start')
     .description('run Rio standalone: HTTP API (web), dispatcher (worker), or both (all)')
     .argument('[role]', 'all, web or worker', 'all')
-    .option('--database <path>', 'SQLite file', process.env.RIO_DATABASE ?? './rio.db')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', process.env.RIO_PORT ?? '8009')
-    .option('--host <host>', 'interface to bind', process.env.RIO_HOST ?? '127.0.0.1')
-    .option('--admin-token <token>', 'bearer token of the management API', process.env.RIO_ADMIN_TOKEN)
+    .option('--database <path>', 'SQLite file (env RIO_DATABASE; default ./rio.db)')
+    .option('--port <port>', 'port to listen on, 0 picks a free one (env RIO_PORT; default 8009)')
+    .option('--host <host>', 'interface to bind (env RIO_HOST; default 127.0.0.1)')
+    .option('--admin-token <token>', 'bearer token of the management API (env RIO_ADMIN_TOKEN)')
     .option('--demo', 'also start an example receiver and emit a few events')
-    .option(
-      '--log-level <level>',
-      'trace, debug, info, warn, error (env RIO_LOG_LEVEL)',
-      process.env.RIO_LOG_LEVEL,
-    )
-    .option(
-      '--log-format <format>',
-      'json or pretty (env RIO_LOG_FORMAT; default json, pretty with --demo)',
-      process.env.RIO_LOG_FORMAT,
-    )
+    .option('--log-level <level>', 'trace, debug, info, warn, error (env RIO_LOG_LEVEL; default info)')
+    .option('--log-format <format>', 'json or pretty (env RIO_LOG_FORMAT; default json, pretty with --demo)')
     .action(async (role: string, options: StartOptions) => {
       if (!['all', 'web', 'worker'].includes(role)) {
         throw new Error(`unknown role "${role}": use all, web or worker`)
       }
-      const port = Number(options.port)
-      if (!Number.isInteger(port) || port < 0 || port > 65_535)
-        throw new Error(`--port must be 0..65535, got ${options.port}`)
-      const format = options.logFormat ?? (options.demo ? 'pretty' : 'json')
-      if (format !== 'json' && format !== 'pretty') {
-        throw new Error(`--log-format must be json or pretty, got "${format}"`)
-      }
-      const adminToken = options.adminToken ?? randomBytes(24).toString('base64url')
-      const rio = new Rio({
+      const config = loadConfig({
         database: options.database,
+        port: options.port,
+        host: options.host,
+        adminToken: options.adminToken,
+        logLevel: options.logLevel,
+        logFormat: options.logFormat,
+      })
+      const format = config.logFormat ?? (options.demo ? 'pretty' : 'json')
+      const adminToken = config.adminToken ?? randomBytes(24).toString('base64url')
+      const rio = new Rio({
+        database: config.database,
         ...(options.demo ? { retrySchedule: [0, 2000, 10_000, 60_000, 300_000] } : {}),
       })
-      const logger = createLogger({
-        format,
-        ...(options.logLevel ? { level: options.logLevel } : {}),
-      })
+      const logger = createLogger({ format, level: config.logLevel })
       const unlog = logRio(rio, logger)
       const server =
-        role === 'worker' ? undefined : await serve(rio, { port, host: options.host, adminToken })
+        role === 'worker' ? undefined : await serve(rio, { port: config.port, host: config.host, adminToken })
       if (role !== 'web') await rio.start()
       // Rio's timers never hold a process open (it is a library); the server does, a worker must.
       const keepAlive = setInterval(() => undefined, 1 << 30)
       const out = (line: string) => process.stdout.write(`${line}\n`)
-      out(`rio ${role} on ${options.database}${server ? `, listening on ${server.url}` : ''}`)
-      if (server)
-        out(`admin token: ${options.adminToken ? '(from --admin-token / RIO_ADMIN_TOKEN)' : adminToken}`)
+      out(`rio ${role} on ${config.database}${server ? `, listening on ${server.url}` : ''}`)
+      if (server) out(`admin token: ${config.adminToken ? '(from the configuration)' : adminToken}`)
       const demo = options.demo && server ? await startDemo(rio, server.url, out) : undefined
       let stopping = false
       const stop = async () => {

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Command } from 'commander'
+
+const template = (
+  adminToken: string,
+) => `# Rio's settings. Point RIO_CONF at this directory to use them from anywhere:
+#   export RIO_CONF=${'{dir}'}
+# Flags win over RIO_* environment variables, which win over this file.
+
+# The SQLite file (relative to this directory). Back it up like any database.
+database: ./rio.db
+
+# Where \`rio start\` listens. 8009 is Rio's port; bind 0.0.0.0 to accept other hosts.
+port: 8009
+host: 127.0.0.1
+
+# Bearer token of the management API (/api/v1/...). Keep it secret; anyone holding it can read
+# every event and re-trigger deliveries.
+adminToken: ${adminToken}
+
+# trace, debug (REQUEST/RESPONSE lines), info (EMIT lines), warn (retries), error (dead deliveries)
+logLevel: info
+# json for machines, pretty for people
+logFormat: json
+`
+
+/** `rio init [dir]`: writes a commented rio.yaml with a generated admin token. */
+export function addInit(program: Command): void {
+  program
+    .command('init')
+    .argument('[dir]', 'directory for rio.yaml (and, by default, the database)', '.')
+    .option('--force', 'overwrite an existing rio.yaml')
+    .description('write a commented config file with a generated admin token')
+    .action((dir: string, options: { force?: boolean }) => {
+      const target = resolve(dir)
+      const file = join(target, 'rio.yaml')
+      if (existsSync(file) && !options.force) throw new Error(`${file} exists; pass --force to overwrite it`)
+      mkdirSync(target, { recursive: true })
+      const token = randomBytes(32).toString('base64url')
+      writeFileSync(file, template(token).replace('{dir}', target), { mode: 0o600 })
+      process.stdout.write(`wrote ${file}\nuse it with: export RIO_CONF=${target}\n`)
+    })
+}

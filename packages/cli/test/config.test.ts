@@ -1,0 +1,101 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config.js'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'rio-conf-'))
+  dirs.push(dir)
+  return dir
+}
+
+describe('configuration precedence: flags > RIO_* env > rio.yaml > defaults', () => {
+  const conf = () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'rio.yaml'), 'port: 9001\nhost: 0.0.0.0\ndatabase: data/rio.db\nlogLevel: warn\n')
+    return dir
+  }
+  const cases: Array<
+    [string, Record<string, unknown>, Record<string, string>, (dir: string) => Record<string, unknown>]
+  > = [
+    [
+      'defaults alone',
+      {},
+      {},
+      () => ({ port: 8009, host: '127.0.0.1', database: './rio.db', logLevel: 'info' }),
+    ],
+    [
+      'the file over defaults',
+      {},
+      { RIO_CONF: 'DIR' },
+      (dir) => ({ port: 9001, host: '0.0.0.0', database: join(dir, 'data/rio.db'), logLevel: 'warn' }),
+    ],
+    [
+      'env over the file',
+      {},
+      { RIO_CONF: 'DIR', RIO_PORT: '9002', RIO_LOG_LEVEL: 'debug' },
+      () => ({ port: 9002, host: '0.0.0.0', logLevel: 'debug' }),
+    ],
+    [
+      'flags over env',
+      { port: '9003', database: '/x/rio.db' },
+      { RIO_CONF: 'DIR', RIO_PORT: '9002' },
+      () => ({ port: 9003, database: '/x/rio.db' }),
+    ],
+  ]
+  for (const [what, flags, env, expected] of cases) {
+    it(`takes ${what}`, () => {
+      const dir = conf()
+      const resolvedEnv = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === 'DIR' ? dir : v]))
+      expect(loadConfig(flags, resolvedEnv)).toMatchObject(expected(dir))
+    })
+  }
+
+  it('names the bad key and where it came from', () => {
+    const dir = conf()
+    writeFileSync(join(dir, 'rio.yaml'), 'port: lots\n')
+    expect(() => loadConfig({}, { RIO_CONF: dir })).toThrow(/invalid setting port \(from .*rio\.yaml\)/)
+    expect(() => loadConfig({}, { RIO_PORT: '99999' })).toThrow(/invalid setting port \(from env RIO_PORT\)/)
+    expect(() => loadConfig({ logFormat: 'xml' }, {})).toThrow(
+      /invalid setting logFormat \(from --log-format\)/,
+    )
+    writeFileSync(join(dir, 'rio.yaml'), 'colour: blue\n')
+    expect(() => loadConfig({}, { RIO_CONF: dir })).toThrow(/colour/)
+    expect(() => loadConfig({}, { RIO_CONF: join(dir, 'missing') })).toThrow(/does not exist; run `rio init/)
+  })
+})
+
+describe('rio init', () => {
+  it('writes a commented rio.yaml with a fresh admin token, private to its owner, and refuses to overwrite', () => {
+    const dir = tempDir()
+    const env = { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') }
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], { cwd: root, env, encoding: 'utf8' })
+    const first = run(['init', dir])
+    expect(first.status, first.stderr).toBe(0)
+    const text = readFileSync(join(dir, 'rio.yaml'), 'utf8')
+    expect(text).toMatch(/^# Rio's settings/)
+    const token = /adminToken: (\S+)/.exec(text)![1]!
+    expect(token.length).toBeGreaterThanOrEqual(40)
+    expect(statSync(join(dir, 'rio.yaml')).mode & 0o777).toBe(0o600)
+    expect(loadConfig({}, { RIO_CONF: dir })).toMatchObject({
+      adminToken: token,
+      port: 8009,
+      database: join(dir, 'rio.db'),
+    })
+    const again = run(['init', dir])
+    expect(again.status).toBe(1)
+    expect(again.stderr).toMatch(/exists; pass --force/)
+    expect(run(['init', dir, '--force']).status).toBe(0)
+    expect(readFileSync(join(dir, 'rio.yaml'), 'utf8')).not.toContain(token)
+  }, 30_000)
+})
