@@ -15,6 +15,7 @@ import { addMigrate } from './commands/migrate.js'
 import { addProject } from './commands/project.js'
 import { addSender } from './commands/sender.js'
 import { addStart } from './commands/start.js'
+import { addSync } from './commands/sync.js'
 
 /** Builds the `rio` program. */
 export function createProgram(): Command {
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   addDeliveries(program)
   addHealth(program)
   addCleanup(program)
+  addSync(program)
   return program
 }
 

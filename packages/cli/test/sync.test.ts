@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Rio } from '../../core/src/index.js'
+
+const root = fileURLToPath(new URL('../../../', import.meta.url))
+const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const file = `projects:
+  shop:
+    senders:
+      checkout: { secret: "{{ CHECKOUT_SECRET }}" }
+    handlers:
+      antispam:
+        pattern: comment-published
+        url: "{{ ANTISPAM_URL }}/webhook/comment/antispam"
+        contentType: form
+        secret: "{{ ANTISPAM_SECRET }}"
+`
+
+describe('rio sync', () => {
+  it('creates what the file declares, then reports no changes, then applies an edit and prunes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-sync-'))
+    dirs.push(dir)
+    const yaml = join(dir, 'rio-sync.yaml')
+    writeFileSync(yaml, file)
+    const database = join(dir, 'rio.db')
+    const env = {
+      ...process.env,
+      TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
+      CHECKOUT_SECRET: 'checkout-secret-1',
+      ANTISPAM_URL: 'http://antispam.internal',
+      ANTISPAM_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }
+    const sync = (args: string[] = [], extra: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['--import', 'tsx', bin, 'sync', yaml, '--database', database, ...args], {
+        cwd: root,
+        env: { ...env, ...extra },
+        encoding: 'utf8',
+      })
+    const first = sync()
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stdout).toBe(
+      'created project shop\ncreated sender shop/checkout\ncreated handler shop/antispam (comment-published → http://antispam.internal/webhook/comment/antispam)\n',
+    )
+    expect(sync().stdout).toBe('no changes\n')
+    const edited = sync([], {
+      ANTISPAM_URL: 'http://antispam-v2.internal',
+      CHECKOUT_SECRET: 'checkout-secret-2',
+    })
+    expect(edited.stdout).toMatch(
+      /updated sender shop\/checkout \(new secret\)\nupdated handler shop\/antispam/,
+    )
+    const { CHECKOUT_SECRET: _unset, ...withoutSecret } = env
+    const noVar = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', bin, 'sync', yaml, '--database', database],
+      {
+        cwd: root,
+        env: withoutSecret,
+        encoding: 'utf8',
+      },
+    )
+    expect(noVar.status).toBe(1)
+    expect(noVar.stderr).toMatch(/environment variables that are not set: CHECKOUT_SECRET/)
+
+    writeFileSync(yaml, 'projects:\n  shop: {}\n')
+    expect(sync(['--prune']).stdout).toBe('removed sender shop/checkout\nremoved handler shop/antispam\n')
+  }, 60_000)
+})
+
+describe('the sync file, in process', () => {
+  it('refuses unknown keys with the path to them', async () => {
+    const { syncFile } = await import('../src/commands/sync.js')
+    const rio = new Rio({ database: ':memory:' })
+    await expect(
+      syncFile(
+        rio,
+        'projects:\n  shop:\n    handlers:\n      a: { pattern: x, url: "http://x", colour: red }\n',
+      ),
+    ).rejects.toThrow(/invalid sync file at projects\.shop\.handlers\.a/)
+    await rio.stop()
+  })
+})
