@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
 import { loadConfig } from '../config.js'
+import { createDashboardHandler } from '../dashboard/index.js'
 import { startDemo } from '../demo.js'
 import { createLogger, type LogFormat, logRio } from '../logging.js'
 import { createMetrics } from '../metrics.js'
@@ -21,8 +22,11 @@ interface StartOptions {
 async function serve(rio: Rio, options: { port: number; host: string; adminToken: string }) {
   const api = rio.handler({ adminToken: options.adminToken })
   const metrics = createMetrics(rio)
+  const dashboard = createDashboardHandler(rio, { adminToken: options.adminToken, basePath: '/dashboard' })
   const server: Server = createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') metrics.handler(req, res)
+    const path = req.url?.split('?')[0] ?? '/'
+    if (req.method === 'GET' && path === '/metrics') metrics.handler(req, res)
+    else if (path === '/dashboard' || path.startsWith('/dashboard/')) dashboard(req, res)
     else api(req, res)
   })
   await new Promise<void>((resolve, reject) => {
@@ -83,7 +87,10 @@ export function addStart(program: Command): void {
       const keepAlive = setInterval(() => undefined, 1 << 30)
       const out = (line: string) => process.stdout.write(`${line}\n`)
       out(`rio ${role} on ${config.database}${server ? `, listening on ${server.url}` : ''}`)
-      if (server) out(`admin token: ${config.adminToken ? '(from the configuration)' : adminToken}`)
+      if (server) {
+        out(`dashboard: ${server.url}/dashboard/ (log in with the admin token)`)
+        out(`admin token: ${config.adminToken ? '(from the configuration)' : adminToken}`)
+      }
       const demo = options.demo && server ? await startDemo(rio, server.url, out) : undefined
       let stopping = false
       const stop = async () => {
