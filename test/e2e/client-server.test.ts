@@ -6,6 +6,7 @@ import { Rio } from '@rio/core'
 import { generateSecret, verify } from '@rio/signature'
 import { Client } from 'rio-client'
 import { afterEach, describe, expect, it } from 'vitest'
+import { waitUntil as until } from '../../packages/core/test/helpers.js'
 import { type Receiver, startReceiver } from '../support/receiver.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
@@ -38,20 +39,6 @@ async function verifyingReceiver(secret: string): Promise<Receiver> {
     }
   })
   return receiver
-}
-
-async function until<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value) return value as NonNullable<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
 }
 
 /** Rio with project `shop`, sender `checkout` and a webhook for `order.*` signed with `secret`. */

@@ -1,11 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
 import { makeRio, onCleanup, waitUntil } from '../../../core/test/helpers.js'
-import { createDashboardHandler } from '../../src/dashboard/index.js'
+import { serveDashboard } from './serve.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const TOKEN = 'browser-admin-token-0123456789ab'
@@ -30,17 +29,7 @@ describe.skipIf(!available)('the dashboard in a real browser (headless Chromium)
       'a dead delivery',
     )
 
-    const server = createServer(createDashboardHandler(rio, { adminToken: TOKEN }))
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    onCleanup(
-      () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }),
-    )
-    const address = server.address()
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/dashboard`
+    const base = await serveDashboard(rio, { adminToken: TOKEN })
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

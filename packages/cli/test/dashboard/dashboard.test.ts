@@ -1,26 +1,12 @@
-import { createServer } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
 import type { Rio } from '../../../core/src/index.js'
 import { makeRio, onCleanup, waitUntil } from '../../../core/test/helpers.js'
-import { createDashboardHandler } from '../../src/dashboard/index.js'
+import { serveDashboard } from './serve.js'
 
 const TOKEN = 'dashboard-admin-token-0123456789'
 
-async function serve(rio: Rio) {
-  const handler = createDashboardHandler(rio, { adminToken: TOKEN, maxFailedLogins: 3 })
-  const server = createServer(handler)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const address = server.address()
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/dashboard`
-}
+const serve = (rio: Rio) => serveDashboard(rio, { adminToken: TOKEN, maxFailedLogins: 3 })
 
 async function login(base: string): Promise<string> {
   const res = await fetch(`${base}/login`, {
