@@ -1,67 +1,104 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
+import { UsageError } from './errors.js'
 
 /** Settings of the standalone server, after precedence: flags > `RIO_*` env > config file > defaults. */
 export interface Config {
+  /** The SQLite file; relative paths in the config file are taken from the file's directory. */
   database: string
   port: number
   host: string
+  /** Bearer token of the management API and the dashboard; generated per run when unset. */
   adminToken: string | undefined
+  /** The URL other services reach Rio at, for DSNs (e.g. `https://rio.example.com`). */
+  publicUrl: string | undefined
   logLevel: string
   logFormat: 'json' | 'pretty' | undefined
 }
+
+/** Where each setting came from: `default`, the file's path, `env RIO_…` or `--flag`. */
+export type ConfigSources = Record<keyof Config, string>
 
 const schema = z
   .object({
     database: z.string().min(1),
     port: z.coerce.number().int().min(0).max(65_535),
     host: z.string().min(1),
-    adminToken: z.string().min(16, 'must be at least 16 characters').optional(),
+    adminToken: z
+      .string()
+      .min(16, 'must be at least 16 characters (`rio init` generates one)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+      .optional(),
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     logFormat: z.enum(['json', 'pretty']).optional(),
   })
   .strict()
 
 const DEFAULTS = { database: './rio.db', port: 8009, host: '127.0.0.1', logLevel: 'info' }
+const KEYS = ['database', 'port', 'host', 'adminToken', 'publicUrl', 'logLevel', 'logFormat'] as const
 const ENV: Record<string, keyof Config> = {
   RIO_DATABASE: 'database',
   RIO_PORT: 'port',
   RIO_HOST: 'host',
   RIO_ADMIN_TOKEN: 'adminToken',
+  RIO_PUBLIC_URL: 'publicUrl',
   RIO_LOG_LEVEL: 'logLevel',
   RIO_LOG_FORMAT: 'logFormat',
 }
 
-/** The config file: `$RIO_CONF/rio.yaml` when `RIO_CONF` is set (as in the original Rio), else `./rio.yaml` if present. */
+/**
+ * The config file: `RIO_CONF` names a directory holding `rio.yaml` (as in the original Rio) or the
+ * file itself; without it, `./rio.yaml` when present.
+ */
 export function configPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.RIO_CONF) return join(resolve(env.RIO_CONF), 'rio.yaml')
+  if (env.RIO_CONF) {
+    const target = resolve(env.RIO_CONF)
+    const isFile = existsSync(target) && statSync(target).isFile()
+    return isFile ? target : join(target, 'rio.yaml')
+  }
   return existsSync('rio.yaml') ? resolve('rio.yaml') : undefined
 }
 
+function readFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  if (!existsSync(file)) {
+    throw new UsageError(
+      `RIO_CONF points at ${file}, which does not exist`,
+      `create it with \`rio init ${env.RIO_CONF ?? dirname(file)}\`, or unset RIO_CONF`,
+    )
+  }
+  let data: unknown
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, 'fix the YAML syntax')
+  }
+  if (data === null || data === undefined) return {}
+  if (typeof data !== 'object' || Array.isArray(data))
+    throw new UsageError(`${file} must hold a YAML mapping of settings (key: value lines)`)
+  return data as Record<string, unknown>
+}
+
 /**
- * Resolves the configuration: each key from the first of flags, environment, file, defaults.
- * A relative `database` in the file is taken relative to the file's directory.
- * @throws Error naming the bad key and where its value came from
+ * Resolves the configuration: each key from the first of flags, environment, file, defaults, and
+ * where it came from. A relative `database` in the file is taken relative to the file's directory.
+ * @throws {@link UsageError} naming the bad key and where its value came from
  */
-export function loadConfig(
+export function resolveConfig(
   flags: Partial<Record<keyof Config, unknown>>,
   env: NodeJS.ProcessEnv = process.env,
-): Config {
+): { config: Config; sources: ConfigSources } {
   const merged: Record<string, unknown> = { ...DEFAULTS }
-  const source: Record<string, string> = Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, 'default']))
+  const sources = Object.fromEntries(KEYS.map((k) => [k, 'default'])) as ConfigSources
+  const source = sources as Record<string, string>
   const file = configPath(env)
   if (file) {
-    if (!existsSync(file))
-      throw new Error(`RIO_CONF points at ${file}, which does not exist; run \`rio init ${env.RIO_CONF}\``)
-    const data = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as Record<string, unknown>
-    if (typeof data !== 'object' || Array.isArray(data))
-      throw new Error(`${file} must hold a YAML mapping of settings`)
-    for (const [key, value] of Object.entries(data)) {
+    for (const [key, value] of Object.entries(readFile(file, env))) {
       merged[key] =
-        key === 'database' && typeof value === 'string' && !value.startsWith('/') && value !== ':memory:'
-          ? join(resolve(file, '..'), value)
+        key === 'database' && typeof value === 'string' && !isAbsolute(value) && value !== ':memory:'
+          ? join(dirname(file), value)
           : value
       source[key] = file
     }
@@ -69,7 +106,7 @@ export function loadConfig(
   for (const [name, key] of Object.entries(ENV)) {
     if (env[name] !== undefined && env[name] !== '') {
       merged[key] = env[name]
-      source[key] = `env ${name}`
+      sources[key] = `env ${name}`
     }
   }
   for (const [key, value] of Object.entries(flags)) {
@@ -81,10 +118,35 @@ export function loadConfig(
   const parsed = schema.safeParse(merged)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
+    if (issue.code === 'unrecognized_keys') {
+      throw new UsageError(
+        `unknown setting ${issue.keys.join(', ')} (in ${file ?? 'the config file'})`,
+        `the settings are ${KEYS.join(', ')}`,
+      )
+    }
     const key = String(issue.path[0] ?? '')
-    throw new Error(
-      `invalid setting ${key || '(unknown)'} (from ${source[key] ?? file ?? 'the config file'}): ${issue.message}`,
+    throw new UsageError(
+      `invalid setting ${key} (from ${source[key] ?? 'the config file'}): ${issue.message}`,
     )
   }
-  return { adminToken: undefined, logFormat: undefined, ...parsed.data }
+  return {
+    config: { adminToken: undefined, publicUrl: undefined, logFormat: undefined, ...parsed.data },
+    sources,
+  }
+}
+
+/** {@link resolveConfig} without the sources. */
+export function loadConfig(
+  flags: Partial<Record<keyof Config, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  return resolveConfig(flags, env).config
+}
+
+/** The base URL other services reach Rio at: `publicUrl`, else from host and port. */
+export function baseUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '')
+  // A wildcard bind is not an address a client can use; on this machine, loopback is.
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`
 }

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
-import { loadConfig } from './config.js'
+import { resolveConfig } from './config.js'
+import { CliError, UsageError } from './errors.js'
 import { type Column, formatTable } from './table.js'
 
 /** Options every data command takes. */
@@ -16,9 +18,26 @@ export function common(command: Command): Command {
     .option('--json', 'print JSON for scripts instead of a table')
 }
 
-/** Opens Rio on the database for one command and always closes it. */
-export async function withRio<T>(options: CommonOptions, fn: (rio: Rio) => Promise<T>): Promise<T> {
-  const rio = new Rio({ database: loadConfig({ database: options.database }).database })
+/**
+ * Opens Rio on the configured database for one command and always closes it.
+ * @param create - whether a missing database file may be created (commands that write
+ *   definitions); reading commands refuse, so a mistyped path is an error, not an empty table
+ * @throws {@link CliError} when the file is missing and `create` is false
+ */
+export async function withRio<T>(
+  options: CommonOptions,
+  fn: (rio: Rio) => Promise<T>,
+  { create = false }: { create?: boolean } = {},
+): Promise<T> {
+  const { config, sources } = resolveConfig({ database: options.database })
+  if (!create && config.database !== ':memory:' && !existsSync(config.database)) {
+    throw new CliError(
+      `the database ${config.database} (from ${sources.database}) does not exist`,
+      undefined,
+      'run `rio migrate` to create it, or point --database, RIO_DATABASE or RIO_CONF at the right file',
+    )
+  }
+  const rio = new Rio({ database: config.database })
   try {
     return await fn(rio)
   } finally {
@@ -49,14 +68,21 @@ export function parseSince(value: string, now = Date.now()): Date {
   }
   const at = Date.parse(value)
   if (Number.isNaN(at))
-    throw new Error(`cannot read the time "${value}": give an ISO date or a span like 2h or 3d`)
+    throw new UsageError(`cannot read the time "${value}": give an ISO date or a span like 2h or 3d`)
   return new Date(at)
 }
 
-/** Reads a positive integer option. */
+/** Reads a positive integer option. @throws {@link UsageError} */
 export function parseCount(value: string, name: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1)
-    throw new Error(`${name} must be a positive whole number, got "${value}"`)
+    throw new UsageError(`${name} must be a positive whole number, got "${value}"`)
+  return n
+}
+
+/** Reads a positive number option (fractions allowed, e.g. a rate of 0.5 per second). @throws {@link UsageError} */
+export function parsePositive(value: string, name: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got "${value}"`)
   return n
 }

@@ -10,8 +10,7 @@ import { Client } from 'rio-client'
  */
 export async function startDemo(
   rio: Rio,
-  url: string,
-  out: (line: string) => void,
+  { url, database, out }: { url: string; database: string; out: (line: string) => void },
 ): Promise<{ close(): Promise<void> }> {
   const seen = new Set<string>()
   const secrets: Record<string, string> = {}
@@ -67,7 +66,9 @@ export async function startDemo(
     out(`demo: emitted comment-published ${id}`)
   }
   await client.close()
-  out(`demo: watch deliveries with GET ${url}/api/v1/deliveries (Authorization: Bearer <admin token>)`)
+  out(
+    `demo: watch them in the dashboard (${url}/dashboard/), or with \`rio deliveries list --database ${database}\``,
+  )
   return {
     close: () =>
       new Promise<void>((resolve) => {

@@ -3,7 +3,6 @@
  * @module
  */
 
-import { RioError } from '@rio/core'
 import { Command, CommanderError } from 'commander'
 import { addCleanup } from './commands/cleanup.js'
 import { addDeliveries } from './commands/deliveries.js'
@@ -16,6 +15,16 @@ import { addProject } from './commands/project.js'
 import { addSender } from './commands/sender.js'
 import { addStart } from './commands/start.js'
 import { addSync } from './commands/sync.js'
+import { describeFailure, EXIT } from './errors.js'
+
+export { substituteEnv, syncFile } from './commands/sync.js'
+export type { Config, ConfigSources } from './config.js'
+export { baseUrl, configPath, loadConfig, resolveConfig } from './config.js'
+export type { FailureReport } from './errors.js'
+export { CliError, describeFailure, EXIT, UsageError } from './errors.js'
+export type { LogFormat } from './logging.js'
+export { createLogger, logRio } from './logging.js'
+export { createMetrics } from './metrics.js'
 
 /** Builds the `rio` program. */
 export function createProgram(): Command {
@@ -23,6 +32,13 @@ export function createProgram(): Command {
     .description('Rio: durable event fan-out to webhooks and in-process handlers')
     .version('0.1.0')
     .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Configuration: flags > RIO_* environment > rio.yaml (in $RIO_CONF, or here) > defaults.
+Exit codes: 0 done, 1 failed (or unhealthy), 2 usage or configuration error, 3 not found.`,
+    )
   addInit(program)
   addStart(program)
   addMigrate(program)
@@ -38,20 +54,29 @@ export function createProgram(): Command {
 }
 
 /**
- * Runs the `rio` command with `argv` (as `process.argv`).
- * @returns the exit code: 0 done, 1 failed, 2 usage error
+ * Runs the `rio` command with `argv` (as `process.argv`). Expected failures print one line (and a
+ * hint) on stderr — a JSON object with `--json` — never a stack; unexpected ones are rethrown.
+ * @returns the exit code: {@link EXIT} (0 done, 1 failed, 2 usage error, 3 not found)
+ * @example
+ * ```ts
+ * process.exitCode = await run(['node', 'rio', 'deliveries', 'list', '--failed', '--json'])
+ * ```
  */
 export async function run(argv: readonly string[]): Promise<number> {
   try {
     await createProgram().parseAsync(argv as string[])
-    return typeof process.exitCode === 'number' ? process.exitCode : 0
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2
-    // Expected failures get one line that says what to do; only bugs get a stack.
-    if (error instanceof RioError || (error instanceof Error && !(error instanceof TypeError))) {
-      process.stderr.write(`rio: ${error.message}\n`)
-      return 1
+    // Commander has already printed its own message (or the help, or the version).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    const failure = describeFailure(error)
+    if (!failure) throw error
+    if (argv.includes('--json')) {
+      const { code, message, hint } = failure
+      process.stderr.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`)
+    } else {
+      process.stderr.write(`rio: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`)
     }
-    throw error
+    return failure.exitCode
   }
 }

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,10 +48,12 @@ function rio(args: string[]) {
 
 describe('rio start --demo', () => {
   it('serves the API, delivers signed webhooks with a retry, and stops cleanly on SIGTERM', async () => {
-    const database = join(tempDir(), 'rio.db')
-    const run = rio(['start', '--demo', '--port', '0', '--database', database, '--log-format', 'json'])
+    // No --database: the demo works on a scratch file it deletes on exit.
+    const run = rio(['start', '--demo', '--port', '0', '--log-format', 'json'])
     const [, url] = await run.waitFor(/listening on (http:\/\/\S+)/)
-    await run.waitFor(/admin token: \S+/)
+    const [, token] = await run.waitFor(/admin token: (\S+) \(generated for this run/)
+    const [, database] = await run.waitFor(/demo database: (\S+) \(deleted on exit/)
+    expect(existsSync(database!)).toBe(true)
     await run.waitFor(/sender DSN http:\/\/demo-sender:\S+@127\.0\.0\.1:\d+\/demo/)
     // two handlers × three events; notify answers 503 once per event, so it also shows a retry
     await run.waitFor(/answering 503 once, Rio will retry/)
@@ -61,9 +65,16 @@ describe('rio start --demo', () => {
     expect(metrics).toMatch(/rio_deliveries_retried_total\{project="demo",handler="notify"\} [1-3]/)
     expect(metrics).toMatch(/rio_deliveries_succeeded_total\{project="demo",handler="antispam"\} 3/)
     expect(metrics).toMatch(/rio_backlog \d+/)
+    expect(metrics).toMatch(/process_cpu_user_seconds_total/)
+    expect((await fetch(`${url}/metrics`, { method: 'POST' })).status).toBe(405)
+    // the admin token printed opens the management API
+    const deliveries = await fetch(`${url}/api/v1/deliveries?status=succeeded`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(deliveries.status).toBe(200)
     // the original Rio's log lines, and never a secret
     expect(run.output()).toMatch(
-      /"name":"rio\.event","msg":"EMIT [0-9a-f-]{36} \\"demo\\" \\"comment-published\\" \{/,
+      /"name":"rio\.event",[^\n]*"msg":"EMIT [0-9a-f-]{36} \\"demo\\" \\"comment-published\\" \{/,
     )
     expect(run.output()).toMatch(/RETRY [0-9a-f-]{36} POST http:\/\/127\.0\.0\.1:\d+\/webhook\/notify 503/)
     const secret = /demo-sender:([^@]+)@/.exec(run.output())![1]!
@@ -72,6 +83,7 @@ describe('rio start --demo', () => {
     expect(await run.exited).toBe(0)
     expect(run.output()).toContain('rio stopped')
     expect(run.output()).not.toMatch(/refused/)
+    expect(existsSync(database!)).toBe(false)
   }, 60_000)
 })
 
@@ -87,12 +99,46 @@ describe('rio migrate', () => {
   }, 30_000)
 })
 
-describe('usage errors', () => {
-  it('exits 1 with one line for a bad role and 2 for an unknown command', async () => {
-    const role = rio(['start', 'sideways', '--port', '0', '--database', join(tempDir(), 'x.db')])
-    expect(await role.exited).toBe(1)
-    expect(role.output()).toMatch(/^rio: unknown role "sideways": use all, web or worker\n$/)
-    const unknown = rio(['frobnicate'])
-    expect(await unknown.exited).toBe(2)
+describe('exit codes and error messages', () => {
+  it('exits 2 for usage errors, 3 for what does not exist, 1 for run-time failures — one line and a hint, no stack', async () => {
+    const dir = tempDir()
+    const database = join(dir, 'rio.db')
+    const cases: Array<[string[], number, RegExp]> = [
+      [['start', 'sideways', '--port', '0'], 2, /^rio: unknown role "sideways": use all, web or worker\n$/],
+      [['frobnicate'], 2, /unknown command 'frobnicate'/],
+      [['start', 'worker', '--demo'], 2, /--demo needs both the API and the dispatcher/],
+      [['events', 'list', '--database', database], 1, /does not exist\nhint: run `rio migrate` to create it/],
+      [['migrate', '--database', database], 0, /migrated/],
+      [['events', 'list', '--since', 'soon', '--database', database], 2, /give an ISO date or a span/],
+      [
+        ['deliveries', 'show', '42', '--database', database],
+        3,
+        /delivery "42" does not exist\nhint: .*rio deliveries list/,
+      ],
+      [['handler', 'enable', 'nope', '--database', database], 3, /handler "nope" does not exist/],
+      [['handler', 'add', 'shop', 'x', 'ftp://x', '--database', database], 2, /only http and https URLs/],
+      [['start', '--port', '70000', '--database', database], 2, /invalid setting port \(from --port\)/],
+    ]
+    for (const [args, code, message] of cases) {
+      const run = rio(args)
+      expect(await run.exited, `rio ${args.join(' ')}: ${run.output()}`).toBe(code)
+      expect(run.output()).toMatch(message)
+      expect(run.output()).not.toMatch(/\n\s+at /)
+    }
+    const json = rio(['deliveries', 'show', '42', '--database', database, '--json'])
+    expect(await json.exited).toBe(3)
+    expect(JSON.parse(json.output())).toMatchObject({
+      error: { code: 'not_found', message: 'delivery "42" does not exist' },
+    })
+  }, 60_000)
+
+  it('names the port in use and how to pick another', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const { port } = blocker.address() as AddressInfo
+    const run = rio(['start', '--port', String(port), '--database', join(tempDir(), 'rio.db')])
+    expect(await run.exited).toBe(1)
+    blocker.close()
+    expect(run.output()).toMatch(/EADDRINUSE[\s\S]*hint: another process holds the port/)
   }, 30_000)
 })

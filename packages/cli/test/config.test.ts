@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
+const tsx = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href
 const dirs: string[] = []
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
@@ -69,9 +71,46 @@ describe('configuration precedence: flags > RIO_* env > rio.yaml > defaults', ()
       /invalid setting logFormat \(from --log-format\)/,
     )
     writeFileSync(join(dir, 'rio.yaml'), 'colour: blue\n')
-    expect(() => loadConfig({}, { RIO_CONF: dir })).toThrow(/colour/)
-    expect(() => loadConfig({}, { RIO_CONF: join(dir, 'missing') })).toThrow(/does not exist; run `rio init/)
+    expect(() => loadConfig({}, { RIO_CONF: dir })).toThrow(/unknown setting colour \(in .*rio\.yaml\)/)
+    writeFileSync(join(dir, 'rio.yaml'), 'port: [1\n')
+    expect(() => loadConfig({}, { RIO_CONF: dir })).toThrow(/cannot read .*rio\.yaml/)
+    expect(() => loadConfig({ adminToken: 'short' }, {})).toThrow(
+      /invalid setting adminToken \(from --admin-token\): must be at least 16 characters/,
+    )
+    let missing: unknown
+    try {
+      loadConfig({}, { RIO_CONF: join(dir, 'missing') })
+    } catch (error) {
+      missing = error
+    }
+    expect((missing as Error).message).toMatch(/missing\/rio\.yaml, which does not exist/)
+    expect((missing as { hint: string }).hint).toMatch(/^create it with `rio init .*missing`/)
   })
+})
+
+describe('configuration precedence, through the command', () => {
+  it('takes --database over RIO_DATABASE over rio.yaml over ./rio.db', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'rio.yaml'), 'database: from-file.db\n')
+    const migrate = (flags: string[], env: Record<string, string>) => {
+      const { RIO_DATABASE: _a, RIO_CONF: _b, ...clean } = process.env
+      // Run from the config's directory, so tsx is given by path rather than found from the cwd.
+      const result = spawnSync(process.execPath, ['--import', tsx, bin, 'migrate', '--json', ...flags], {
+        cwd: dir,
+        env: { ...clean, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'), ...env },
+        encoding: 'utf8',
+      })
+      expect(result.status, result.stderr).toBe(0)
+      return (JSON.parse(result.stdout) as { database: string }).database
+    }
+    const all = { RIO_CONF: dir, RIO_DATABASE: join(dir, 'from-env.db') }
+    expect(migrate(['--database', join(dir, 'from-flag.db')], all)).toBe(join(dir, 'from-flag.db'))
+    expect(migrate([], all)).toBe(join(dir, 'from-env.db'))
+    expect(migrate([], { RIO_CONF: dir })).toBe(join(dir, 'from-file.db'))
+    // RIO_CONF may also name the file itself; without it, ./rio.yaml is read
+    expect(migrate([], { RIO_CONF: join(dir, 'rio.yaml') })).toBe(join(dir, 'from-file.db'))
+    expect(migrate([], {})).toBe(join(dir, 'from-file.db'))
+  }, 30_000)
 })
 
 describe('rio init', () => {

@@ -127,10 +127,10 @@ describe('rio management commands', () => {
       /1 unfinished deliveries cancelled/,
     )
     const missing = await rio(['deliveries', 'show', '999', ...db])
-    expect(missing.code).toBe(1)
+    expect(missing.code).toBe(3)
     expect(missing.out).toMatch(/^rio: delivery "999" does not exist/)
     const badSince = await rio(['events', 'list', '--since', 'yesterday-ish', ...db])
-    expect(badSince.code).toBe(1)
+    expect(badSince.code).toBe(2)
     expect(badSince.out).toMatch(/give an ISO date or a span like 2h or 3d/)
   }, 90_000)
 })

@@ -49,9 +49,19 @@ describe('rio start web + rio start worker, rio health, rio cleanup', () => {
     const receiver = await startReceiver()
     cleanups.push(() => receiver.close())
     expect(run(['handler', 'add', 'shop', 'order.*', receiver.url, '--name', 'erp', ...db]).status).toBe(0)
-    const sender = JSON.parse(run(['sender', 'create', 'shop', 'checkout', '--json', ...db]).stdout) as {
-      dsn: string
-    }
+    const sender = JSON.parse(
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', bin, 'sender', 'create', 'shop', 'checkout', '--json', ...db],
+        {
+          cwd: root,
+          env: { ...env, RIO_PUBLIC_URL: 'https://rio.example.com/events' },
+          encoding: 'utf8',
+        },
+      ).stdout,
+    ) as { dsn: string }
+    // the DSN's base comes from the configuration (here RIO_PUBLIC_URL) unless --url is given
+    expect(sender.dsn).toMatch(/^https:\/\/checkout:[^@]+@rio\.example\.com\/events\/shop$/)
 
     const web = background(['start', 'web', '--port', '0', ...db])
     await until(() => /listening on http/.test(web.output()), 'the web process')
@@ -84,6 +94,11 @@ describe('rio start web + rio start worker, rio health, rio cleanup', () => {
     const unreachable = run(['health', '--url', url])
     expect(unreachable.status).toBe(1)
     expect(unreachable.stderr).toMatch(/cannot reach Rio at .*is `rio start` running\?/)
+
+    // Without --url, rio health opens the database itself.
+    const direct = run(['health', '--json', ...db])
+    expect(direct.status, direct.stderr).toBe(0)
+    expect(JSON.parse(direct.stdout)).toEqual({ ok: true, problems: [] })
 
     const kept = run(['cleanup', '--days', '1', '--json', ...db])
     expect(JSON.parse(kept.stdout)).toEqual({ events: 0, deliveries: 0, attempts: 0 })

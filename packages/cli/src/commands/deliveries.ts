@@ -1,6 +1,8 @@
 import type { Attempt, Delivery, DeliveryStatus } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parseSince, print, withRio } from '../context.js'
+import { UsageError } from '../errors.js'
+import { progress } from '../progress.js'
 
 const columns = [
   { header: 'id', value: (d: Delivery) => d.id },
@@ -39,7 +41,7 @@ export function addDeliveries(program: Command): void {
     withRio(options, async (rio) => {
       const status = options.failed ? 'dead' : options.status
       if (status && !STATUSES.includes(status))
-        throw new Error(`--status must be one of ${STATUSES.join(', ')}`)
+        throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`)
       print(
         options,
         await rio.listDeliveries({
@@ -85,7 +87,15 @@ export function addDeliveries(program: Command): void {
       .description("re-queue a handler's dead deliveries created since a time"),
   ).action((options: CommonOptions & { handler: string; since: string }) =>
     withRio(options, async (rio) => {
-      const result = await rio.recover({ handler: options.handler, since: parseSince(options.since) })
+      const since = parseSince(options.since)
+      const handler = await rio.getHandler(options.handler)
+      const spinner = progress(
+        `re-queueing dead deliveries of ${handler.name} since ${since.toISOString()}…`,
+        {
+          quiet: options.json === true,
+        },
+      )
+      const result = await rio.recover({ handler: handler.id, since }).finally(() => spinner.done())
       process.stdout.write(
         options.json ? `${JSON.stringify(result)}\n` : `re-queued ${result.requeued} dead deliveries\n`,
       )

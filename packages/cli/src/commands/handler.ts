@@ -1,6 +1,7 @@
 import type { Handler } from '@rio/core'
 import type { Command } from 'commander'
-import { type CommonOptions, common, parseCount, print, withRio } from '../context.js'
+import { type CommonOptions, common, parseCount, parsePositive, print, withRio } from '../context.js'
+import { UsageError } from '../errors.js'
 
 const columns = [
   { header: 'id', value: (h: Handler) => h.id },
@@ -49,36 +50,40 @@ export function addHandler(program: Command): void {
       )
       .option('--timeout <ms>', 'request timeout in ms')
       .option('--concurrency <n>', 'deliveries at once')
-      .option('--rate-limit <n>', 'deliveries per second')
+      .option('--rate-limit <n>', 'deliveries started per second (fractions allowed)')
       .option('--secret <secret>', 'signing secret (default: generated, printed once)')
       .description('add (or update) a webhook; prints its signing secret'),
   ).action((project: string, pattern: string, url: string, options: AddOptions) =>
-    withRio(options, async (rio) => {
-      const headers = Object.fromEntries(
-        options.header.map((h) => {
-          const at = h.indexOf('=')
-          if (at < 1) throw new Error(`--header "${h}" is not name=value`)
-          return [h.slice(0, at), h.slice(at + 1)]
-        }),
-      )
-      const created = await rio.webhook(pattern, {
-        project,
-        url,
-        headers,
-        ...(options.name ? { name: options.name } : {}),
-        ...(options.contentType ? { contentType: options.contentType } : {}),
-        ...(options.method ? { method: options.method } : {}),
-        ...(options.timeout ? { timeoutMs: parseCount(options.timeout, '--timeout') } : {}),
-        ...(options.concurrency ? { concurrency: parseCount(options.concurrency, '--concurrency') } : {}),
-        ...(options.rateLimit ? { rateLimit: parseCount(options.rateLimit, '--rate-limit') } : {}),
-        ...(options.secret ? { secret: options.secret } : {}),
-      })
-      if (options.json) process.stdout.write(`${JSON.stringify(created, null, 2)}\n`)
-      else
-        process.stdout.write(
-          `${formatOne(created)}signing secret (give it to the receiver): ${created.secrets[0]}\n`,
+    withRio(
+      options,
+      async (rio) => {
+        const headers = Object.fromEntries(
+          options.header.map((h) => {
+            const at = h.indexOf('=')
+            if (at < 1) throw new UsageError(`--header "${h}" is not name=value`)
+            return [h.slice(0, at), h.slice(at + 1)]
+          }),
         )
-    }),
+        const created = await rio.webhook(pattern, {
+          project,
+          url,
+          headers,
+          ...(options.name ? { name: options.name } : {}),
+          ...(options.contentType ? { contentType: options.contentType } : {}),
+          ...(options.method ? { method: options.method.toUpperCase() as 'POST' | 'PUT' | 'GET' } : {}),
+          ...(options.timeout ? { timeoutMs: parseCount(options.timeout, '--timeout') } : {}),
+          ...(options.concurrency ? { concurrency: parseCount(options.concurrency, '--concurrency') } : {}),
+          ...(options.rateLimit ? { rateLimit: parsePositive(options.rateLimit, '--rate-limit') } : {}),
+          ...(options.secret ? { secret: options.secret } : {}),
+        })
+        if (options.json) process.stdout.write(`${JSON.stringify(created, null, 2)}\n`)
+        else
+          process.stdout.write(
+            `${formatOne(created)}signing secret (give it to the receiver): ${created.secrets[0]}\n`,
+          )
+      },
+      { create: true },
+    ),
   )
   common(handler.command('list').option('--project <project>').description('list handlers')).action(
     (options: CommonOptions & { project?: string }) =>

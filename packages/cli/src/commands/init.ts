@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
+import { CliError } from '../errors.js'
 
 const template = (
   adminToken: string,
@@ -16,9 +17,13 @@ database: ./rio.db
 port: 8009
 host: 127.0.0.1
 
-# Bearer token of the management API (/api/v1/...). Keep it secret; anyone holding it can read
-# every event and re-trigger deliveries.
+# Bearer token of the management API (/api/v1/...) and the dashboard's login. Keep it secret:
+# anyone holding it can read every event and re-trigger deliveries. Rotate by editing it here.
 adminToken: ${adminToken}
+
+# The URL other services reach this Rio at, used in the DSNs that \`rio sender create\` prints
+# (default: http://<host>:<port>).
+# publicUrl: https://rio.example.com
 
 # trace, debug (REQUEST/RESPONSE lines), info (EMIT lines), warn (retries), error (dead deliveries)
 logLevel: info
@@ -36,7 +41,13 @@ export function addInit(program: Command): void {
     .action((dir: string, options: { force?: boolean }) => {
       const target = resolve(dir)
       const file = join(target, 'rio.yaml')
-      if (existsSync(file) && !options.force) throw new Error(`${file} exists; pass --force to overwrite it`)
+      if (existsSync(file) && !options.force) {
+        throw new CliError(
+          `${file} exists; pass --force to overwrite it`,
+          undefined,
+          'overwriting replaces the admin token: anything using the old one must be given the new one',
+        )
+      }
       mkdirSync(target, { recursive: true })
       const token = randomBytes(32).toString('base64url')
       writeFileSync(file, template(token).replace('{dir}', target), { mode: 0o600 })

@@ -12,7 +12,9 @@ export function addProject(program: Command): void {
   const project = program.command('project').description('create and list projects')
   common(project.command('create').argument('<name>').description('create a project')).action(
     (name: string, options: CommonOptions) =>
-      withRio(options, async (rio) => print(options, await rio.createProject(name), columns)),
+      withRio(options, async (rio) => print(options, await rio.createProject(name), columns), {
+        create: true,
+      }),
   )
   common(project.command('list').description('list projects')).action((options: CommonOptions) =>
     withRio(options, async (rio) => print(options, await rio.listProjects(), columns)),

@@ -1,8 +1,10 @@
-import type { Sender } from '@rio/core'
+import { RioNotFoundError, type Sender } from '@rio/core'
 import type { Command } from 'commander'
+import { baseUrl, loadConfig } from '../config.js'
 import { type CommonOptions, common, print, withRio } from '../context.js'
+import { UsageError } from '../errors.js'
 
-/** `rio sender create <project> [name]` (prints the DSN once) and `rio sender list <project>`. */
+/** `rio sender create <project> [name]` (prints the DSN once), `rio sender list <project>`, `rio sender remove <project> <name>`. */
 export function addSender(program: Command): void {
   const sender = program.command('sender').description('credentials that may emit into a project')
   common(
@@ -13,29 +15,35 @@ export function addSender(program: Command): void {
       .option('--secret <secret>', 'bring your own secret (default: a random one)')
       .option(
         '--url <url>',
-        'base URL of the Rio server, for the DSN',
-        `http://${process.env.RIO_HOST ?? '127.0.0.1'}:${process.env.RIO_PORT ?? '8009'}`,
+        'base URL senders reach Rio at, for the DSN (default: publicUrl, else http://<host>:<port> from the configuration)',
       )
       .description('create a sender and print its DSN (the secret is shown only now)'),
-  ).action((project: string, name: string, options: CommonOptions & { secret?: string; url: string }) =>
-    withRio(options, async (rio) => {
-      const { sender, secret } = await rio.createSender(
-        project,
-        name,
-        options.secret ? { secret: options.secret } : {},
-      )
-      const base = new URL(options.url)
-      base.username = encodeURIComponent(sender.name)
-      base.password = encodeURIComponent(secret)
-      const dsn = `${base.toString().replace(/\/$/, '')}/${project}`
-      if (options.json)
-        process.stdout.write(`${JSON.stringify({ project, name: sender.name, dsn }, null, 2)}\n`)
-      else
-        process.stdout.write(
-          `created sender "${sender.name}" in project "${project}"\nDSN (shown once): ${dsn}\n`,
+  ).action((project: string, name: string, options: CommonOptions & { secret?: string; url?: string }) => {
+    const url = options.url ?? baseUrl(loadConfig({}))
+    if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+      throw new UsageError(`--url "${url}" is not an http(s) URL`)
+    return withRio(
+      options,
+      async (rio) => {
+        const { sender, secret } = await rio.createSender(
+          project,
+          name,
+          options.secret ? { secret: options.secret } : {},
         )
-    }),
-  )
+        const base = new URL(url)
+        base.username = encodeURIComponent(sender.name)
+        base.password = encodeURIComponent(secret)
+        const dsn = `${base.toString().replace(/\/$/, '')}/${project}`
+        if (options.json)
+          process.stdout.write(`${JSON.stringify({ project, name: sender.name, dsn }, null, 2)}\n`)
+        else
+          process.stdout.write(
+            `created sender "${sender.name}" in project "${project}"\nDSN (shown once): ${dsn}\n`,
+          )
+      },
+      { create: true },
+    )
+  })
   common(sender.command('list').argument('<project>').description('list the senders of a project')).action(
     (project: string, options: CommonOptions) =>
       withRio(options, async (rio) =>
@@ -48,5 +56,21 @@ export function addSender(program: Command): void {
           ],
         ),
       ),
+  )
+  common(
+    sender
+      .command('remove')
+      .argument('<project>')
+      .argument('<name>')
+      .description('revoke a sender: its DSN stops working at once'),
+  ).action((project: string, name: string, options: CommonOptions) =>
+    withRio(options, async (rio) => {
+      if (!(await rio.removeSender(project, name))) throw new RioNotFoundError('sender', `${project}/${name}`)
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify({ project, name, removed: true })}\n`
+          : `removed sender ${project}/${name}\n`,
+      )
+    }),
   )
 }

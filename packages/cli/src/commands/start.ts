@@ -1,50 +1,45 @@
 import { randomBytes } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { mkdtempSync, rmSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
-import { loadConfig } from '../config.js'
+import { type Config, type ConfigSources, resolveConfig } from '../config.js'
 import { createDashboardHandler } from '../dashboard/index.js'
 import { startDemo } from '../demo.js'
+import { EXIT, UsageError } from '../errors.js'
 import { createLogger, type LogFormat, logRio } from '../logging.js'
 import { createMetrics } from '../metrics.js'
+import { type Mount, serve } from '../server.js'
 
 interface StartOptions {
   database?: string
   port?: string
   host?: string
   adminToken?: string
+  publicUrl?: string
   demo?: boolean
   logLevel?: string
   logFormat?: LogFormat
 }
 
-/** Serves the API, with `/metrics` beside it, on a plain node:http server; resolves once listening. */
-async function serve(rio: Rio, options: { port: number; host: string; adminToken: string }) {
-  const api = rio.handler({ adminToken: options.adminToken })
-  const metrics = createMetrics(rio)
-  const dashboard = createDashboardHandler(rio, { adminToken: options.adminToken, basePath: '/dashboard' })
-  const server: Server = createServer((req, res) => {
-    const path = req.url?.split('?')[0] ?? '/'
-    if (req.method === 'GET' && path === '/metrics') metrics.handler(req, res)
-    else if (path === '/dashboard' || path.startsWith('/dashboard/')) dashboard(req, res)
-    else api(req, res)
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(options.port, options.host, resolve)
-  })
-  const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : options.port
-  return {
-    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        metrics.stop()
-        server.close(() => resolve())
-        server.closeIdleConnections()
-        setTimeout(() => server.closeAllConnections(), 2000).unref()
-      }),
-  }
+const ROLES = ['all', 'web', 'worker'] as const
+type Role = (typeof ROLES)[number]
+/** Demo mode retries within seconds so a newcomer sees a failed attempt turn into a success. */
+const DEMO_RETRY_SCHEDULE = [0, 2000, 10_000, 60_000, 300_000]
+
+function tokenLine(config: Config, sources: ConfigSources, generated: string): string {
+  if (config.adminToken) return `admin token: from ${sources.adminToken}`
+  return `admin token: ${generated} (generated for this run; set adminToken in rio.yaml or RIO_ADMIN_TOKEN to keep one)`
+}
+
+/** What the server answers besides the API: `/metrics`, and the dashboard. */
+function mounts(rio: Rio, adminToken: string, metrics: ReturnType<typeof createMetrics>): Mount[] {
+  return [
+    { path: '/metrics', handle: (req: IncomingMessage, res: ServerResponse) => metrics.handler(req, res) },
+    { path: '/dashboard', handle: createDashboardHandler(rio, { adminToken, basePath: '/dashboard' }) },
+  ]
 }
 
 /** `rio start [all|web|worker]`: the HTTP API and the dispatcher, together or apart. */
@@ -52,58 +47,105 @@ export function addStart(program: Command): void {
   program
     .command('start')
     .description('run Rio standalone: HTTP API (web), dispatcher (worker), or both (all)')
-    .argument('[role]', 'all, web or worker', 'all')
+    .argument('[role]', 'all, web (API only: stores emits) or worker (dispatcher only)', 'all')
     .option('--database <path>', 'SQLite file (env RIO_DATABASE; default ./rio.db)')
     .option('--port <port>', 'port to listen on, 0 picks a free one (env RIO_PORT; default 8009)')
     .option('--host <host>', 'interface to bind (env RIO_HOST; default 127.0.0.1)')
-    .option('--admin-token <token>', 'bearer token of the management API (env RIO_ADMIN_TOKEN)')
-    .option('--demo', 'also start an example receiver and emit a few events')
+    .option('--admin-token <token>', 'bearer token of the management API and dashboard (env RIO_ADMIN_TOKEN)')
+    .option('--public-url <url>', 'the URL senders reach Rio at, for DSNs (env RIO_PUBLIC_URL)')
+    .option('--demo', 'also start an example receiver, a sender and two webhooks, and emit a few events')
     .option('--log-level <level>', 'trace, debug, info, warn, error (env RIO_LOG_LEVEL; default info)')
     .option('--log-format <format>', 'json or pretty (env RIO_LOG_FORMAT; default json, pretty with --demo)')
+    .addHelpText(
+      'after',
+      '\nSeveral processes may share one database file: e.g. one `rio start web` and two `rio start worker`.\nSIGINT or SIGTERM stops gracefully (a second one stops at once).',
+    )
     .action(async (role: string, options: StartOptions) => {
-      if (!['all', 'web', 'worker'].includes(role)) {
-        throw new Error(`unknown role "${role}": use all, web or worker`)
-      }
-      const config = loadConfig({
+      if (!ROLES.includes(role as Role))
+        throw new UsageError(`unknown role "${role}": use all, web or worker`)
+      if (options.demo && role !== 'all')
+        throw new UsageError('--demo needs both the API and the dispatcher: use `rio start --demo`')
+      const { config, sources } = resolveConfig({
         database: options.database,
         port: options.port,
         host: options.host,
         adminToken: options.adminToken,
+        publicUrl: options.publicUrl,
         logLevel: options.logLevel,
         logFormat: options.logFormat,
       })
       const format = config.logFormat ?? (options.demo ? 'pretty' : 'json')
       const adminToken = config.adminToken ?? randomBytes(24).toString('base64url')
+      // A demo never writes into a real database by accident: without a chosen one it gets a scratch file.
+      const scratch =
+        options.demo && sources.database === 'default' ? mkdtempSync(join(tmpdir(), 'rio-demo-')) : undefined
+      const database = scratch ? join(scratch, 'rio.db') : config.database
       const rio = new Rio({
-        database: config.database,
-        ...(options.demo ? { retrySchedule: [0, 2000, 10_000, 60_000, 300_000] } : {}),
+        database,
+        ...(options.demo ? { retrySchedule: DEMO_RETRY_SCHEDULE } : {}),
       })
       const logger = createLogger({ format, level: config.logLevel })
       const unlog = logRio(rio, logger)
-      const server =
-        role === 'worker' ? undefined : await serve(rio, { port: config.port, host: config.host, adminToken })
-      if (role !== 'web') await rio.start()
+      // A worker serves nothing; its deliveries show in the logs (and in the web process's backlog).
+      const metrics = role === 'worker' ? undefined : createMetrics(rio)
+      let server: Awaited<ReturnType<typeof serve>> | undefined
+      try {
+        if (metrics) {
+          server = await serve({
+            api: rio.handler({ adminToken, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
+            mounts: mounts(rio, adminToken, metrics),
+            port: config.port,
+            host: config.host,
+          })
+        }
+        if (role !== 'web') await rio.start()
+      } catch (error) {
+        metrics?.stop()
+        unlog()
+        await rio.stop()
+        if (scratch) rmSync(scratch, { recursive: true, force: true })
+        throw error
+      }
       // Rio's timers never hold a process open (it is a library); the server does, a worker must.
       const keepAlive = setInterval(() => undefined, 1 << 30)
       const out = (line: string) => process.stdout.write(`${line}\n`)
-      out(`rio ${role} on ${config.database}${server ? `, listening on ${server.url}` : ''}`)
+      out(`rio ${role} on ${database}${server ? `, listening on ${server.url}` : ''}`)
       if (server) {
         out(`dashboard: ${server.url}/dashboard/ (log in with the admin token)`)
-        out(`admin token: ${config.adminToken ? '(from the configuration)' : adminToken}`)
+        out(`metrics: ${server.url}/metrics`)
+        out(tokenLine(config, sources, adminToken))
       }
-      const demo = options.demo && server ? await startDemo(rio, server.url, out) : undefined
+      if (scratch) out(`demo database: ${database} (deleted on exit; pass --database to keep one)`)
+      const demo =
+        options.demo && server ? await startDemo(rio, { url: server.url, database, out }) : undefined
+
       let stopping = false
-      const stop = async () => {
-        if (stopping) return
+      const stop = async (signal: string) => {
+        if (stopping) {
+          out(`rio: ${signal} again, stopping now`)
+          process.exit(EXIT.failure)
+        }
         stopping = true
+        out(`rio: ${signal}, stopping (attempts in flight get up to ${rio.options.stopTimeoutMs / 1000} s)`)
         clearInterval(keepAlive)
-        await demo?.close()
-        await server?.close()
-        await rio.stop()
-        unlog()
-        out('rio stopped')
+        try {
+          await demo?.close()
+          await server?.close()
+          await rio.stop()
+          if (scratch) rmSync(scratch, { recursive: true, force: true })
+          out('rio stopped')
+          process.exitCode = EXIT.ok
+        } catch (error) {
+          logger.error({ err: error }, `stopping failed: ${(error as Error).message}`)
+          process.exitCode = EXIT.failure
+        } finally {
+          metrics?.stop()
+          unlog()
+        }
+        // Everything is closed; if a stray handle still holds the loop, do not hang the supervisor.
+        setTimeout(() => process.exit(), 5000).unref()
       }
-      process.once('SIGINT', () => void stop())
-      process.once('SIGTERM', () => void stop())
+      process.on('SIGINT', () => void stop('SIGINT'))
+      process.on('SIGTERM', () => void stop('SIGTERM'))
     })
 }
