@@ -5,58 +5,114 @@ import pino, { type Logger } from 'pino'
 /** Log format: structured JSON lines (default) or `pretty` for people. */
 export type LogFormat = 'json' | 'pretty'
 
+/** Longest payload or response excerpt written in one line, in characters. */
+const EXCERPT = 2048
+
 /** Creates the root logger; secrets are redacted wherever they appear in logged objects. */
-export function createLogger(options: { level?: string; format?: LogFormat } = {}): Logger {
-  return pino({
+export function createLogger(
+  options: { level?: string; format?: LogFormat; destination?: NodeJS.WritableStream } = {},
+): Logger {
+  const settings: pino.LoggerOptions = {
     level: options.level ?? process.env.RIO_LOG_LEVEL ?? 'info',
     redact: {
       paths: [
         '*.authorization',
         '*.secret',
         '*.secrets',
+        '*.password',
+        '*.token',
+        '*.adminToken',
         '*.dsn',
         '*["webhook-signature"]',
         'headers.authorization',
+        '*.headers.authorization',
+        '*.headers["webhook-signature"]',
       ],
       censor: '[redacted]',
     },
-    ...(options.format === 'pretty'
-      ? {
-          transport: {
-            target: 'pino-pretty',
-            options: { colorize: process.stdout.isTTY, ignore: 'pid,hostname' },
-          },
-        }
-      : {}),
-  })
+  }
+  if (options.format === 'pretty') {
+    return pino({
+      ...settings,
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: process.stdout.isTTY === true, ignore: 'pid,hostname', singleLine: true },
+      },
+    })
+  }
+  return options.destination ? pino(settings, options.destination as pino.DestinationStream) : pino(settings)
+}
+
+const SECRET_PARAM = /token|secret|key|password|passwd|signature|sig|auth/i
+
+/**
+ * A URL fit for a log line: the password of `user:password@` and the values of query parameters
+ * that look like credentials (`token`, `api_key`, `secret`, …) are replaced by `***`.
+ */
+export function redactUrl(url: string): string {
+  if (!URL.canParse(url)) return url
+  const parsed = new URL(url)
+  let changed = false
+  if (parsed.password) {
+    parsed.password = '***'
+    changed = true
+  }
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAM.test(name)) {
+      parsed.searchParams.set(name, '***')
+      changed = true
+    }
+  }
+  // Re-serialising re-encodes `{{ }}` templates; keep the text as configured unless it had a secret.
+  return changed ? parsed.toString() : url
+}
+
+function excerpt(text: string): string {
+  const oneLine = text.replace(/[\r\n]+/g, ' ')
+  return oneLine.length > EXCERPT ? `${oneLine.slice(0, EXCERPT)}…` : oneLine
 }
 
 /**
  * Logs Rio's work in the original Rio's line formats, on two loggers: `rio.event` (`EMIT <id>
- * "<project>" "<event>" <payload>`, info) and `rio.tasks` (`REQUEST …` and `RESPONSE …` at debug,
- * failures at warn, dead deliveries at error). Subscribes to Rio's diagnostics channels and event
- * bus; returns a function that unsubscribes.
+ * "<project>" "<event>" <payload>`, info) and `rio.tasks` (`REQUEST <id> POST <url>` and
+ * `RESPONSE <id> POST <url> <status> <body excerpt>` at debug, `RETRY …` at warn, `DEAD …` and
+ * `DISABLED …` at error). Subscribes to Rio's diagnostics channels and event bus; nothing is
+ * computed for a level that is off. Never logs signatures, sender secrets or URL passwords.
+ * @returns a function that unsubscribes
  */
 export function logRio(rio: Rio, logger: Logger): () => void {
   const events = logger.child({ name: 'rio.event' })
   const tasks = logger.child({ name: 'rio.tasks' })
   const target = (handler: Handler) =>
-    handler.kind === 'webhook' ? `${handler.method} ${handler.url}` : `CALL ${handler.name}`
+    handler.kind === 'webhook' ? `${handler.method} ${redactUrl(handler.url)}` : `CALL ${handler.name}`
   const onEmit = (message: unknown) => {
-    const { event } = message as { event: RioEvent; deliveries: number }
-    events.info(`EMIT ${event.id} "${event.project}" "${event.name}" ${JSON.stringify(event.payload)}`)
+    if (!events.isLevelEnabled('info')) return
+    const { event, deliveries } = message as { event: RioEvent; deliveries: number }
+    events.info(
+      { deliveries },
+      `EMIT ${event.id} "${event.project}" "${event.name}" ${excerpt(JSON.stringify(event.payload) ?? 'null')}`,
+    )
   }
   const onAttempt = (message: unknown) => {
     if (!tasks.isLevelEnabled('debug')) return
-    const { event, handler, attempt } = message as { event: RioEvent; handler: Handler; attempt: number }
-    tasks.debug({ attempt }, `REQUEST ${event.id} ${target(handler)}`)
+    const { event, handler, attempt, deliveryId } = message as {
+      event: RioEvent
+      handler: Handler
+      attempt: number
+      deliveryId: string
+    }
+    tasks.debug({ delivery: deliveryId, attempt }, `REQUEST ${event.id} ${target(handler)}`)
   }
   const onResult = (message: unknown) => {
     if (!tasks.isLevelEnabled('debug')) return
-    const r = message as DeliveryReport & { outcome: string }
+    // `responseBody` is used when the channel carries it; older engines publish status and error only.
+    const r = message as DeliveryReport & { outcome: string; responseBody?: string | null }
+    const body = typeof r.responseBody === 'string' ? excerpt(r.responseBody) : ''
+    // A bare `HTTP <status>` error repeats the status; the body says more when there is one.
+    const detail = r.error && r.error !== `HTTP ${r.status}` ? r.error : body
     tasks.debug(
-      { attempt: r.attempt, ms: Math.round(r.durationMs) },
-      `RESPONSE ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${r.error ?? ''}`.trimEnd(),
+      { delivery: r.deliveryId, attempt: r.attempt, ms: Math.round(r.durationMs), outcome: r.outcome },
+      `RESPONSE ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${detail}`.trimEnd(),
     )
   }
   const onRetrying = (r: DeliveryReport) =>
@@ -67,10 +123,11 @@ export function logRio(rio: Rio, logger: Logger): () => void {
   const onDead = (r: DeliveryReport) =>
     tasks.error(
       { delivery: r.deliveryId, attempt: r.attempt },
-      `DEAD ${r.event.id} ${target(r.handler)} ${r.error ?? ''}`.trimEnd(),
+      `DEAD ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${r.error ?? ''}`.trimEnd(),
     )
   const onDisabled = (handler: Handler, reason: string) =>
     tasks.error({ handler: handler.id }, `DISABLED ${handler.name}: ${reason}`)
+  const onEnabled = (handler: Handler) => tasks.info({ handler: handler.id }, `ENABLED ${handler.name}`)
   const onError = (error: Error) => logger.error({ err: error }, error.message)
   subscribe('rio:emit', onEmit)
   subscribe('rio:delivery:attempt', onAttempt)
@@ -78,6 +135,7 @@ export function logRio(rio: Rio, logger: Logger): () => void {
   rio.events.on('delivery.retrying', onRetrying)
   rio.events.on('delivery.dead', onDead)
   rio.events.on('handler.disabled', onDisabled)
+  rio.events.on('handler.enabled', onEnabled)
   rio.events.on('error', onError)
   return () => {
     unsubscribe('rio:emit', onEmit)
@@ -86,6 +144,7 @@ export function logRio(rio: Rio, logger: Logger): () => void {
     rio.events.off('delivery.retrying', onRetrying)
     rio.events.off('delivery.dead', onDead)
     rio.events.off('handler.disabled', onDisabled)
+    rio.events.off('handler.enabled', onEnabled)
     rio.events.off('error', onError)
   }
 }

@@ -1,11 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { DeliveryReport, Rio } from '@rio/core'
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { DeliveryReport, DeliveryStats, Rio } from '@rio/core'
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 /**
  * Prometheus metrics for one Rio, on a registry of its own: emitted, delivered, failed, retried and
  * dead counters by project and handler; emit→success latency and attempt duration histograms; the
- * backlog of pending deliveries, read at scrape time.
+ * backlog of pending deliveries (and those due now, and in flight), read from the database at
+ * scrape time; plus Node's process metrics (`process_*`, `nodejs_*`).
+ *
+ * Counters count what this process did: with `rio start web` + `rio start worker`, deliveries are
+ * counted by the worker, while the backlog gauges read the shared database from any process.
+ * @example
+ * ```ts
+ * const metrics = createMetrics(rio)
+ * createServer((req, res) => (req.url === '/metrics' ? metrics.handler(req, res) : api(req, res)))
+ * ```
  */
 export function createMetrics(rio: Rio): {
   registry: Registry
@@ -58,13 +67,37 @@ export function createMetrics(rio: Rio): {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15],
     registers: [registry],
   })
+  collectDefaultMetrics({ register: registry })
+  // One read of the database per scrape, shared by the three gauges.
+  let stats: Promise<DeliveryStats> | undefined
+  const readStats = () => {
+    stats ??= rio.store
+      .deliveryStats({ now: Date.now(), deadSince: Date.now() })
+      .finally(() => setImmediate(() => (stats = undefined)))
+    return stats
+  }
   new Gauge({
     name: 'rio_backlog',
-    help: 'pending deliveries',
+    help: 'pending deliveries (waiting for their first or next attempt)',
     registers: [registry],
     async collect() {
-      const { pending } = await rio.store.deliveryStats({ now: Date.now(), deadSince: Date.now() })
-      this.set(pending)
+      this.set((await readStats()).pending)
+    },
+  })
+  new Gauge({
+    name: 'rio_backlog_due',
+    help: 'pending deliveries whose attempt is due now',
+    registers: [registry],
+    async collect() {
+      this.set((await readStats()).due)
+    },
+  })
+  new Gauge({
+    name: 'rio_deliveries_in_flight',
+    help: 'deliveries being attempted (by any process on this database)',
+    registers: [registry],
+    async collect() {
+      this.set((await readStats()).inFlight)
     },
   })
   const l = (r: DeliveryReport) => ({ project: r.event.project, handler: r.handler.name })
@@ -90,7 +123,11 @@ export function createMetrics(rio: Rio): {
   rio.events.on('delivery.dead', onDead)
   return {
     registry,
-    handler(_req, res) {
+    handler(req, res) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('GET /metrics\n')
+        return
+      }
       registry.metrics().then(
         (text) => {
           res.writeHead(200, { 'content-type': registry.contentType })
