@@ -17,6 +17,7 @@ import { addStart } from './commands/start.js'
 import { addSync } from './commands/sync.js'
 import { describeFailure, EXIT } from './errors.js'
 
+export type { SyncChange } from './commands/sync.js'
 export { substituteEnv, syncFile } from './commands/sync.js'
 export type { Config, ConfigSources } from './config.js'
 export { baseUrl, configPath, loadConfig, resolveConfig } from './config.js'

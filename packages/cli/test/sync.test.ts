@@ -68,7 +68,7 @@ describe('rio sync', () => {
         encoding: 'utf8',
       },
     )
-    expect(noVar.status).toBe(1)
+    expect(noVar.status).toBe(2)
     expect(noVar.stderr).toMatch(/environment variables that are not set: CHECKOUT_SECRET/)
 
     writeFileSync(yaml, 'projects:\n  shop: {}\n')
@@ -86,6 +86,59 @@ describe('the sync file, in process', () => {
         'projects:\n  shop:\n    handlers:\n      a: { pattern: x, url: "http://x", colour: red }\n',
       ),
     ).rejects.toThrow(/invalid sync file at projects\.shop\.handlers\.a/)
+    await rio.stop()
+  })
+
+  it('substitutes after parsing, so a value may hold quotes, # and ": ", and comments need no variables', async () => {
+    const { syncFile } = await import('../src/commands/sync.js')
+    const rio = new Rio({ database: ':memory:' })
+    const secret = 'a"b: c # d'
+    const text = `# {{ NOT_NEEDED }} in a comment is ignored
+projects:
+  shop:
+    senders:
+      checkout: { secret: "{{ SECRET }}" }
+`
+    const changes = await syncFile(rio, text, { env: { SECRET: secret } })
+    expect(changes).toContainEqual({ kind: 'created', what: 'sender shop/checkout' })
+    expect((await rio.authenticateSender('shop', 'checkout', secret)).ok).toBe(true)
+    await rio.stop()
+  })
+
+  it('reads the original Rio syncproject file (project, senders with tokens, actions with webhooks)', async () => {
+    const { syncFile } = await import('../src/commands/sync.js')
+    const rio = new Rio({ database: ':memory:' })
+    const legacy = `project: example
+senders:
+  - slug: srv1
+    token: '{{ SRV1_SENDER_TOKEN }}'
+actions:
+  - slug: post-published
+    webhooks:
+      - method: POST
+        url: http://{{ SRV2 }}/webhook
+      - method: PUT
+        url: http://{{ SRV3 }}/webhook
+        headers:
+          Content-Type: application/json
+          X-Team: blog
+`
+    const env = { SRV1_SENDER_TOKEN: 'token-of-srv1', SRV2: 'srv2.internal', SRV3: 'srv3.internal' }
+    const first = await syncFile(rio, legacy, { env })
+    expect(first.filter((c) => c.kind === 'created').map((c) => c.what)).toEqual([
+      'project example',
+      'sender example/srv1',
+      'handler example: post-published → http://srv2.internal/webhook',
+      'handler example/post-published PUT http://srv3.internal/webhook (post-published → http://srv3.internal/webhook)',
+    ])
+    const handlers = await rio.listHandlers({ project: 'example' })
+    const shapes = handlers.map((h) => (h.kind === 'webhook' ? [h.method, h.contentType, h.headers] : []))
+    expect(shapes.sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      ['POST', 'form', {}],
+      ['PUT', 'json', { 'X-Team': 'blog' }],
+    ])
+    expect((await rio.authenticateSender('example', 'srv1', 'token-of-srv1')).ok).toBe(true)
+    expect((await syncFile(rio, legacy, { env })).every((c) => c.kind === 'unchanged')).toBe(true)
     await rio.stop()
   })
 })

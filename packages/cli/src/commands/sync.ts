@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { type CommonOptions, common, withRio } from '../context.js'
+import { UsageError } from '../errors.js'
 
 const handlerSchema = z
   .object({
@@ -19,84 +20,174 @@ const handlerSchema = z
     enabled: z.boolean().optional(),
   })
   .strict()
-const fileSchema = z
+const projectSchema = z
   .object({
-    projects: z.record(
-      z.string(),
-      z
-        .object({
-          senders: z.record(z.string(), z.object({ secret: z.string().min(6) }).strict()).optional(),
-          handlers: z.record(z.string(), handlerSchema).optional(),
-        })
-        .strict(),
-    ),
+    senders: z.record(z.string(), z.object({ secret: z.string().min(6) }).strict()).optional(),
+    handlers: z.record(z.string(), handlerSchema).optional(),
+  })
+  .strict()
+const fileSchema = z.object({ projects: z.record(z.string(), projectSchema) }).strict()
+type SyncSpec = z.infer<typeof fileSchema>
+
+/** The original Rio's `syncproject` file: one project, senders with tokens, actions with webhooks. */
+const legacySchema = z
+  .object({
+    project: z.string(),
+    senders: z.array(z.object({ slug: z.string(), token: z.string().min(6) }).strict()).optional(),
+    actions: z
+      .array(
+        z
+          .object({
+            slug: z.string(),
+            webhooks: z
+              .array(
+                z
+                  .object({
+                    method: z.enum(['POST', 'PUT', 'GET']).default('POST'),
+                    url: z.string(),
+                    headers: z.record(z.string(), z.string()).optional(),
+                  })
+                  .strict(),
+              )
+              .optional(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict()
 
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g
+
 /**
- * Replaces `{{ NAME }}` with the environment variable NAME (so secrets and URLs stay out of the
- * file). @throws Error naming every variable that is not set
+ * Replaces `{{ NAME }}` in every string of parsed YAML (keys too) with the environment variable
+ * NAME, so secrets and URLs stay out of the file. Substituting after parsing means a value can hold
+ * any character (quotes, `#`, `: `) without changing the file's structure.
+ * @throws {@link UsageError} naming every variable that is not set
  */
-export function substituteEnv(text: string, env: NodeJS.ProcessEnv = process.env): string {
+export function substituteEnv<T>(data: T, env: NodeJS.ProcessEnv = process.env): T {
   const missing = new Set<string>()
-  const out = text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_m, name: string) => {
-    const value = env[name]
-    if (value === undefined) missing.add(name)
-    return value ?? ''
-  })
-  if (missing.size > 0)
-    throw new Error(`the sync file uses environment variables that are not set: ${[...missing].join(', ')}`)
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(PLACEHOLDER, (_m, name: string) => {
+        const found = env[name]
+        if (found === undefined) missing.add(name)
+        return found ?? ''
+      })
+    }
+    if (Array.isArray(value)) return value.map(walk)
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [walk(k), walk(v)]))
+    }
+    return value
+  }
+  const out = walk(data) as T
+  if (missing.size > 0) {
+    throw new UsageError(
+      `the sync file uses environment variables that are not set: ${[...missing].join(', ')}`,
+      'export them (e.g. from your secret store) and run again',
+    )
+  }
   return out
 }
 
-type Change = { kind: 'created' | 'updated' | 'removed' | 'unchanged'; what: string }
+/** One line of what `rio sync` did. */
+export interface SyncChange {
+  readonly kind: 'created' | 'updated' | 'removed' | 'unchanged'
+  readonly what: string
+}
 
-const same = (a: WebhookHandler, b: WebhookHandler) =>
+const compared = (h: WebhookHandler) =>
   JSON.stringify([
-    a.pattern,
-    a.url,
-    a.method,
-    a.contentType,
-    a.secrets,
-    a.headers,
-    a.timeoutMs,
-    a.concurrency,
-    a.rateLimit,
-    a.enabled,
-  ]) ===
-  JSON.stringify([
-    b.pattern,
-    b.url,
-    b.method,
-    b.contentType,
-    b.secrets,
-    b.headers,
-    b.timeoutMs,
-    b.concurrency,
-    b.rateLimit,
-    b.enabled,
+    h.pattern,
+    h.url,
+    h.method,
+    h.contentType,
+    h.secrets,
+    h.headers,
+    h.timeoutMs,
+    h.concurrency,
+    h.rateLimit,
+    h.enabled,
   ])
 
-/** Makes the database match the file: projects, senders and webhooks; `prune` removes the rest. */
+/** Turns an original Rio `syncproject` file into the `projects:` form. */
+function fromLegacy(legacy: z.infer<typeof legacySchema>): SyncSpec {
+  const handlers: Record<string, z.infer<typeof handlerSchema>> = {}
+  for (const action of legacy.actions ?? []) {
+    for (const webhook of action.webhooks ?? []) {
+      // The original sent forms unless the webhook's Content-Type header asked for JSON.
+      const headers = Object.fromEntries(
+        Object.entries(webhook.headers ?? {}).filter(([k]) => k.toLowerCase() !== 'content-type'),
+      )
+      const json = Object.entries(webhook.headers ?? {}).some(
+        ([k, v]) => k.toLowerCase() === 'content-type' && /json/i.test(v),
+      )
+      const name = `${action.slug}${webhook.method === 'POST' ? '' : ` ${webhook.method}`} ${webhook.url}`
+      handlers[name] = {
+        pattern: action.slug,
+        url: webhook.url,
+        method: webhook.method,
+        contentType: json ? 'json' : 'form',
+        ...(Object.keys(headers).length ? { headers } : {}),
+      }
+    }
+  }
+  const senders = Object.fromEntries((legacy.senders ?? []).map((s) => [s.slug, { secret: s.token }]))
+  return { projects: { [legacy.project]: { senders, handlers } } }
+}
+
+/** Parses a sync file (either form), substitutes `{{ ENV }}` and validates it. @throws {@link UsageError} */
+export function parseSyncFile(text: string, env: NodeJS.ProcessEnv = process.env): SyncSpec {
+  let data: unknown
+  try {
+    data = parseYaml(text)
+  } catch (error) {
+    throw new UsageError(
+      `the sync file is not valid YAML: ${(error as Error).message}`,
+      text.includes('{{') ? 'quote values that start with {{, e.g. secret: "{{ SECRET }}"' : undefined,
+    )
+  }
+  const substituted = substituteEnv(data, env)
+  const legacy = typeof substituted === 'object' && substituted !== null && 'project' in substituted
+  const parsed = legacy ? legacySchema.safeParse(substituted) : fileSchema.safeParse(substituted)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw new UsageError(
+      `invalid sync file at ${issue.path.join('.') || '(top)'}: ${issue.message}`,
+      legacy
+        ? 'an original Rio file holds project, senders (slug, token) and actions (slug, webhooks)'
+        : 'the file holds projects: <name>: { senders: <name>: { secret }, handlers: <name>: { pattern, url, … } }',
+    )
+  }
+  return legacy ? fromLegacy(parsed.data as z.infer<typeof legacySchema>) : (parsed.data as SyncSpec)
+}
+
+/**
+ * Makes the database match a sync file: projects, senders and webhooks; with `prune`, senders and
+ * webhooks of the listed projects that the file does not name are removed. Idempotent: a second
+ * run changes nothing and reports every item `unchanged`.
+ * @param text - YAML, in the `projects:` form or the original Rio's `syncproject` form
+ * @returns one entry per project, sender and handler
+ * @throws {@link UsageError} for a bad file or a missing variable; Rio's errors for bad values
+ */
 export async function syncFile(
   rio: Rio,
   text: string,
   options: { prune?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<Change[]> {
-  const parsed = fileSchema.safeParse(parseYaml(substituteEnv(text, options.env)))
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!
-    throw new Error(`invalid sync file at ${issue.path.join('.') || '(top)'}: ${issue.message}`)
-  }
-  const changes: Change[] = []
+): Promise<SyncChange[]> {
+  const spec = parseSyncFile(text, options.env)
+  const changes: SyncChange[] = []
   const known = new Set((await rio.listProjects()).map((p) => p.name))
-  for (const [project, spec] of Object.entries(parsed.data.projects)) {
+  for (const [project, declared] of Object.entries(spec.projects)) {
     if (!known.has(project)) {
       await rio.createProject(project)
       changes.push({ kind: 'created', what: `project ${project}` })
+    } else {
+      changes.push({ kind: 'unchanged', what: `project ${project}` })
     }
     const senders = new Map((await rio.listSenders(project)).map((s) => [s.name, s]))
-    for (const [name, sender] of Object.entries(spec.senders ?? {})) {
+    for (const [name, sender] of Object.entries(declared.senders ?? {})) {
       const label = `sender ${project}/${name}`
       if (senders.has(name)) {
         if ((await rio.authenticateSender(project, name, sender.secret)).ok)
@@ -115,11 +206,16 @@ export async function syncFile(
     const handlers = new Map(
       (await rio.listHandlers({ project, kind: 'webhook' })).map((h) => [h.name, h as WebhookHandler]),
     )
-    for (const [name, { pattern, secret, ...rest }] of Object.entries(spec.handlers ?? {})) {
+    for (const [name, { pattern, secret, ...rest }] of Object.entries(declared.handlers ?? {})) {
       const before = handlers.get(name)
       const after = await rio.webhook(pattern, { ...rest, name, project, ...(secret ? { secret } : {}) })
-      const label = `handler ${project}/${name} (${pattern} → ${after.url})`
-      changes.push({ kind: !before ? 'created' : same(before, after) ? 'unchanged' : 'updated', what: label })
+      // Names that just repeat the subscription (the default, and original Rio files) are not shown twice.
+      const label =
+        name === `${pattern} ${after.url}`
+          ? `handler ${project}: ${pattern} → ${after.url}`
+          : `handler ${project}/${name} (${pattern} → ${after.url})`
+      const kind = !before ? 'created' : compared(before) === compared(after) ? 'unchanged' : 'updated'
+      changes.push({ kind, what: label })
       handlers.delete(name)
     }
     if (options.prune) {
@@ -144,14 +240,21 @@ export function addSync(program: Command): void {
       .argument('<file>', 'YAML declaring projects, senders and handlers ({{ ENV_VAR }} substituted)')
       .option('--prune', 'remove senders and webhooks of the listed projects that the file does not name')
       .description('make the database match a declarative file, printing what changed'),
-  ).action((file: string, options: CommonOptions & { prune?: boolean }) =>
-    withRio(options, async (rio) => {
-      const changes = await syncFile(rio, readFileSync(file, 'utf8'), { prune: options.prune === true })
-      if (options.json) return void process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`)
-      const real = changes.filter((c) => c.kind !== 'unchanged')
-      process.stdout.write(
-        real.length === 0 ? 'no changes\n' : `${real.map((c) => `${c.kind} ${c.what}`).join('\n')}\n`,
-      )
-    }),
-  )
+  ).action((file: string, options: CommonOptions & { prune?: boolean }) => {
+    // Read and check the file before opening the database: a bad file changes nothing.
+    const text = readFileSync(file, 'utf8')
+    parseSyncFile(text)
+    return withRio(
+      options,
+      async (rio) => {
+        const changes = await syncFile(rio, text, { prune: options.prune === true })
+        if (options.json) return void process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`)
+        const real = changes.filter((c) => c.kind !== 'unchanged')
+        process.stdout.write(
+          real.length === 0 ? 'no changes\n' : `${real.map((c) => `${c.kind} ${c.what}`).join('\n')}\n`,
+        )
+      },
+      { create: true },
+    )
+  })
 }
