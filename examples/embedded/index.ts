@@ -1,6 +1,7 @@
 // A blog that keeps its comments and Rio's outbox in one SQLite file. Publishing a comment and
 // announcing it happen in one transaction: if the insert fails, no event exists; if it commits,
 // the event is delivered — to a webhook and to an in-process function (a word counter).
+import { pathToFileURL } from 'node:url'
 import { Rio, UnrecoverableError } from '@rio/core'
 import Database from 'better-sqlite3'
 
@@ -45,7 +46,8 @@ export async function main(options: { database: string; webhookUrl?: string }): 
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly (`pnpm start`), not imported by the test.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const blog = await main({ database: process.env.BLOG_DB ?? './blog.db' })
   console.log(blog.publish('ada', 'Hello from the transactional outbox'))
   setTimeout(async () => {

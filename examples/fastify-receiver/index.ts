@@ -1,6 +1,7 @@
 // A Fastify service receiving Rio's comment-published webhook. The rioWebhooks plugin keeps the
 // raw body, verifies the Standard Webhooks signature, and puts the parsed payload on request.webhook;
 // a bad or stale signature never reaches the route.
+import { pathToFileURL } from 'node:url'
 import { rioWebhooks } from '@rio/signature/fastify'
 import Fastify from 'fastify'
 
@@ -30,7 +31,8 @@ export async function main(options: {
   return { url, close: () => app.close() }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly (`pnpm start`), not imported by the test.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const secret = process.env.RIO_WEBHOOK_SECRET
   if (!secret) throw new Error('set RIO_WEBHOOK_SECRET to the handler secret Rio printed')
   const { url } = await main({ secret, port: Number(process.env.PORT ?? 3001) })

@@ -2,6 +2,7 @@
 // Bun, Deno, Cloudflare Workers or a Next.js route handler. verifyRequest() reads the raw body
 // itself (WebCrypto), so nothing may read it first.
 import { createServer } from 'node:http'
+import { pathToFileURL } from 'node:url'
 import { verifyRequest, webhookResponse } from '@rio/signature/web'
 import { Hono } from 'hono'
 
@@ -55,7 +56,8 @@ export async function main(options: {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly (`pnpm start`), not imported by the test.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const secret = process.env.RIO_WEBHOOK_SECRET
   if (!secret) throw new Error('set RIO_WEBHOOK_SECRET to the handler secret Rio printed')
   const { url } = await main({ secret, port: Number(process.env.PORT ?? 3002) })
