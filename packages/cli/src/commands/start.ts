@@ -115,18 +115,15 @@ export function addStart(program: Command): void {
         out(`metrics: ${server.url}/metrics`)
         out(tokenLine(config, sources, adminToken))
       }
-      if (scratch) out(`demo database: ${database} (deleted on exit; pass --database to keep one)`)
-      const demo =
-        options.demo && server ? await startDemo(rio, { url: server.url, database, out }) : undefined
-
+      let demo: { close(): Promise<void> } | undefined
       let stopping = false
-      const stop = async (signal: string) => {
+      const stop = async (reason: string) => {
         if (stopping) {
-          out(`rio: ${signal} again, stopping now`)
+          out(`rio: ${reason} again, stopping now`)
           process.exit(EXIT.failure)
         }
         stopping = true
-        out(`rio: ${signal}, stopping (attempts in flight get up to ${rio.options.stopTimeoutMs / 1000} s)`)
+        out(`rio: ${reason}, stopping (attempts in flight get up to ${rio.options.stopTimeoutMs / 1000} s)`)
         clearInterval(keepAlive)
         try {
           await demo?.close()
@@ -147,5 +144,16 @@ export function addStart(program: Command): void {
       }
       process.on('SIGINT', () => void stop('SIGINT'))
       process.on('SIGTERM', () => void stop('SIGTERM'))
+
+      if (options.demo && server) {
+        if (scratch) out(`demo database: ${database} (deleted on exit; pass --database to keep one)`)
+        try {
+          demo = await startDemo(rio, { url: server.url, database, out })
+        } catch (error) {
+          // A half-started demo must not leave a server running behind a failed command.
+          await stop('the demo could not start')
+          throw error
+        }
+      }
     })
 }
