@@ -60,6 +60,16 @@ const DELIVERY_COLUMNS = `d.id, d.event_id, d.handler_id, p.name AS project, d.s
 const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at, e.idempotency_key'
 
 /**
+ * One handler's due deliveries with their events, oldest due first: a range scan of the partial
+ * `deliveries_due` index, which also gives the order. Parameters: handler id, now, limit.
+ * Exported so a test can check its query plan.
+ */
+export const DUE_WITH_EVENTS_SQL = `SELECT d.id AS delivery_id, d.attempts, d.retry_from, e.id, e.project_id, e.name,
+  e.payload, e.created_at, e.idempotency_key FROM deliveries d JOIN events e ON e.id = d.event_id
+  WHERE d.handler_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
+  ORDER BY d.next_attempt_at LIMIT ?`
+
+/**
  * The SQLite {@link Store}: one file, WAL journal, statements prepared once. Several processes may
  * open the same file; writes are serialised by SQLite and claims are made in IMMEDIATE transactions,
  * so a delivery is claimed by one process at a time.
@@ -723,11 +733,7 @@ function prepare(db: Database) {
     expireLeases:
       s(`UPDATE deliveries SET status = 'pending', next_attempt_at = lease_until, lease_until = NULL,
       lease_owner = NULL, updated_at = ? WHERE status = 'in_flight' AND lease_until <= ?`),
-    dueWithEvents:
-      s(`SELECT d.id AS delivery_id, d.attempts, d.retry_from, e.id, e.project_id, e.name, e.payload,
-      e.created_at, e.idempotency_key FROM deliveries d JOIN events e ON e.id = d.event_id
-      WHERE d.handler_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
-      ORDER BY d.next_attempt_at LIMIT ?`),
+    dueWithEvents: s(DUE_WITH_EVENTS_SQL),
     markClaimed:
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
       WHERE id IN (SELECT value FROM json_each(?))`),
