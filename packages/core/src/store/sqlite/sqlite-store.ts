@@ -486,17 +486,16 @@ export class SqliteStore implements Store {
             result.deliveryId,
             input.owner,
           ) as { attempts: number } | undefined
-          const attempt =
-            updated?.attempts ?? (this.#s.countAttempts.get(result.deliveryId) as { n: number }).n + 1
-          this.#s.insertAttempt.run(
-            result.deliveryId,
-            attempt,
-            result.startedAt,
-            Math.round(result.durationMs),
-            result.status,
-            result.responseBody,
-            result.error,
-          )
+          // Numbered after every attempt recorded so far, a late one from a lost lease included, so
+          // no two attempts of a delivery share a number.
+          const { number: attempt } = this.#s.insertAttempt.get({
+            delivery: result.deliveryId,
+            started: result.startedAt,
+            duration: Math.round(result.durationMs),
+            status: result.status,
+            body: result.responseBody,
+            error: result.error,
+          }) as { number: number }
           const streak = streaks.get(result.handlerId) ?? { last: 0, succeeded: false, sawSuccess: false }
           streak.last = outcomes.length
           streak.succeeded = outcome.kind === 'succeeded'
@@ -749,10 +748,10 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_status = ?,
       last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?, finished_at = ?
       WHERE id = ? AND status = 'in_flight' AND lease_owner = ? RETURNING attempts`),
-    countAttempts: s('SELECT count(*) AS n FROM attempts WHERE delivery_id = ?'),
     insertAttempt:
       s(`INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status, response_body, error)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      SELECT @delivery, coalesce(max(number), 0) + 1, @started, @duration, @status, @body, @error
+      FROM attempts WHERE delivery_id = @delivery RETURNING number`),
     release:
       s(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_until = NULL, lease_owner = NULL,
       updated_at = ? WHERE id = ? AND status = 'in_flight' AND lease_owner = ?`),
