@@ -81,8 +81,8 @@ export class SqliteStore implements Store {
   readonly #report: MigrationReport
   readonly #s: ReturnType<typeof prepare>
   readonly #tx: ReturnType<Database['transaction']>
-  readonly #fullSync: boolean
-  #synced = true
+  /** Set when commits fsync (`synchronous: 'full'`): bookkeeping then relaxes it, and restores it. */
+  readonly #relaxSync: { readonly normal: Statement; readonly full: Statement } | null
   readonly #projectNames = new Map<number, string>()
   #closed = false
 
@@ -118,7 +118,13 @@ export class SqliteStore implements Store {
       this.#report = migrate(this.db)
       this.#s = prepare(this.db)
       this.#tx = this.db.transaction((fn: () => unknown) => fn())
-      this.#fullSync = options.synchronous !== 'normal'
+      this.#relaxSync =
+        options.synchronous === 'normal'
+          ? null
+          : {
+              normal: this.db.prepare('PRAGMA synchronous = NORMAL'),
+              full: this.db.prepare('PRAGMA synchronous = FULL'),
+            }
     } catch (error) {
       if (this.#ownsDb) this.db.close()
       if (
@@ -642,20 +648,23 @@ export class SqliteStore implements Store {
 
   /**
    * Runs `fn` in an IMMEDIATE transaction (or a savepoint inside the host's), mapping driver
-   * failures to {@link RioDatabaseError} with what was being done.
+   * failures to {@link RioDatabaseError} with what was being done. Every write goes through here.
    */
   #write<T>(fn: () => T, what: string, durable = true): T {
     if (this.#closed) throw new RioDatabaseError(`cannot ${what}: the store is closed`)
     try {
       if (this.db.inTransaction) return this.#tx(fn) as T
-      if (this.#fullSync && this.#synced !== durable) {
-        // The dispatcher's bookkeeping (claims, results) commits without an fsync: after a power
-        // cut it can only cause a redelivery. The next durable commit fsyncs the whole WAL, so an
-        // emit never depends on an unsynced frame before it.
-        this.db.pragma(`synchronous = ${durable ? 'FULL' : 'NORMAL'}`)
-        this.#synced = durable
+      if (durable || !this.#relaxSync) return this.#tx.immediate(fn) as T
+      // The dispatcher's bookkeeping (claims, results) commits without an fsync: after a power cut
+      // it can only cause a redelivery. FULL is restored at once, because the level cannot be
+      // changed inside a transaction: a host transaction on a shared connection (the outbox) and
+      // every later write must find it FULL. The next fsync covers the unsynced frames before it.
+      this.#relaxSync.normal.run()
+      try {
+        return this.#tx.immediate(fn) as T
+      } finally {
+        this.#relaxSync.full.run()
       }
-      return this.#tx.immediate(fn) as T
     } catch (error) {
       if (
         error instanceof Error &&
