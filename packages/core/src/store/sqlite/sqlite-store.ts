@@ -152,7 +152,7 @@ export class SqliteStore implements Store {
   // --- projects -------------------------------------------------------------------------------
 
   async ensureProject(name: string, now: number): Promise<Project> {
-    return toProject(this.#ensureProject(name, now))
+    return this.#write(() => toProject(this.#ensureProject(name, now)), 'create a project')
   }
 
   #ensureProject(name: string, now: number): ProjectRow {
@@ -162,8 +162,10 @@ export class SqliteStore implements Store {
   }
 
   async createProject(name: string, now: number): Promise<Project> {
-    if (this.#s.getProject.get(name)) throw new RioConflictError(`project "${name}" already exists`)
-    return toProject(this.#s.insertProject.get(name, now) as ProjectRow)
+    return this.#write(() => {
+      if (this.#s.getProject.get(name)) throw new RioConflictError(`project "${name}" already exists`)
+      return toProject(this.#s.insertProject.get(name, now) as ProjectRow)
+    }, 'create a project')
   }
 
   async getProject(name: string): Promise<Project | null> {
@@ -199,12 +201,14 @@ export class SqliteStore implements Store {
     secretHash: string
     now: number
   }): Promise<Sender> {
-    const projectId = this.#projectId(input.project)
-    if (this.#s.getSender.get(input.project, input.name)) {
-      throw new RioConflictError(`sender "${input.name}" already exists in project "${input.project}"`)
-    }
-    this.#s.insertSender.run(projectId, input.name, input.secretHash, input.now)
-    return toSender(this.#s.getSender.get(input.project, input.name) as SenderRow)
+    return this.#write(() => {
+      const projectId = this.#projectId(input.project)
+      if (this.#s.getSender.get(input.project, input.name)) {
+        throw new RioConflictError(`sender "${input.name}" already exists in project "${input.project}"`)
+      }
+      this.#s.insertSender.run(projectId, input.name, input.secretHash, input.now)
+      return toSender(this.#s.getSender.get(input.project, input.name) as SenderRow)
+    }, 'create a sender')
   }
 
   async getSender(project: string, name: string): Promise<Sender | null> {
@@ -217,7 +221,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteSender(project: string, name: string): Promise<boolean> {
-    return this.#s.deleteSender.run({ project, name }).changes > 0
+    return this.#write(() => this.#s.deleteSender.run({ project, name }).changes > 0, 'delete a sender')
   }
 
   // --- events ---------------------------------------------------------------------------------
@@ -364,14 +368,18 @@ export class SqliteStore implements Store {
     reason: string | null,
     now: number,
   ): Promise<Handler | null> {
-    const changed = this.#s.setHandlerEnabled.run({
-      enabled: enabled ? 1 : 0,
-      reason: enabled ? null : reason,
-      now,
-      id,
-    }).changes
-    if (changed === 0) return null
-    return this.#handler(id)
+    return this.#write(
+      () => {
+        const changed = this.#s.setHandlerEnabled.run({
+          enabled: enabled ? 1 : 0,
+          reason: enabled ? null : reason,
+          now,
+          id,
+        }).changes
+        return changed === 0 ? null : this.#handler(id)
+      },
+      enabled ? 'enable a handler' : 'disable a handler',
+    )
   }
 
   async deleteHandler(id: string, now: number): Promise<{ cancelled: number }> {
