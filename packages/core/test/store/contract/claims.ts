@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest'
+import { type CurrentStore, claim, eventInput, result, T0, webhookInput } from './fixtures.js'
+
+/** Claiming due deliveries under a lease, giving them back, and when the next one is due. */
+export function claimsContract(store: CurrentStore): void {
+  describe('claimDueDeliveries', () => {
+    it('claims only deliveries that are due at now', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([
+        eventInput('p', 'now', { createdAt: T0 }),
+        eventInput('p', 'later', { createdAt: T0 + 100 }),
+      ])
+      expect(await claim(store(), h.id, { now: T0 - 1 })).toEqual([])
+      expect((await claim(store(), h.id, { now: T0 + 99 })).map((c) => c.event.name)).toEqual(['now'])
+      expect((await claim(store(), h.id, { now: T0 + 100 })).map((c) => c.event.name)).toEqual(['later'])
+    })
+
+    it('claims the oldest due first when more are due than the limit', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([
+        eventInput('p', 'third', { createdAt: T0 + 2 }),
+        eventInput('p', 'first', { createdAt: T0 }),
+        eventInput('p', 'second', { createdAt: T0 + 1 }),
+      ])
+      const claimed = await claim(store(), h.id, { now: T0 + 10, limit: 2 })
+      expect(claimed.map((c) => c.event.name)).toEqual(['first', 'second'])
+    })
+
+    it('gives each slot at most its limit and stops at total across slots', async () => {
+      const h1 = await store().insertHandler(webhookInput('p', 'h1', '*'), T0)
+      const h2 = await store().insertHandler(webhookInput('p', 'h2', '*'), T0)
+      const h3 = await store().insertHandler(webhookInput('p', 'h3', '*'), T0)
+      await store().insertEvents([0, 1, 2, 3].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
+      const claimed = await store().claimDueDeliveries({
+        slots: [
+          { handlerId: h1.id, limit: 1 },
+          { handlerId: h2.id, limit: 3 },
+          { handlerId: h3.id, limit: 3 },
+        ],
+        total: 5,
+        now: T0 + 10,
+        leaseUntil: T0 + 1000,
+        owner: 'owner-a',
+      })
+      const count = (id: string) => claimed.filter((c) => c.handlerId === id).length
+      expect([count(h1.id), count(h2.id), count(h3.id)]).toEqual([1, 3, 1])
+      const withoutTotal = await store().claimDueDeliveries({
+        slots: [
+          { handlerId: h1.id, limit: 0 },
+          { handlerId: h3.id, limit: 10 },
+        ],
+        now: T0 + 10,
+        leaseUntil: T0 + 1000,
+        owner: 'owner-a',
+      })
+      expect(withoutTotal.map((c) => c.handlerId)).toEqual([h3.id, h3.id, h3.id])
+    })
+
+    it('carries the event, its payload exactly as stored, attempts and retryFrom', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      const payloadJson = '{ "z": 1,  "a": [1.50, "é\\u00e9"], "n": null }'
+      const e = eventInput('p', 'order.paid', { payloadJson, idempotencyKey: 'k', createdAt: T0 + 1 })
+      await store().insertEvents([e])
+      const [claimed] = await claim(store(), h.id, { now: T0 + 1 })
+      expect(claimed).toMatchObject({ handlerId: h.id, attempts: 0, retryFrom: 0, payloadJson })
+      expect(claimed!.event).toMatchObject({
+        id: e.id,
+        project: 'p',
+        name: 'order.paid',
+        payload: { z: 1, a: [1.5, 'éé'], n: null },
+        createdAt: new Date(T0 + 1),
+        idempotencyKey: 'k',
+      })
+      expect(await store().getDelivery(claimed!.id)).toMatchObject({
+        eventId: e.id,
+        status: 'in_flight',
+        leaseUntil: new Date(T0 + 1 + 60_000),
+        nextAttemptAt: null,
+      })
+    })
+
+    it('gets nothing when claiming again before the lease runs out', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      const [held] = await claim(store(), h.id, { now: T0, leaseUntil: T0 + 100, owner: 'a' })
+      expect(await claim(store(), h.id, { now: T0 + 99, owner: 'a' })).toEqual([])
+      expect(await claim(store(), h.id, { now: T0 + 99, owner: 'b' })).toEqual([])
+      expect(await store().getDelivery(held!.id)).toMatchObject({
+        status: 'in_flight',
+        leaseUntil: new Date(T0 + 100),
+      })
+    })
+
+    it('reclaims a delivery for another owner when its lease has run out', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      const [first] = await claim(store(), h.id, { now: T0, leaseUntil: T0 + 100, owner: 'a' })
+      const [again] = await claim(store(), h.id, { now: T0 + 101, leaseUntil: T0 + 200, owner: 'b' })
+      expect(again).toMatchObject({ id: first!.id, attempts: 0 })
+      expect(await store().getDelivery(first!.id)).toMatchObject({
+        status: 'in_flight',
+        leaseUntil: new Date(T0 + 200),
+        attempts: 0,
+      })
+      expect(await store().listAttempts(first!.id)).toEqual([])
+    })
+
+    it('never hands one delivery to two owners', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([0, 1, 2, 3, 4].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
+      const a = await claim(store(), h.id, { now: T0 + 10, limit: 2, owner: 'a' })
+      const b = await claim(store(), h.id, { now: T0 + 10, limit: 10, owner: 'b' })
+      const c = await claim(store(), h.id, { now: T0 + 10, limit: 10, owner: 'c' })
+      expect([a.length, b.length, c.length]).toEqual([2, 3, 0])
+      expect(new Set([...a, ...b].map((d) => d.id)).size).toBe(5)
+    })
+
+    it('leaves a retry alone until its next attempt is due', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      const [first] = await claim(store(), h.id, { now: T0 })
+      await store().completeDeliveries([result(first!, { kind: 'retry', nextAttemptAt: T0 + 1000 })], {
+        now: T0 + 1,
+        owner: 'owner-a',
+        disableAfterMs: 1e12,
+      })
+      expect(await claim(store(), h.id, { now: T0 + 999 })).toEqual([])
+      const [retry] = await claim(store(), h.id, { now: T0 + 1000 })
+      expect(retry).toMatchObject({ id: first!.id, attempts: 1, retryFrom: 0 })
+    })
+
+    it('claims nothing for a handler when it was disabled after its deliveries were created', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      await store().setHandlerEnabled(h.id, false, 'manual', T0)
+      expect(await claim(store(), h.id, { now: T0 + 1 })).toEqual([])
+      await store().setHandlerEnabled(h.id, true, null, T0)
+      expect(await claim(store(), h.id, { now: T0 + 1 })).toHaveLength(1)
+    })
+  })
+
+  describe('releaseDeliveries', () => {
+    it('puts its own claims back pending and due now without recording an attempt', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'a'), eventInput('p', 'b')])
+      const claimed = await claim(store(), h.id, { now: T0, leaseUntil: T0 + 1000, owner: 'a' })
+      const ids = claimed.map((c) => c.id)
+      expect(await store().releaseDeliveries(ids, 'a', T0 + 40)).toBe(2)
+      for (const id of ids) {
+        expect(await store().getDelivery(id)).toMatchObject({
+          status: 'pending',
+          nextAttemptAt: new Date(T0 + 40),
+          leaseUntil: null,
+          attempts: 0,
+        })
+        expect(await store().listAttempts(id)).toEqual([])
+      }
+      expect(await store().releaseDeliveries(ids, 'a', T0 + 41)).toBe(0)
+      expect(await claim(store(), h.id, { now: T0 + 40, owner: 'b' })).toHaveLength(2)
+    })
+
+    it('leaves deliveries alone when another owner holds them', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      const [c] = await claim(store(), h.id, { now: T0, leaseUntil: T0 + 1000, owner: 'a' })
+      expect(await store().releaseDeliveries([c!.id], 'b', T0 + 1)).toBe(0)
+      expect(await store().getDelivery(c!.id)).toMatchObject({
+        status: 'in_flight',
+        leaseUntil: new Date(T0 + 1000),
+      })
+    })
+  })
+
+  describe('nextDueAt', () => {
+    it('returns the earliest pending due time among the given handlers only', async () => {
+      const a = await store().insertHandler(webhookInput('p', 'a', 'a'), T0)
+      const b = await store().insertHandler(webhookInput('p', 'b', 'b'), T0)
+      const idle = await store().insertHandler(webhookInput('p', 'idle', 'none'), T0)
+      await store().insertEvents([
+        eventInput('p', 'a', { createdAt: T0 + 30 }),
+        eventInput('p', 'a', { createdAt: T0 + 20 }),
+        eventInput('p', 'b', { createdAt: T0 + 10 }),
+      ])
+      expect(await store().nextDueAt([a.id])).toBe(T0 + 20)
+      expect(await store().nextDueAt([a.id, b.id])).toBe(T0 + 10)
+      expect(await store().nextDueAt([idle.id])).toBeNull()
+      expect(await store().nextDueAt([])).toBeNull()
+    })
+
+    it('includes the expiry of a lease when deliveries are in flight', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', 'x'), T0)
+      await store().insertEvents([eventInput('p', 'x', { createdAt: T0 })])
+      const [c] = await claim(store(), h.id, { now: T0, leaseUntil: T0 + 90 })
+      await store().insertEvents([eventInput('p', 'x', { createdAt: T0 + 500 })])
+      expect(await store().nextDueAt([h.id])).toBe(T0 + 90)
+      await store().completeDeliveries([result(c!, { kind: 'succeeded' })], {
+        now: T0 + 1,
+        owner: 'owner-a',
+        disableAfterMs: 1e12,
+      })
+      expect(await store().nextDueAt([h.id])).toBe(T0 + 500)
+    })
+
+    it('returns null when every delivery has finished', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      const [c] = await claim(store(), h.id, { now: T0 })
+      await store().completeDeliveries([result(c!, { kind: 'dead' })], {
+        now: T0 + 1,
+        owner: 'owner-a',
+        disableAfterMs: 1e12,
+      })
+      expect(await store().nextDueAt([h.id])).toBeNull()
+    })
+  })
+}

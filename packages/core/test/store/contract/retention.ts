@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { attemptAll, type CurrentStore, claim, eventInput, T0, webhookInput } from './fixtures.js'
+
+/** Deleting old events once all their deliveries have finished. */
+export function retentionContract(store: CurrentStore): void {
+  describe('deleteFinishedEvents', () => {
+    it('deletes old finished events with their deliveries and attempts, keeping unfinished ones', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      const other = await store().insertHandler(webhookInput('p', 'other', 'pending-*'), T0)
+      const events = {
+        succeeded: eventInput('p', 'succeeded', { createdAt: T0 }),
+        dead: eventInput('p', 'dead', { createdAt: T0 + 1 }),
+        unmatched: eventInput('q', 'unmatched', { createdAt: T0 + 2 }),
+        pending: eventInput('p', 'pending-x', { createdAt: T0 + 3 }),
+        inFlight: eventInput('p', 'in-flight', { createdAt: T0 + 4 }),
+        recent: eventInput('p', 'recent', { createdAt: T0 + 100 }),
+      }
+      await store().insertEvents([events.succeeded, events.dead, events.unmatched])
+      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0)
+      await attemptAll(store(), h.id, { kind: 'retry', nextAttemptAt: T0 + 1 }, T0 + 1)
+      await attemptAll(store(), h.id, { kind: 'dead' }, T0 + 1)
+      await store().insertEvents([events.pending, events.inFlight])
+      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0 + 3) // h is done with pending-x; other is not
+      await claim(store(), h.id, { now: T0 + 4 })
+      await store().insertEvents([events.recent])
+      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0 + 100)
+      expect((await store().listDeliveries({ handlerId: other.id, limit: 10 })).map((d) => d.status)).toEqual(
+        ['pending'],
+      )
+
+      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100 })).toEqual({
+        events: 3,
+        deliveries: 2,
+        attempts: 3,
+      })
+      for (const gone of [events.succeeded, events.dead, events.unmatched]) {
+        expect(await store().getEvent(gone.id)).toBeNull()
+        expect(await store().listDeliveries({ eventId: gone.id, limit: 10 })).toEqual([])
+      }
+      for (const kept of [events.pending, events.inFlight, events.recent]) {
+        expect(await store().getEvent(kept.id)).not.toBeNull()
+      }
+      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100 })).toEqual({
+        events: 0,
+        deliveries: 0,
+        attempts: 0,
+      })
+    })
+
+    it('deletes at most limit events, oldest first', async () => {
+      const events = [0, 1, 2].map((i) => eventInput('p', 'x', { createdAt: T0 + i }))
+      await store().insertEvents(events)
+      expect(await store().deleteFinishedEvents({ before: T0 + 10, limit: 2 })).toMatchObject({ events: 2 })
+      expect((await store().listEvents({ limit: 10 })).map((e) => e.id)).toEqual([events[2]!.id])
+    })
+  })
+}
