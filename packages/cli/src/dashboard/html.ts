@@ -6,7 +6,7 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 }
 
-/** Markup that is already safe (built by {@link html}); everything else is escaped. */
+/** Markup that is already safe (built by {@link html}); every other value is escaped. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -14,7 +14,7 @@ export class SafeHtml {
   }
 }
 
-/** Escapes text for HTML content and quoted attributes. */
+/** Escapes text for HTML content and for quoted attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!)
 }
@@ -23,19 +23,19 @@ function render(value: unknown): string {
   if (value instanceof SafeHtml) return value.value
   if (Array.isArray(value)) return value.map(render).join('')
   if (value === null || value === undefined || value === false) return ''
-  if (value instanceof Date)
-    return escapeHtml(
-      value
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, 'Z'),
-    )
+  if (value instanceof Date) return escapeHtml(value.toISOString())
   return escapeHtml(String(value))
 }
 
 /**
- * A tagged template that escapes every interpolated value unless it is {@link SafeHtml} (the
- * result of another `html` call): payloads and names from the database can never become markup.
+ * A tagged template that escapes every interpolated value, unless it is {@link SafeHtml} (the
+ * result of another `html` call); arrays are joined, `null`, `undefined` and `false` render as
+ * nothing. Event payloads, names, URLs and response bodies from the database can never become
+ * markup. Every attribute in a template must be quoted, so an escaped value cannot leave it.
+ * @example
+ * ```ts
+ * html`<td>${event.name}</td>` // '<script>' renders as '&lt;script&gt;'
+ * ```
  */
 export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
   let out = strings[0]!

@@ -1,84 +1,114 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { readCookie, serializeCookie } from './cookies.js'
 
-const COOKIE = 'rio_session'
-const TTL_MS = 8 * 3600 * 1000
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'rio_session'
+
+/** A logged-in admin. */
+export interface Session {
+  /** Random, unguessable; the CSRF token is bound to it. */
+  readonly id: string
+  /** Ms since the epoch. */
+  readonly expiresAt: number
+}
+
+/** Options of {@link SessionManager}. */
+export interface SessionManagerOptions {
+  readonly adminTokens: readonly string[]
+  readonly ttlMs: number
+  /** The cookie's `Path` (where the dashboard is mounted). */
+  readonly path: string
+  readonly secure: boolean
+  readonly now: () => number
+}
+
+const VALUE = /^(\d{1,15})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/
+/** Logged-out sessions remembered at most; beyond it the ones expiring first are forgotten early. */
+const MAX_REVOKED = 10_000
 
 /**
- * Admin sessions for the dashboard: a login with the admin token sets an HttpOnly, SameSite=Strict
- * cookie `<expiry>.<nonce>.<hmac>` signed with a key made per process (restarting logs everyone
- * out). CSRF tokens are an HMAC of the session, so a form from another site cannot forge one.
+ * Dashboard logins. Logging in compares the given token with every admin token in constant time
+ * (sha256 of both sides, then `timingSafeEqual`, so neither length nor content leaks). A session is
+ * a cookie `<expiresAt>.<id>.<hmac>`, HttpOnly and SameSite=Strict, signed with a key made per
+ * process: a forged or altered cookie is refused, and restarting the server logs everyone out.
+ * Logging out revokes the session id until it would have expired, so a copied cookie dies with it.
  */
-export class Sessions {
+export class SessionManager {
   readonly #key = randomBytes(32)
-  readonly #tokens: Buffer[]
-  readonly #secure: boolean
-  readonly #path: string
+  readonly #tokens: readonly Buffer[]
+  readonly #revoked = new Map<string, number>()
+  readonly #options: SessionManagerOptions
 
-  constructor(adminToken: string | readonly string[], options: { secure: boolean; path: string }) {
-    this.#tokens = (typeof adminToken === 'string' ? [adminToken] : adminToken).map(digest)
-    this.#secure = options.secure
-    this.#path = options.path
+  constructor(options: SessionManagerOptions) {
+    this.#options = options
+    this.#tokens = options.adminTokens.map(digest)
   }
 
-  /** True when `token` is an admin token (constant time). */
+  /** True when `token` is one of the admin tokens; takes the same time whichever matches. */
   checkToken(token: string): boolean {
     const given = digest(token)
     let ok = false
-    for (const t of this.#tokens) ok = timingSafeEqual(t, given) || ok
+    for (const expected of this.#tokens) ok = timingSafeEqual(given, expected) || ok
     return ok
   }
 
-  /** A new session cookie header value. */
-  create(now = Date.now()): string {
-    const body = `${now + TTL_MS}.${randomBytes(12).toString('base64url')}`
-    return this.#cookie(`${body}.${this.#sign(body)}`, TTL_MS / 1000)
+  /** Starts a session; returns it and its `Set-Cookie` value. */
+  create(): { session: Session; setCookie: string } {
+    const session = {
+      id: randomBytes(16).toString('base64url'),
+      expiresAt: this.#options.now() + this.#options.ttlMs,
+    }
+    const value = `${session.expiresAt}.${session.id}.${this.#sign(session)}`
+    return { session, setCookie: this.#cookie(value, Math.floor(this.#options.ttlMs / 1000)) }
   }
 
-  /** The cookie header that ends the session. */
+  /** The session a request's `Cookie` header carries, or null when absent, forged, expired or ended. */
+  read(cookieHeader: string | undefined): Session | null {
+    const match = VALUE.exec(readCookie(cookieHeader, SESSION_COOKIE) ?? '')
+    if (!match) return null
+    const session = { expiresAt: Number(match[1]), id: match[2]! }
+    const given = Buffer.from(match[3]!)
+    const expected = Buffer.from(this.#sign(session))
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null
+    if (session.expiresAt <= this.#options.now() || this.#revoked.has(session.id)) return null
+    return session
+  }
+
+  /** Ends a session (log out); returns the `Set-Cookie` value that deletes the cookie. */
+  end(session: Session): string {
+    this.#forgetExpired()
+    this.#revoked.set(session.id, session.expiresAt)
+    return this.#cookie('', 0)
+  }
+
+  /** The `Set-Cookie` value that deletes a stale cookie. */
   clear(): string {
     return this.#cookie('', 0)
   }
 
-  /** The session value from a request's Cookie header, when valid and not expired. */
-  read(cookieHeader: string | undefined, now = Date.now()): string | null {
-    const value = cookieHeader
-      ?.split(';')
-      .map((c) => c.trim())
-      .find((c) => c.startsWith(`${COOKIE}=`))
-      ?.slice(COOKIE.length + 1)
-    if (!value) return null
-    const at = value.lastIndexOf('.')
-    if (at < 0) return null
-    const body = value.slice(0, at)
-    const mac = Buffer.from(value.slice(at + 1))
-    const expected = Buffer.from(this.#sign(body))
-    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return null
-    if (!(Number(body.split('.')[0]) > now)) return null
-    return value
+  #forgetExpired(): void {
+    const now = this.#options.now()
+    for (const [id, expiresAt] of this.#revoked) if (expiresAt <= now) this.#revoked.delete(id)
+    if (this.#revoked.size < MAX_REVOKED) return
+    const soonest = [...this.#revoked].sort((a, b) => a[1] - b[1])
+    for (const [id] of soonest.slice(0, this.#revoked.size - MAX_REVOKED + 1)) this.#revoked.delete(id)
   }
 
-  /** The CSRF token for a session. */
-  csrf(session: string): string {
-    return this.#sign(`csrf:${session}`)
-  }
-
-  /** True when `token` is the session's CSRF token (constant time). */
-  checkCsrf(session: string, token: unknown): boolean {
-    if (typeof token !== 'string') return false
-    const a = Buffer.from(token)
-    const b = Buffer.from(this.csrf(session))
-    return a.length === b.length && timingSafeEqual(a, b)
-  }
-
-  #sign(text: string): string {
-    return createHmac('sha256', this.#key).update(text).digest('base64url')
+  #sign(session: Session): string {
+    return createHmac('sha256', this.#key)
+      .update(`session.${session.expiresAt}.${session.id}`)
+      .digest('base64url')
   }
 
   #cookie(value: string, maxAge: number): string {
-    return `${COOKIE}=${value}; Path=${this.#path}; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${this.#secure ? '; Secure' : ''}`
+    return serializeCookie(SESSION_COOKIE, value, {
+      path: this.#options.path,
+      maxAge,
+      secure: this.#options.secure,
+    })
   }
 }
 
 function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest()
+  return createHash('sha256').update(text, 'utf8').digest()
 }

@@ -1,4 +1,5 @@
 import { createServer } from 'node:http'
+import { expect } from 'vitest'
 import type { Rio } from '../../../core/src/index.js'
 import { onCleanup } from '../../../core/test/helpers.js'
 import { createDashboardHandler, type DashboardOptions } from '../../src/dashboard/index.js'
@@ -15,5 +16,78 @@ export async function serveDashboard(rio: Rio, options: DashboardOptions): Promi
       }),
   )
   const address = server.address()
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/dashboard`
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${options.basePath ?? '/dashboard'}`
+}
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
+
+/** Posts the login form; no redirect is followed. */
+export function postLogin(
+  base: string,
+  token: string,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${base}/login`, {
+    method: 'POST',
+    headers: { ...FORM, ...extra },
+    body: new URLSearchParams({ token }).toString(),
+    redirect: 'manual',
+  })
+}
+
+/** The `name=value` part of a response's `Set-Cookie` for `name`. */
+export function cookieOf(res: Response, name: string): string | undefined {
+  return res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0]
+}
+
+/** A logged-in admin talking to the dashboard over HTTP, as a browser would (no redirects followed). */
+export class AdminClient {
+  private constructor(
+    readonly base: string,
+    public cookie: string,
+  ) {}
+
+  /** Logs in with `token` and checks the answer is a redirect with a session cookie. */
+  static async login(base: string, token: string): Promise<AdminClient> {
+    const res = await postLogin(base, token)
+    expect(res.status).toBe(303)
+    return new AdminClient(base, cookieOf(res, 'rio_session')!)
+  }
+
+  /** GET `path` (below the base) with the session, and any extra cookie such as a flash. */
+  get(path: string, extraCookie = ''): Promise<Response> {
+    return fetch(`${this.base}${path}`, {
+      headers: { cookie: [this.cookie, extraCookie].filter(Boolean).join('; ') },
+      redirect: 'manual',
+    })
+  }
+
+  /** GET `path` and return its HTML, failing unless the answer is 200. */
+  async page(path: string): Promise<string> {
+    const res = await this.get(path)
+    expect(res.status, `GET ${path}`).toBe(200)
+    return res.text()
+  }
+
+  /** The CSRF token embedded in the forms of `path`. */
+  async csrf(path = '/'): Promise<string> {
+    return /name="csrf" value="([^"]+)"/.exec(await this.page(path))![1]!
+  }
+
+  /** POST a form to `path` with the session; `fields` as given (add `csrf` yourself). */
+  post(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
+    return fetch(`${this.base}${path}`, {
+      method: 'POST',
+      headers: { ...FORM, cookie: this.cookie, ...headers },
+      body: new URLSearchParams(fields).toString(),
+      redirect: 'manual',
+    })
+  }
 }

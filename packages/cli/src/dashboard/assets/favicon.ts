@@ -1,0 +1,2 @@
+/** The dashboard's icon, served as `assets/favicon.svg`: three waves on the brand color. */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f4e79"/><path d="M6 11c3-3 7 3 10 0s7 3 10 0M6 17c3-3 7 3 10 0s7 3 10 0M6 23c3-3 7 3 10 0s7 3 10 0" fill="none" stroke="#fff" stroke-width="2.2" stroke-linecap="round"/></svg>`

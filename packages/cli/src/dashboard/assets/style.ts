@@ -1,0 +1,102 @@
+/**
+ * The dashboard's stylesheet, served as `assets/style.css` (CSP `style-src 'self'`: no inline
+ * styles). System fonts, one table layout, badges colored by status.
+ */
+export const STYLE_CSS = `
+:root {
+  --bg: #f5f6f8; --card: #fff; --text: #1f2933; --muted: #6b7685; --line: #e3e6eb; --head: #f9fafb;
+  --brand: #1f4e79; --brand-dark: #173a5a; --ok: #0f7b4f; --ok-bg: #dcf5e8; --bad: #b42318; --bad-bg: #fde7e5;
+  --warn: #935f00; --warn-bg: #fdf1d3; --info: #1d4ed8; --info-bg: #e0e9ff; --grey-bg: #eceef1;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 15px; line-height: 1.45; color: var(--text); background: var(--bg);
+}
+* { box-sizing: border-box; }
+body { margin: 0; min-height: 100vh; display: flex; flex-direction: column; }
+a { color: var(--brand); }
+a:hover { color: var(--brand-dark); }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: .85em; }
+h1 { font-size: 1.45rem; margin: 0; font-weight: 650; }
+h2 { font-size: 1.05rem; margin: 1.8rem 0 .6rem; font-weight: 650; }
+.muted, .hint { color: var(--muted); }
+.hint { margin: -.2rem 0 .8rem; font-size: .9rem; }
+.nowrap { white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+
+header.top { background: var(--card); border-bottom: 1px solid var(--line); }
+.bar { max-width: 1240px; margin: 0 auto; padding: 0 1.5rem; display: flex; align-items: center; gap: 2rem; height: 3.4rem; }
+.brand { display: flex; align-items: center; gap: .5rem; font-weight: 700; font-size: 1.15rem; color: var(--text); text-decoration: none; }
+.logo { display: inline-block; width: 1.6rem; height: 1.6rem; background: url(favicon.svg) center / contain no-repeat; vertical-align: middle; }
+header nav { display: flex; gap: .3rem; flex: 1; align-self: stretch; }
+header nav a { display: flex; align-items: center; padding: 0 .8rem; color: var(--muted); text-decoration: none; border-bottom: 2px solid transparent; font-weight: 500; }
+header nav a:hover { color: var(--text); }
+header nav a[aria-current="page"] { color: var(--text); border-bottom-color: var(--brand); }
+
+main { flex: 1; width: 100%; max-width: 1240px; margin: 0 auto; padding: 1.6rem 1.5rem 2.5rem; }
+footer { text-align: center; color: var(--muted); font-size: .8rem; padding: 1rem; }
+.page-head { display: flex; align-items: center; gap: .8rem; margin-bottom: 1rem; }
+.live-note { font-size: .75rem; color: var(--ok); background: var(--ok-bg); padding: .1rem .55rem; border-radius: 999px; }
+.live-note::before { content: "●"; margin-right: .35rem; font-size: .6rem; vertical-align: .1em; }
+.live-note.offline { color: var(--warn); background: var(--warn-bg); }
+.count { color: var(--muted); font-weight: 500; font-size: .9rem; margin-left: .3rem; }
+
+.table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
+table { width: 100%; border-collapse: collapse; }
+th, td { text-align: left; padding: .55rem .8rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
+th { background: var(--head); font-size: .72rem; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
+tbody tr:last-child td { border-bottom: 0; }
+tbody tr:hover { background: #fbfcfd; }
+td.payload { max-width: 26rem; }
+td.payload code { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: #334155; }
+td.target code { overflow-wrap: anywhere; font-size: .8rem; }
+td.pattern code { white-space: nowrap; }
+td.state .muted { display: block; font-size: .8rem; margin-top: .15rem; }
+td.actions { white-space: nowrap; text-align: right; }
+td.badges .badge { margin: .1rem 0; }
+.empty { background: var(--card); border: 1px dashed var(--line); border-radius: 8px; padding: 1.2rem; color: var(--muted); text-align: center; }
+
+.badge { display: inline-block; padding: .1rem .55rem; border-radius: 999px; font-size: .78rem; font-weight: 600; background: var(--grey-bg); color: #475467; white-space: nowrap; }
+.badge.succeeded { background: var(--ok-bg); color: var(--ok); }
+.badge.dead, .badge.disabled { background: var(--bad-bg); color: var(--bad); }
+.badge.retrying, .badge.pending { background: var(--warn-bg); color: var(--warn); }
+.badge.in-flight { background: var(--info-bg); color: var(--info); }
+.error-text { color: var(--bad); }
+
+.flash { padding: .65rem 1rem; border-radius: 8px; margin: 0 0 1.2rem; border: 1px solid; }
+.flash.ok { background: var(--ok-bg); border-color: #b7e7cd; color: #0b5c3b; }
+.flash.error { background: var(--bad-bg); border-color: #f6c4bf; color: #8f1d13; }
+
+dl.facts { display: grid; grid-template-columns: 9rem 1fr; gap: .45rem 1rem; margin: 0 0 .5rem; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 1rem 1.2rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+dl.facts dd form { margin-left: .6rem; }
+pre.json, pre.response { background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1rem; overflow: auto; max-height: 28rem; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+details summary { cursor: pointer; }
+details pre.response { margin-top: .4rem; }
+
+form.inline { display: inline-flex; gap: .35rem; align-items: center; margin: 0; }
+form.inline + form.inline { margin-left: .4rem; }
+button, .button { font: inherit; font-size: .85rem; font-weight: 500; cursor: pointer; border-radius: 6px; padding: .3rem .75rem; border: 1px solid var(--line); background: var(--card); color: var(--text); text-decoration: none; display: inline-block; line-height: 1.4; }
+button:hover, .button:hover { border-color: #c3c9d2; background: #f3f4f6; color: var(--text); }
+button.primary { background: var(--brand); border-color: var(--brand); color: #fff; }
+button.primary:hover { background: var(--brand-dark); }
+button.danger { color: var(--bad); border-color: #f1b8b2; }
+button.danger:hover { background: var(--bad-bg); }
+button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--brand); outline-offset: 2px; }
+header form.inline button { border-color: transparent; color: var(--muted); }
+input, select { font: inherit; font-size: .9rem; padding: .3rem .5rem; border: 1px solid #cfd4dc; border-radius: 6px; background: #fff; color: var(--text); }
+select { padding-right: 1.6rem; }
+.filters { display: flex; flex-wrap: wrap; gap: .8rem 1rem; align-items: flex-end; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1rem; margin-bottom: 1.2rem; }
+.filters label { display: flex; flex-direction: column; gap: .25rem; font-size: .78rem; color: var(--muted); font-weight: 600; }
+.filters input, .filters select, .filters button, .filters .button { height: 2.15rem; }
+.filters .button { display: inline-flex; align-items: center; }
+.pager { display: flex; gap: .6rem; justify-content: flex-end; margin-top: .8rem; }
+
+body.login { justify-content: center; }
+.login main { max-width: 24rem; flex: 0; padding-top: 14vh; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1.8rem 2rem; box-shadow: 0 4px 16px #0f172a0d; }
+.card h1 { display: flex; align-items: center; gap: .5rem; font-size: 1.5rem; margin-bottom: .3rem; }
+.card form { display: flex; flex-direction: column; gap: .5rem; margin-top: 1rem; }
+.card label { font-size: .85rem; font-weight: 600; }
+.card input { padding: .5rem .6rem; }
+.card button { padding: .5rem; margin-top: .4rem; font-size: .95rem; }
+`

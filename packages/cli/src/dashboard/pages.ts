@@ -1,0 +1,178 @@
+import type { Delivery, Handler, Rio, RioEvent } from '@rio/core'
+import { RioError, RioValidationError } from '@rio/core'
+import type { SafeHtml } from './html.js'
+import type { DeliveryRow } from './views/components.js'
+import { deliveryPage } from './views/delivery.js'
+import { eventPage } from './views/event.js'
+import { type EventsFilter, eventsPage } from './views/events.js'
+import { failedPage } from './views/failed.js'
+import { handlersPage } from './views/handlers.js'
+import type { PageContext } from './views/page-context.js'
+
+/** A page behind the login: a path pattern and how to load and render it. */
+export interface Page {
+  readonly pattern: RegExp
+  render(rio: Rio, params: readonly string[], query: URLSearchParams, ctx: PageContext): Promise<SafeHtml>
+}
+
+/** Rows per page of the events list and of dead deliveries. */
+const PAGE_SIZE = 50
+/** Pending deliveries scanned for ones that are retrying (pending with attempts > 0). */
+const RETRYING_SCAN = 5000
+/** Retrying deliveries shown at most. */
+const RETRYING_SHOWN = 200
+const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2}(\.\d{1,3})?)?$/
+
+/** A `datetime-local` value read as UTC; `end` makes it the exclusive end of its second or minute. */
+function parseTime(field: string, value: string | undefined, end: boolean): Date | undefined {
+  if (!value) return undefined
+  const match = LOCAL_DATE_TIME.exec(value)
+  const ms = match ? Date.parse(`${value}Z`) : Number.NaN
+  if (!match || Number.isNaN(ms)) {
+    throw new RioValidationError(
+      'invalid_argument',
+      `"${field}" must be a date and time like 2026-01-31T09:30 (UTC)`,
+    )
+  }
+  return new Date(end ? ms + (match[2] ? 1000 : 60_000) : ms)
+}
+
+/** Every handler by id: pages show names, not ids, and removed handlers simply have none. */
+async function handlerMap(rio: Rio): Promise<Map<string, Handler>> {
+  return new Map((await rio.listHandlers()).map((h) => [h.id, h]))
+}
+
+/** The events of `deliveries`, by id (each fetched once). */
+async function eventMap(rio: Rio, deliveries: readonly Delivery[]): Promise<Map<string, RioEvent>> {
+  const ids = [...new Set(deliveries.map((d) => d.eventId))]
+  const events = await Promise.all(ids.map((id) => rio.getEvent(id).catch(() => undefined)))
+  return new Map(events.filter((e) => e !== undefined).map((e) => [e.id, e]))
+}
+
+function rows(
+  deliveries: readonly Delivery[],
+  handlers: Map<string, Handler>,
+  events?: Map<string, RioEvent>,
+): DeliveryRow[] {
+  return deliveries.map((delivery) => ({
+    delivery,
+    handler: handlers.get(delivery.handlerId),
+    event: events?.get(delivery.eventId),
+  }))
+}
+
+const events: Page = {
+  pattern: /^\/$/,
+  async render(rio, _params, query, ctx) {
+    const filter: EventsFilter = {
+      name: query.get('name')?.trim() || undefined,
+      project: query.get('project') || undefined,
+      from: query.get('from') || undefined,
+      to: query.get('to') || undefined,
+    }
+    const before = query.get('before') || undefined
+    const since = parseTime('from', filter.from, false)
+    const until = parseTime('to', filter.to, true)
+    const found = await rio.listEvents({
+      ...(filter.name ? { name: filter.name } : {}),
+      ...(filter.project ? { project: filter.project } : {}),
+      ...(since ? { since } : {}),
+      ...(until ? { until } : {}),
+      ...(before ? { before } : {}),
+      limit: PAGE_SIZE + 1,
+    })
+    const page = found.slice(0, PAGE_SIZE)
+    const deliveries = await Promise.all(page.map((e) => rio.listDeliveries({ eventId: e.id, limit: 1000 })))
+    return eventsPage(ctx, {
+      rows: page.map((event, i) => ({ event, deliveries: deliveries[i]! })),
+      filter,
+      projects: (await rio.listProjects()).map((p) => p.name),
+      older: found.length > PAGE_SIZE ? page.at(-1)!.id : null,
+      paged: before !== undefined,
+    })
+  },
+}
+
+const event: Page = {
+  pattern: /^\/events\/([^/]+)$/,
+  async render(rio, [id], _query, ctx) {
+    const found = await rio.getEvent(id!)
+    const deliveries = await rio.listDeliveries({ eventId: found.id, limit: 1000 })
+    return eventPage(ctx, found, rows(deliveries, await handlerMap(rio)))
+  },
+}
+
+const delivery: Page = {
+  pattern: /^\/deliveries\/([^/]+)$/,
+  async render(rio, [id], _query, ctx) {
+    const found = await rio.getDelivery(id!)
+    const [attempts, handlers, events] = await Promise.all([
+      rio.listAttempts(found.id),
+      handlerMap(rio),
+      eventMap(rio, [found]),
+    ])
+    return deliveryPage(ctx, found, attempts, handlers.get(found.handlerId), events.get(found.eventId))
+  },
+}
+
+/** Pending deliveries that have failed before, newest first, scanning at most {@link RETRYING_SCAN}. */
+async function retrying(rio: Rio): Promise<Delivery[]> {
+  const found: Delivery[] = []
+  let before: string | undefined
+  for (let scanned = 0; scanned < RETRYING_SCAN && found.length < RETRYING_SHOWN; ) {
+    const batch = await rio.listDeliveries({ status: 'pending', limit: 1000, ...(before ? { before } : {}) })
+    found.push(...batch.filter((d) => d.attempts > 0))
+    if (batch.length < 1000) break
+    scanned += batch.length
+    before = batch.at(-1)!.id
+  }
+  return found.slice(0, RETRYING_SHOWN)
+}
+
+const failed: Page = {
+  pattern: /^\/failed$/,
+  async render(rio, _params, query, ctx) {
+    const before = query.get('dead_before') || undefined
+    const [dead, waiting, handlers] = await Promise.all([
+      rio.listDeliveries({ status: 'dead', limit: PAGE_SIZE + 1, ...(before ? { before } : {}) }),
+      before ? Promise.resolve([]) : retrying(rio),
+      handlerMap(rio),
+    ])
+    const shown = dead.slice(0, PAGE_SIZE)
+    const events = await eventMap(rio, [...shown, ...waiting])
+    return failedPage(ctx, {
+      dead: rows(shown, handlers, events),
+      olderDead: dead.length > PAGE_SIZE ? shown.at(-1)!.id : null,
+      paged: before !== undefined,
+      retrying: rows(waiting, handlers, events),
+    })
+  },
+}
+
+const handlers: Page = {
+  pattern: /^\/handlers$/,
+  async render(rio, _params, _query, ctx) {
+    return handlersPage(ctx, await rio.listHandlers())
+  },
+}
+
+/** Every page, by path below the dashboard's base. */
+export const PAGES: readonly Page[] = [events, event, delivery, failed, handlers]
+
+/** The page for `path` and its decoded parameters, or null. */
+export function findPage(path: string): { page: Page; params: string[] } | null {
+  for (const page of PAGES) {
+    const match = page.pattern.exec(path)
+    if (match) return { page, params: match.slice(1).map(decodeSegment) }
+  }
+  return null
+}
+
+/** Decodes one path segment. @throws {@link RioError} `not_found` for malformed percent-encoding */
+export function decodeSegment(value: string): string {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    throw new RioError('not_found', `no such page: ${JSON.stringify(value)} is not a valid id`)
+  }
+}
