@@ -1,10 +1,11 @@
-import { createServer } from 'node:http'
-import express from 'express'
-import { describe, expect, it } from 'vitest'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import express, { type RequestHandler } from 'express'
+import { describe, expect, expectTypeOf, it } from 'vitest'
 import { type Receiver, startReceiver } from '../../../../test/support/receiver.js'
 import { ManualClock, type Rio, RioValidationError } from '../../../core/src/index.js'
 import { makeRio, onCleanup, waitUntil } from '../../../core/test/helpers.js'
-import { createDashboardHandler } from '../../src/dashboard/index.js'
+import * as entry from '../../src/dashboard/index.js'
+import { createDashboardHandler, type DashboardHandler } from '../../src/dashboard/index.js'
 import { AdminClient, cookieOf, postLogin, serveDashboard } from './serve.js'
 
 const TOKEN = 'dashboard-admin-token-0123456789'
@@ -541,6 +542,12 @@ describe('dashboard actions', () => {
 })
 
 describe('mounting the dashboard', () => {
+  it('exposes exactly createDashboardHandler, a handler for node:http and Express alike', () => {
+    expect(Object.keys(entry)).toEqual(['createDashboardHandler'])
+    expectTypeOf<DashboardHandler>().toExtend<(req: IncomingMessage, res: ServerResponse) => void>()
+    expectTypeOf<DashboardHandler>().toExtend<RequestHandler>()
+  })
+
   it('calls next() outside its base path, and works under Express with the mount path stripped', async () => {
     const rio: Rio = makeRio()
     const dashboard = createDashboardHandler(rio, { adminToken: TOKEN, basePath: '/admin/rio' })

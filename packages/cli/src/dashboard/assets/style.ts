@@ -48,6 +48,7 @@ tbody tr:hover { background: #fbfcfd; }
 td.payload { max-width: 26rem; }
 td.payload code { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: #334155; }
 td.target code { overflow-wrap: anywhere; font-size: .8rem; }
+td.target .method { font-size: .75rem; font-weight: 600; color: var(--muted); margin-right: .2rem; }
 td.pattern code { white-space: nowrap; }
 td.state .muted { display: block; font-size: .8rem; margin-top: .15rem; }
 td.actions { white-space: nowrap; text-align: right; }
@@ -85,9 +86,11 @@ button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible
 header form.inline button { border-color: transparent; color: var(--muted); }
 input, select { font: inherit; font-size: .9rem; padding: .3rem .5rem; border: 1px solid #cfd4dc; border-radius: 6px; background: #fff; color: var(--text); }
 select { padding-right: 1.6rem; }
+::placeholder { color: #a0a8b4; }
 .filters { display: flex; flex-wrap: wrap; gap: .8rem 1rem; align-items: flex-end; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1rem; margin-bottom: 1.2rem; }
 .filters label { display: flex; flex-direction: column; gap: .25rem; font-size: .78rem; color: var(--muted); font-weight: 600; }
-.filters input, .filters select, .filters button, .filters .button { height: 2.15rem; }
+.filters input, .filters select, .filters button, .filters .button { height: 2.15rem; font-weight: 400; }
+.filters button.primary { font-weight: 500; }
 .filters .button { display: inline-flex; align-items: center; }
 .pager { display: flex; gap: .6rem; justify-content: flex-end; margin-top: .8rem; }
 

@@ -44,7 +44,7 @@ export function handlersPage(ctx: PageContext, handlers: readonly Handler[]): Sa
           (h) => html`<tr data-handler="${h.id}">
 <td><strong>${h.name}</strong></td>${projects.size > 1 ? html`<td>${h.project}</td>` : ''}
 <td>${h.kind}</td><td class="pattern"><code>${h.pattern}</code></td>
-<td class="target">${h.kind === 'webhook' ? html`<span class="muted">${h.method}</span> <code>${redactUrl(h.url)}</code>` : html`<span class="muted">in-process function</span>`}</td>
+<td class="target">${h.kind === 'webhook' ? html`<span class="method">${h.method}</span> <code>${redactUrl(h.url)}</code>` : html`<span class="muted">in-process function</span>`}</td>
 <td class="state">${handlerState(h)}</td>
 <td class="nowrap">${h.failingSince ? html`<span class="error-text">${time(h.failingSince)}</span>` : html`<span class="muted">—</span>`}</td>
 <td class="actions">${actions(ctx, h)}</td></tr>`,
