@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
-import { Agent, type Dispatcher, request } from 'undici'
+import { Agent, type Dispatcher } from 'undici'
 import { parseRetryAfter } from './retry-after.js'
 import type { WebhookRequest } from './webhook-request.js'
 
@@ -147,8 +147,182 @@ function guardedLookup(hostname: string, options: { all?: boolean }, callback: L
   })
 }
 
-const TIMEOUT = Symbol('timeout')
 const MAX_TIMER_MS = 2_147_483_647
+
+/** Where a request goes, as undici's `dispatch` takes it. */
+interface Target {
+  readonly origin: string
+  readonly path: string
+  /** Without IPv6 brackets. */
+  readonly hostname: string
+}
+
+/** Parsed webhook URLs: a handler sends to the same few URLs over and over. */
+class TargetCache {
+  readonly #targets = new Map<string, Target>()
+
+  /** @throws TypeError (`ERR_INVALID_URL`) for what `new URL` refuses, and for schemes other than http(s) */
+  parse(url: string): Target {
+    const cached = this.#targets.get(url)
+    if (cached) return cached
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw Object.assign(
+        new TypeError(`unsupported scheme ${parsed.protocol} in ${url}; use http or https`),
+        {
+          code: 'ERR_INVALID_URL_SCHEME',
+        },
+      )
+    }
+    const target = {
+      origin: parsed.origin,
+      path: `${parsed.pathname}${parsed.search}`,
+      hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+    }
+    if (this.#targets.size >= 1000) this.#targets.delete(this.#targets.keys().next().value!)
+    this.#targets.set(url, target)
+    return target
+  }
+}
+
+/**
+ * Aborts the exchanges in flight when their caller's signal fires: one listener per signal (the
+ * dispatcher passes the same one to every send), not one per request.
+ */
+class StopSignals {
+  readonly #inFlight = new WeakMap<AbortSignal, Set<Exchange>>()
+
+  track(signal: AbortSignal, exchange: Exchange): void {
+    let exchanges = this.#inFlight.get(signal)
+    if (!exchanges) {
+      const set = new Set<Exchange>()
+      exchanges = set
+      this.#inFlight.set(signal, set)
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const each of set) each.stop()
+          set.clear()
+        },
+        { once: true },
+      )
+    }
+    exchanges.add(exchange)
+    exchange.onSettled = () => exchanges.delete(exchange)
+  }
+}
+
+/**
+ * One request and its answer, as an undici dispatch handler: no response stream, no promise per
+ * chunk, no AbortController; the deadline is one timer. Settles exactly once, with a result.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  onSettled: (() => void) | null = null
+  readonly #url: string
+  readonly #started: number
+  readonly #timeoutMs: number
+  readonly #max: number
+  readonly #resolve: (result: SendResult) => void
+  readonly #timer: NodeJS.Timeout
+  #controller: Dispatcher.DispatchController | null = null
+  #settled = false
+  #status: number | null = null
+  #headers: Record<string, string | string[] | undefined> = {}
+  #first: Buffer | null = null
+  #rest: Buffer[] | null = null
+  #size = 0
+
+  constructor(
+    url: string,
+    started: number,
+    timeoutMs: number,
+    max: number,
+    resolve: (result: SendResult) => void,
+  ) {
+    this.#url = url
+    this.#started = started
+    this.#timeoutMs = timeoutMs
+    this.#max = max
+    this.#resolve = resolve
+    // setTimeout fires at once for NaN or anything over 2^31 - 1 ms; neither may mean "no time at all".
+    const ms = timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMER_MS) : MAX_TIMER_MS
+    this.#timer = setTimeout(() => this.#timeout(), ms)
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    // Timed out or stopped while waiting for a connection: do not send it now.
+    if (this.#settled) controller.abort(new Error('the exchange is over'))
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.#status = statusCode
+    this.#headers = headers
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return
+    const room = this.#max - this.#size
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk
+    // Most answers are one small chunk ("ok"): no array, no concat.
+    if (part.length > 0) {
+      if (this.#first === null) this.#first = part
+      else if (this.#rest === null) this.#rest = [this.#first, part]
+      else this.#rest.push(part)
+      this.#size += part.length
+    }
+    if (chunk.length >= room) {
+      // Enough read: answer now and drop the connection rather than read the rest.
+      this.#settle(answered(this.#started, this.#status!, this.#headers, this.#body(true)))
+      controller.abort(new Error('response body over the limit'))
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return
+    this.#settle(answered(this.#started, this.#status!, this.#headers, this.#body(false)))
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (this.#settled) return
+    this.#settle(describe(this.#started, error as NodeJS.ErrnoException, this.#url, this.#status))
+  }
+
+  /** The caller aborted (Rio is stopping). */
+  stop(): void {
+    if (this.#settled) return
+    this.#settle(failure(this.#started, 'aborted', 'aborted: Rio is stopping', this.#status))
+    this.#controller?.abort(new Error('aborted'))
+  }
+
+  #timeout(): void {
+    if (this.#settled) return
+    const what = this.#status === null ? '' : ` (HTTP ${this.#status} arrived, its body did not finish)`
+    this.#settle(
+      failure(this.#started, 'timeout', `timeout after ${this.#timeoutMs} ms${what}`, this.#status, true),
+    )
+    this.#controller?.abort(new Error('timeout'))
+  }
+
+  #settle(result: SendResult): void {
+    this.#settled = true
+    clearTimeout(this.#timer)
+    this.onSettled?.()
+    this.#resolve(result)
+  }
+
+  #body(capped: boolean): string | null {
+    if (this.#size === 0) return null
+    const bytes = this.#rest === null ? this.#first! : Buffer.concat(this.#rest, this.#size)
+    const text = bytes.toString('utf8')
+    // A cut inside a multi-byte character leaves a replacement character; drop it.
+    return capped && text.endsWith('\uFFFD') ? text.slice(0, -1) : text
+  }
+}
 
 /**
  * Sends webhook requests over one keep-alive undici `Agent`. Bounded in every direction: one
@@ -168,6 +342,8 @@ export class WebhookSender {
   readonly #agent: Agent
   readonly #maxResponseBytes: number
   readonly #blockPrivate: boolean
+  readonly #targets = new TargetCache()
+  readonly #stops = new StopSignals()
 
   /** @param options - see {@link WebhookSenderOptions}; every field has a default */
   constructor(options: WebhookSenderOptions = {}) {
@@ -192,72 +368,45 @@ export class WebhookSender {
    * @param options.signal - aborts the request, e.g. when Rio stops; the result then has errorCode `aborted`
    * @returns how it went; never rejects for network or HTTP failures
    */
-  async send(req: WebhookRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<SendResult> {
+  send(req: WebhookRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<SendResult> {
     const started = performance.now()
     const outer = options.signal
-    if (outer?.aborted) return failure(started, 'aborted', 'aborted before sending', null)
-    if (this.#blockPrivate) {
-      const host = new URL(req.url).hostname.replace(/^\[|\]$/g, '')
-      // The connector's lookup never sees literal IPs (nothing to resolve), so check them here.
-      if (isPrivateAddress(host)) {
-        return failure(started, 'blocked_address', `refused to connect to ${host}: a private address`, null)
-      }
-    }
-    const controller = new AbortController()
-    // setTimeout fires at once for NaN or anything over 2^31 - 1 ms; neither may mean "no time at all".
-    const timeoutMs = options.timeoutMs > 0 ? Math.min(options.timeoutMs, MAX_TIMER_MS) : MAX_TIMER_MS
-    const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs)
-    const onAbort = outer ? () => controller.abort(outer.reason) : null
-    if (onAbort) outer!.addEventListener('abort', onAbort, { once: true })
-    let status: number | null = null
+    if (outer?.aborted) return Promise.resolve(failure(started, 'aborted', 'aborted before sending', null))
+    let target: Target
     try {
-      const res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        dispatcher: this.#agent,
-        signal: controller.signal,
-      })
-      status = res.statusCode
-      const responseBody = await this.#readCapped(res.body)
-      return answered(started, status, res.headers, responseBody)
+      target = this.#targets.parse(req.url)
     } catch (error) {
-      if (controller.signal.reason === TIMEOUT) {
-        const what = status === null ? '' : ` (HTTP ${status} arrived, its body did not finish)`
-        return failure(started, 'timeout', `timeout after ${options.timeoutMs} ms${what}`, status, true)
-      }
-      if (outer?.aborted) return failure(started, 'aborted', 'aborted: Rio is stopping', status)
-      return describe(started, error as NodeJS.ErrnoException, req.url, status)
-    } finally {
-      clearTimeout(timer)
-      if (onAbort) outer!.removeEventListener('abort', onAbort)
+      return Promise.resolve(describe(started, error as NodeJS.ErrnoException, req.url, null))
     }
-  }
-
-  /** Reads at most maxResponseBytes, then destroys the body (and so its connection): never more. */
-  async #readCapped(body: Dispatcher.ResponseData['body']): Promise<string | null> {
-    const max = this.#maxResponseBytes
-    let first: Buffer | null = null
-    let rest: Buffer[] | null = null
-    let size = 0
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      const room = max - size
-      const part = chunk.length > room ? chunk.subarray(0, room) : chunk
-      // Most answers are one small chunk ("ok"): no array, no concat.
-      if (first === null) first = part
-      else if (rest === null) rest = [first, part]
-      else rest.push(part)
-      size += part.length
-      if (size >= max) {
-        body.destroy()
-        break
-      }
+    // The connector's lookup never sees literal IPs (nothing to resolve), so check them here.
+    if (this.#blockPrivate && isPrivateAddress(target.hostname)) {
+      return Promise.resolve(
+        failure(
+          started,
+          'blocked_address',
+          `refused to connect to ${target.hostname}: a private address`,
+          null,
+        ),
+      )
     }
-    if (size === 0) return null
-    const bytes = rest === null ? first! : Buffer.concat(rest, size)
-    const text = bytes.toString('utf8')
-    // A cut inside a multi-byte character leaves a replacement character; drop it.
-    return size >= max && text.endsWith('\uFFFD') ? text.slice(0, -1) : text
+    return new Promise((resolve) => {
+      const exchange = new Exchange(req.url, started, options.timeoutMs, this.#maxResponseBytes, resolve)
+      if (outer) this.#stops.track(outer, exchange)
+      try {
+        this.#agent.dispatch(
+          {
+            origin: target.origin,
+            path: target.path,
+            method: req.method,
+            headers: req.headers,
+            body: req.body,
+          },
+          exchange,
+        )
+      } catch (error) {
+        exchange.onResponseError(null, error as Error)
+      }
+    })
   }
 
   /** Closes the kept-alive connections, after requests in flight have finished. */

@@ -47,6 +47,14 @@ async function listen(server: Server): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0
 }
 
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
 function hasOpenssl(): boolean {
   try {
     execFileSync('openssl', ['version'], { stdio: 'ignore' })
@@ -265,6 +273,35 @@ describe('WebhookSender', () => {
       errorCode: 'aborted',
     })
     expect(r.requests.length).toBe(before)
+  })
+
+  it('stops every send in flight on one signal, and keeps working for the next caller', async () => {
+    const r = await receiver({ respond: () => 'hang' })
+    const s = sender()
+    const controller = new AbortController()
+    const sends = Array.from({ length: 20 }, () =>
+      s.send(post(r.url), { timeoutMs: 5000, signal: controller.signal }),
+    )
+    await waitFor(() => r.requests.length === 20)
+    const started = performance.now()
+    controller.abort()
+    const results = await Promise.all(sends)
+    expect(performance.now() - started).toBeLessThan(1000)
+    for (const result of results) expect(result).toMatchObject({ ok: false, errorCode: 'aborted' })
+    r.respond(() => ({ status: 200, body: 'ok' }))
+    expect(await s.send(post(r.url), { timeoutMs: 5000 })).toMatchObject({ ok: true, responseBody: 'ok' })
+  })
+
+  it('times out a send still waiting for a connection, and never sends it afterwards', async () => {
+    const r = await receiver({ respond: () => 'hang' })
+    const s = sender({ connections: 1 })
+    const first = s.send(post(r.url, '{"n":1}'), { timeoutMs: 300 })
+    const queued = await s.send(post(r.url, '{"n":2}'), { timeoutMs: 100 })
+    expect(queued).toMatchObject({ ok: false, errorCode: 'timeout', timedOut: true, status: null })
+    expect(queued.durationMs).toBeLessThan(290)
+    expect(await first).toMatchObject({ errorCode: 'timeout' })
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(r.requests.map((request) => request.body)).toEqual(['{"n":1}'])
   })
 
   it('reuses kept-alive connections for sequential sends', async () => {
