@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { RioDatabaseError, RioDatabaseTooNewError } from '../../src/errors.js'
 import { migrate } from '../../src/store/sqlite/migrate.js'
 import {
+  CACHE_SIZE_KIB,
   DUE_WITH_EVENTS_SQL,
   SqliteStore,
   type SqliteStoreOptions,
@@ -66,6 +67,20 @@ describe('SqliteStore pragmas', () => {
     const { db } = openStore({ synchronous: 'normal', busyTimeoutMs: 250 })
     expect(db.pragma('synchronous', { simple: true })).toBe(1)
     expect(db.pragma('busy_timeout', { simple: true })).toBe(250)
+  })
+
+  it('bounds the page cache of a file it opens to CACHE_SIZE_KIB, below the driver default', () => {
+    const { db } = openStore()
+    // A negative cache_size is a size in KiB; better-sqlite3's own default is -16000.
+    expect(db.pragma('cache_size', { simple: true })).toBe(-CACHE_SIZE_KIB)
+    expect(CACHE_SIZE_KIB).toBeLessThan(16_000)
+  })
+
+  it('leaves the page cache size of a shared host connection as the host set it', () => {
+    const db = openDatabase()
+    db.pragma('cache_size = -32000')
+    new SqliteStore({ database: db })
+    expect(db.pragma('cache_size', { simple: true })).toBe(-32000)
   })
 
   it('leaves the connection at FULL sync after a claim, so the next commit on it is durable', async () => {

@@ -52,6 +52,15 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number
 }
 
+/**
+ * SQLite's page cache on a connection the store opens, in KiB. better-sqlite3 builds SQLite with a
+ * 16 MiB default, which a writer fills within seconds (every new page of an append stays cached),
+ * adding 16 MiB to the process's RSS however large the file is. Rio's hot paths touch few pages
+ * (appends at the right edge of each b-tree, claims at the left edge of one index), and a miss is a
+ * read from the OS page cache, so 4 MiB costs no measurable throughput (bench/README.md, backlog).
+ */
+export const CACHE_SIZE_KIB = 4096
+
 const HANDLER_COLUMNS = `h.id, p.name AS project, h.name, h.kind, h.pattern, h.enabled, h.disabled_reason,
   h.concurrency, h.rate_limit, h.retry_schedule, h.url, h.method, h.content_type, h.secrets, h.headers,
   h.timeout_ms, h.failing_since, h.created_at, h.updated_at`
@@ -115,6 +124,8 @@ export class SqliteStore implements Store {
       // Another process holding the write lock makes us wait, not fail with SQLITE_BUSY.
       this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
       this.db.pragma('foreign_keys = ON')
+      // A connection the host passed in keeps the cache the host gave it.
+      if (this.#ownsDb) this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`)
       this.#report = migrate(this.db)
       this.#s = prepare(this.db)
       this.#tx = this.db.transaction((fn: () => unknown) => fn())
