@@ -58,8 +58,9 @@ export async function runBacklogBench(
     const loaded = median(measured.backlog.map((m) => m.rate))
     const ratio = loaded / empty
     const rssMb = Math.max(...measured.backlog.map((m) => m.rssMb))
+    const k = (rate: number) => (rate / 1000).toFixed(1)
     const spread = (ms: Measured[]) =>
-      `${Math.round(Math.min(...ms.map((m) => m.rate)) / 1000)}–${Math.round(Math.max(...ms.map((m) => m.rate)) / 1000)}k`
+      `${k(Math.min(...ms.map((m) => m.rate)))}–${k(Math.max(...ms.map((m) => m.rate)))}k`
     return [
       {
         benchmark: 'backlog',
