@@ -39,6 +39,7 @@ import { type ResolvedOptions, type RioOptions, resolveOptions } from './options
 import { Outbox } from './outbox/outbox.js'
 import { generateToken, hashSecret } from './senders/secret-hash.js'
 import { SecretVerifier } from './senders/sender-auth.js'
+import { SenderCache } from './senders/sender-cache.js'
 import type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type {
@@ -121,6 +122,7 @@ export class Rio {
   readonly #clock: Clock
   readonly #registry = new HandlerRegistry()
   readonly #verifier = new SecretVerifier()
+  readonly #senders: SenderCache
   readonly #outbox: Outbox
   readonly #dispatcher: Dispatcher
   readonly #sender: WebhookSender
@@ -135,6 +137,7 @@ export class Rio {
   constructor(options: RioOptions = {}) {
     this.options = resolveOptions(options)
     this.#clock = this.options.clock
+    this.#senders = new SenderCache(this.#clock)
     this.store =
       this.options.store ??
       new SqliteStore({ database: this.options.database, synchronous: this.options.synchronous })
@@ -743,10 +746,18 @@ export class Rio {
     return this.store.listSenders(this.#project(project))
   }
 
-  /** Revokes a sender. @returns whether it existed */
+  /**
+   * Revokes a sender: refused at once by this Rio, and within a second by other processes on the
+   * same database (they trust a sender lookup for 1 s).
+   * @returns whether it existed
+   */
   async removeSender(project: string, name: string): Promise<boolean> {
     this.#verifier.forget(`${project}/${name}`)
-    return this.store.deleteSender(this.#project(project), String(name))
+    this.#senders.forget(project, String(name))
+    const removed = await this.store.deleteSender(this.#project(project), String(name))
+    // A lookup that raced the delete may have cached it again.
+    this.#senders.forget(project, String(name))
+    return removed
   }
 
   /**
@@ -759,7 +770,7 @@ export class Rio {
     name: string,
     secret: string,
   ): Promise<{ ok: true; sender: Sender } | { ok: false; reason: 'unauthorized' | 'forbidden' }> {
-    const sender = await this.store.getSender(project, name)
+    const sender = await this.#senders.get(project, name, () => this.store.getSender(project, name))
     if (sender) {
       return (await this.#verifier.verify(`${project}/${name}`, secret, sender.secretHash))
         ? { ok: true, sender }
