@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Rio } from '../packages/core/src/index.js'
-import { type BenchRow, scratch } from './support.js'
+import { type BenchRow, median, scratch } from './support.js'
 
 const run = promisify(execFile)
 
@@ -132,10 +132,4 @@ async function emitRate(file: string, url: string, events: number, warmup: numbe
     String(warmup),
   ])
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }

@@ -43,6 +43,34 @@ export async function pool<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
 }
 
+/** The median of `values`. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * Measures each subject `runs` times, taking turns (a, b, c, a, b, c…) so a burst of load from
+ * elsewhere on the machine falls on all of them, after one untimed warm-up pass each (so every
+ * subject runs JIT-compiled code, not just the one measured last). Returns each subject's median
+ * rate and all its rates.
+ */
+export async function alternate<K extends string>(
+  subjects: Record<K, { warmUp(): Promise<unknown>; measure(): Promise<number> }>,
+  runs: number,
+): Promise<Record<K, { rate: number; rates: number[] }>> {
+  const keys = Object.keys(subjects) as K[]
+  for (const key of keys) await subjects[key].warmUp()
+  const rates = Object.fromEntries(keys.map((key) => [key, [] as number[]])) as unknown as Record<K, number[]>
+  for (let run = 0; run < runs; run++) {
+    for (const key of keys) rates[key].push(await subjects[key].measure())
+  }
+  return Object.fromEntries(
+    keys.map((key) => [key, { rate: median(rates[key]), rates: rates[key] }]),
+  ) as Record<K, { rate: number; rates: number[] }>
+}
+
 /** The p-th percentile (0..100) of `values`. */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN
