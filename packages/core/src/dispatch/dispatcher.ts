@@ -339,9 +339,11 @@ export class Dispatcher {
   ): Promise<Outcome> {
     let request: ReturnType<typeof buildWebhookRequest>
     try {
+      // The payload as stored goes out as is: no parse and re-serialisation per delivery.
       request = buildWebhookRequest(handler, claimed.event, {
         now: startedAt,
         userAgent: this.#options.userAgent,
+        payloadJson: claimed.payloadJson,
       })
     } catch (error) {
       // A template or secret that cannot be used will not work next time either.
