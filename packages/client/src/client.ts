@@ -3,6 +3,7 @@ import { createTransport } from './create-transport.js'
 import type { Dsn } from './dsn.js'
 import { RioClientError, ValidationError } from './errors.js'
 import { type EmitEvent, type EncodedEvent, encodeEvent } from './event.js'
+import { newIdempotencyKey } from './idempotency-key.js'
 import { type ClientOptions, headersSchema, type ResolvedClientOptions, resolveOptions } from './options.js'
 import { type EmitManyResult, type EmitResult, parseBatchAnswer, parseEmitAnswer } from './response.js'
 import { RetryPolicy } from './retry-policy.js'
@@ -16,7 +17,7 @@ export interface EmitOptions {
    * Makes the emit safe to repeat — across process restarts, job re-runs, a lost answer: Rio
    * stores one event per key and project and answers repeats with the first event's id and
    * `duplicate: true`. 1 to 200 visible ASCII characters.
-   * @default a random UUID, reused by the client's own retries
+   * @default a new UUIDv7 (time-ordered, so the server's idempotency index grows at its end), reused by the client's own retries
    */
   idempotencyKey?: string
   /** Aborting it stops the request in flight and any retry; the call rejects with {@link AbortError}. */
@@ -121,7 +122,7 @@ export class Client {
    *
    * @param name - the event name, e.g. `comment-published` (`^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$`)
    * @param payload - any JSON value (a plain object usually), at most `maxPayloadBytes` as JSON
-   * @param options - `idempotencyKey` (default: a random UUID), `signal`, `headers` (default none)
+   * @param options - `idempotencyKey` (default: a new UUIDv7), `signal`, `headers` (default none)
    * @returns the event's id, and whether Rio already had an event with this idempotency key
    * @throws {@link ValidationError} for a bad name, payload, key or option — nothing was sent
    * @throws {@link RioHttpError} when Rio refuses the event (4xx: 401 bad credentials, 404 unknown project…)
@@ -146,7 +147,7 @@ export class Client {
         : { name, payload, idempotencyKey: options.idempotencyKey },
       this.#options.maxPayloadBytes,
     )
-    const key = options.idempotencyKey ?? globalThis.crypto.randomUUID()
+    const key = options.idempotencyKey ?? newIdempotencyKey()
     const { response, context } = await sendWithRetry(
       this.#call(subject, event.json, key, extra, options.signal),
       this.#environment,
@@ -205,7 +206,7 @@ export class Client {
           ? `emitMany (${batch.count} events)`
           : `emitMany request ${index + 1} of ${batches.length} (${batch.count} events${ids.length > 0 ? `; the ${ids.length} before are emitted` : ''})`
       const { response, context } = await sendWithRetry(
-        this.#call(subject, batch.body, globalThis.crypto.randomUUID(), extra, options.signal),
+        this.#call(subject, batch.body, newIdempotencyKey(), extra, options.signal),
         this.#environment,
       )
       ids.push(...parseBatchAnswer(response, batch.count, context))

@@ -12,7 +12,8 @@ import {
 } from '../src/index.ts'
 import { FakeRio } from './support/fake-rio.ts'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
+// Generated keys are UUIDv7: time-ordered, so the server's idempotency index grows at its end.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 // Small delays keep the suite fast; the retry logic is the same at any scale.
 const fast = { retryDelayMs: 10, retryMaxDelayMs: 40 } satisfies ClientOptions
 
