@@ -6,7 +6,8 @@ import { channel } from 'node:diagnostics_channel'
  *
  * - `rio:emit` — `{ event, deliveries }` after an event is committed
  * - `rio:delivery:attempt` — `{ deliveryId, handler, event, attempt }` before an attempt
- * - `rio:delivery:result` — `{ deliveryId, handler, event, attempt, status, error, durationMs, outcome }` after it
+ * - `rio:delivery:result` — `{ deliveryId, handler, event, attempt, status, error, durationMs, outcome,
+ *   responseBody }` after it (`responseBody`: the first bytes of the answer, or null)
  */
 export const diagnostics = {
   emit: channel('rio:emit'),

@@ -56,7 +56,11 @@ describe('diagnostics channels', () => {
     const seen: string[] = []
     const onEmit = (m: unknown) => seen.push(`emit:${(m as { event: RioEvent }).event.name}`)
     const onAttempt = (m: unknown) => seen.push(`attempt:${(m as { attempt: number }).attempt}`)
-    const onResult = (m: unknown) => seen.push(`result:${(m as { outcome: string }).outcome}`)
+    let body: unknown
+    const onResult = (m: unknown) => {
+      seen.push(`result:${(m as { outcome: string }).outcome}`)
+      body = (m as { responseBody: unknown }).responseBody
+    }
     subscribe('rio:emit', onEmit)
     subscribe('rio:delivery:attempt', onAttempt)
     subscribe('rio:delivery:result', onResult)
@@ -71,6 +75,8 @@ describe('diagnostics channels', () => {
     await rio.emit('x', {})
     await waitUntil(() => seen.includes('result:succeeded'), 'the result message')
     expect(seen).toEqual(['emit:x', 'attempt:1', 'result:succeeded'])
+    // The answer's first bytes, for RESPONSE log lines.
+    expect(body).toBe('ok')
   })
 })
 

@@ -468,7 +468,11 @@ export class Dispatcher {
       nextAttemptAt: result.outcome.kind === 'retry' ? new Date(result.outcome.nextAttemptAt) : null,
     }
     if (diagnostics.result.hasSubscribers)
-      diagnostics.result.publish({ ...report, outcome: result.outcome.kind })
+      diagnostics.result.publish({
+        ...report,
+        outcome: result.outcome.kind,
+        responseBody: result.responseBody,
+      })
     const round = attempt - claimed.retryFrom
     switch (result.outcome.kind) {
       case 'succeeded':
