@@ -106,7 +106,10 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
     if (req.method === 'GET' || req.method === 'HEAD') {
       if (sessions.read(req.headers.cookie)) return redirect(res, localPath(query.get('next')) ?? '/')
       const next = localPath(query.get('next')) ?? undefined
-      return send(res, 200, loginPage(base, next ? { next } : {}))
+      // The flash a redirect here carried (`You are logged out.`) is shown once, like on any page.
+      const flash = req.headers['x-rio-live'] === '1' ? null : flashes.read(req.headers.cookie)
+      const page = loginPage(base, { ...(next ? { next } : {}), ...(flash ? { flash } : {}) })
+      return send(res, 200, page, HTML, flash ? { 'set-cookie': flashes.clear() } : {})
     }
     if (req.method !== 'POST')
       return send(res, 405, 'method not allowed', 'text/plain', { allow: 'GET, POST' })

@@ -151,6 +151,58 @@ describe('dashboard login', () => {
     await rejected(copy, 'a session after logging out')
   })
 
+  it('says "You are logged out." once on the login page after logging out, then never again', async () => {
+    const base = await serveDashboard(makeRio(), { adminToken: TOKEN })
+    const admin = await AdminClient.login(base, TOKEN)
+    // A browser's cookie jar: Set-Cookie replaces a cookie, Max-Age=0 deletes it.
+    const jar = new Map([admin.cookie.split('=') as [string, string]])
+    const keep = (res: Response) => {
+      for (const set of res.headers.getSetCookie()) {
+        const [pair] = set.split(';')
+        const at = pair!.indexOf('=')
+        if (/; Max-Age=0(;|$)/.test(set)) jar.delete(pair!.slice(0, at))
+        else jar.set(pair!.slice(0, at), pair!.slice(at + 1))
+      }
+    }
+    const visit = async (path: string) => {
+      const res = await fetch(`${new URL(base).origin}${path}`, {
+        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+        redirect: 'manual',
+      })
+      keep(res)
+      return { status: res.status, html: await res.text() }
+    }
+    const out = await admin.post('/logout', { csrf: await admin.csrf() })
+    expect(out.status).toBe(303)
+    keep(out)
+    expect([...jar.keys()]).toEqual(['rio_flash'])
+
+    const shown = await visit(out.headers.get('location')!)
+    expect(shown.status).toBe(200)
+    expect(shown.html.split('You are logged out.')).toHaveLength(2)
+    expect(shown.html).toContain('<p class="flash ok" role="status">You are logged out.</p>')
+    expect(shown.html).toContain('<input id="token" type="password" name="token"')
+    expect(jar.size).toBe(0)
+
+    const reloaded = await visit('/dashboard/login')
+    expect(reloaded.status).toBe(200)
+    expect(reloaded.html).not.toContain('You are logged out.')
+    expect(reloaded.html).not.toContain('class="flash')
+  })
+
+  it('escapes a flash message shown on the login page', async () => {
+    const base = await serveDashboard(makeRio(), { adminToken: TOKEN })
+    const admin = await AdminClient.login(base, TOKEN)
+    // A refused retrigger's flash echoes the id asked for: markup, as far as the dashboard knows.
+    const res = await admin.post(`/deliveries/${encodeURIComponent('<img src=x>')}/redeliver`, {
+      csrf: await admin.csrf(),
+    })
+    const flash = cookieOf(res, 'rio_flash')!
+    const html = await (await fetch(`${base}/login`, { headers: { cookie: flash } })).text()
+    expect(html).toContain('delivery &quot;&lt;img src=x&gt;&quot; does not exist')
+    expect(html).not.toContain('<img src=x>')
+  })
+
   it('answers 429 with Retry-After after too many failed logins from one address, until the window ends', async () => {
     const clock = new ManualClock()
     const base = await serveDashboard(makeRio({ clock }), { adminToken: TOKEN, maxFailedLogins: 3 })

@@ -51,14 +51,20 @@ ${parts.body ?? ''}</main>
 <footer>Rio ${VERSION} · times in UTC</footer></body></html>`
 }
 
-/** The login form, with the reason the last try failed. */
-export function loginPage(base: string, options: { error?: string; next?: string } = {}): SafeHtml {
+/**
+ * The login form, with the reason the last try failed, or the flash message a redirect here carried
+ * (`You are logged out.`).
+ */
+export function loginPage(
+  base: string,
+  options: { error?: string; next?: string; flash?: PageContext['flash'] } = {},
+): SafeHtml {
   return html`<!doctype html>
 <html lang="en">${head(base, 'Log in', false)}
 <body class="login"><main><div class="card">
 <h1><span class="logo" aria-hidden="true"></span>Rio</h1>
 <p class="muted">Log in with the admin token (RIO_ADMIN_TOKEN).</p>
-${options.error ? html`<p class="flash error" role="alert">${options.error}</p>` : ''}
+${options.error ? html`<p class="flash error" role="alert">${options.error}</p>` : flash({ flash: options.flash ?? null })}
 <form method="post" action="${base}/login">
 ${options.next ? html`<input type="hidden" name="next" value="${options.next}">` : ''}
 <label for="token">Admin token</label>
