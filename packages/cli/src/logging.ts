@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { DeliveryReport, Handler, Rio, RioEvent } from '@rio/core'
 import pino, { type Logger } from 'pino'
+import { redactUrl } from './redact-url.js'
 
 /** Log format: structured JSON lines (default) or `pretty` for people. */
 export type LogFormat = 'json' | 'pretty'
@@ -41,30 +42,6 @@ export function createLogger(
     })
   }
   return options.destination ? pino(settings, options.destination as pino.DestinationStream) : pino(settings)
-}
-
-const SECRET_PARAM = /token|secret|key|password|passwd|signature|sig|auth/i
-
-/**
- * A URL fit for a log line: the password of `user:password@` and the values of query parameters
- * that look like credentials (`token`, `api_key`, `secret`, …) are replaced by `***`.
- */
-export function redactUrl(url: string): string {
-  if (!URL.canParse(url)) return url
-  const parsed = new URL(url)
-  let changed = false
-  if (parsed.password) {
-    parsed.password = '***'
-    changed = true
-  }
-  for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) {
-      parsed.searchParams.set(name, '***')
-      changed = true
-    }
-  }
-  // Re-serialising re-encodes `{{ }}` templates; keep the text as configured unless it had a secret.
-  return changed ? parsed.toString() : url
 }
 
 function excerpt(text: string): string {

@@ -1,5 +1,5 @@
 import type { Attempt, Delivery, Handler, RioEvent } from '@rio/core'
-import { redactUrl } from '../../logging.js'
+import { redactUrl } from '../../redact-url.js'
 import { html, type SafeHtml } from '../html.js'
 import { duration, errorText, excerpt, httpBadge, retriggerButton, statusBadge, time } from './components.js'
 import { layout } from './layout.js'

@@ -1,5 +1,5 @@
 import type { Handler } from '@rio/core'
-import { redactUrl } from '../../logging.js'
+import { redactUrl } from '../../redact-url.js'
 import { html, type SafeHtml } from '../html.js'
 import { handlerState, postButton, time } from './components.js'
 import { layout } from './layout.js'
