@@ -134,3 +134,72 @@ describe('rio management commands', () => {
     expect(badSince.out).toMatch(/give an ISO date or a span like 2h or 3d/)
   }, 90_000)
 })
+
+describe('rio handler output', () => {
+  it('shows webhook URLs redacted, as a table and as JSON: no URL password, no credential-like query value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-cli-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const db = ['--database', join(dir, 'rio.db')]
+    const credentials = ['hunter2', 'k3y-value', 't0k-value', 's1g-value', 'pw-value', 'sec-value']
+    const leaks = (out: string) => credentials.filter((c) => out.includes(c))
+    // No --name: the default name, `<pattern> <url>`, holds the URL too.
+    const added = await rio([
+      'handler',
+      'add',
+      'shop',
+      'order.*',
+      'https://ops:hunter2@hooks.example/in?api_key=k3y-value&token=t0k-value&page=2',
+      ...db,
+    ])
+    expect(added.code, added.out).toBe(0)
+    expect(leaks(added.out)).toEqual([])
+    expect(added.out).toContain('https://ops:***@hooks.example/in?api_key=***&token=***&page=2')
+    expect(added.out).toMatch(/signing secret \(give it to the receiver\): whsec_/)
+    const addedJson = await json<{ id: string; url: string; name: string; secrets: string[] }>([
+      'handler',
+      'add',
+      'shop',
+      'order.paid',
+      'https://hooks.example/paid?signature=s1g-value&password=pw-value&secret=sec-value',
+      '--name',
+      'paid',
+      ...db,
+    ])
+    expect(addedJson.url).toBe('https://hooks.example/paid?signature=***&password=***&secret=***')
+    expect(addedJson.secrets[0]).toMatch(/^whsec_/) // printed once, for the receiver
+
+    const table = await rio(['handler', 'list', ...db])
+    expect(table.code, table.out).toBe(0)
+    expect(leaks(table.out)).toEqual([])
+    expect(table.out).toContain('order.* https://ops:***@hooks.example/in?api_key=***&token=***&page=2')
+    expect(table.out).toContain('https://hooks.example/paid?signature=***&password=***&secret=***')
+
+    const listed = await rio(['handler', 'list', '--project', 'shop', ...db, '--json'])
+    expect(listed.code, listed.out).toBe(0)
+    expect(leaks(listed.out)).toEqual([])
+    const handlers = JSON.parse(listed.out) as Array<{
+      id: string
+      name: string
+      url: string
+      secrets: string[]
+    }>
+    expect(handlers.map((h) => h.url).sort()).toEqual([
+      'https://hooks.example/paid?signature=***&password=***&secret=***',
+      'https://ops:***@hooks.example/in?api_key=***&token=***&page=2',
+    ])
+    expect(handlers.map((h) => h.name).sort()).toEqual([
+      'order.* https://ops:***@hooks.example/in?api_key=***&token=***&page=2',
+      'paid',
+    ])
+    expect(handlers.flatMap((h) => h.secrets)).toEqual(['(hidden)', '(hidden)'])
+
+    for (const verb of ['disable', 'enable']) {
+      const changed = await rio(['handler', verb, addedJson.id, ...db])
+      expect(changed.code, changed.out).toBe(0)
+      expect(leaks(changed.out)).toEqual([])
+      const changedJson = await rio(['handler', verb, addedJson.id, ...db, '--json'])
+      expect(leaks(changedJson.out)).toEqual([])
+      expect(JSON.parse(changedJson.out)).toMatchObject({ url: addedJson.url, secrets: ['(hidden)'] })
+    }
+  }, 60_000)
+})

@@ -142,3 +142,37 @@ actions:
     await rio.stop()
   })
 })
+
+describe('rio sync output', () => {
+  it('shows webhook URLs redacted, as text and as JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-sync-'))
+    dirs.push(dir)
+    const yaml = join(dir, 'rio-sync.yaml')
+    writeFileSync(yaml, file)
+    const env = {
+      ...process.env,
+      TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
+      CHECKOUT_SECRET: 'checkout-secret-1',
+      ANTISPAM_URL: 'http://rio:pa55word@antispam.internal',
+      ANTISPAM_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }
+    const sync = (args: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', bin, 'sync', yaml, '--database', join(dir, 'rio.db'), ...args],
+        { cwd: root, env, encoding: 'utf8' },
+      )
+    const text = sync([])
+    expect(text.status, text.stderr).toBe(0)
+    expect(text.stdout).toContain(
+      'created handler shop/antispam (comment-published → http://rio:***@antispam.internal/webhook/comment/antispam)',
+    )
+    const json = sync(['--json'])
+    expect(json.status, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toContainEqual({
+      kind: 'unchanged',
+      what: 'handler shop/antispam (comment-published → http://rio:***@antispam.internal/webhook/comment/antispam)',
+    })
+    expect(text.stdout + json.stdout).not.toContain('pa55word')
+  }, 30_000)
+})

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parseSince, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
 import { progress } from '../progress.js'
+import { redactUrlsIn } from '../redact-url.js'
 
 const columns = [
   { header: 'id', value: (d: Delivery) => d.id },
@@ -89,12 +90,10 @@ export function addDeliveries(program: Command): void {
     withRio(options, async (rio) => {
       const since = parseSince(options.since)
       const handler = await rio.getHandler(options.handler)
-      const spinner = progress(
-        `re-queueing dead deliveries of ${handler.name} since ${since.toISOString()}…`,
-        {
-          quiet: options.json === true,
-        },
-      )
+      const name = redactUrlsIn(handler.name, handler.kind === 'webhook' ? handler.url : undefined)
+      const spinner = progress(`re-queueing dead deliveries of ${name} since ${since.toISOString()}…`, {
+        quiet: options.json === true,
+      })
       const result = await rio.recover({ handler: handler.id, since }).finally(() => spinner.done())
       process.stdout.write(
         options.json ? `${JSON.stringify(result)}\n` : `re-queued ${result.requeued} dead deliveries\n`,

@@ -2,6 +2,7 @@ import type { Handler } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parsePositive, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+import { redactUrl, redactUrlsIn } from '../redact-url.js'
 
 const columns = [
   { header: 'id', value: (h: Handler) => h.id },
@@ -14,9 +15,19 @@ const columns = [
   { header: 'failing since', value: (h: Handler) => h.failingSince },
 ]
 
-/** Without secrets: a listing must never print a signing secret. */
-function redact(handler: Handler): Handler {
-  return handler.kind === 'webhook' ? { ...handler, secrets: handler.secrets.map(() => '(hidden)') } : handler
+/**
+ * A handler fit to print, in a table or as JSON (which ends up in tickets and CI logs too): its URL,
+ * and a name that holds it (the default `<pattern> <url>`), redacted as the logs and the dashboard
+ * do; its signing secrets hidden unless `secrets` (only `handler add` prints the secret, once).
+ */
+function shown(handler: Handler, { secrets = false }: { secrets?: boolean } = {}): Handler {
+  if (handler.kind !== 'webhook') return handler
+  return {
+    ...handler,
+    name: redactUrlsIn(handler.name, handler.url),
+    url: redactUrl(handler.url),
+    secrets: secrets ? handler.secrets : handler.secrets.map(() => '(hidden)'),
+  }
 }
 
 interface AddOptions extends CommonOptions {
@@ -76,10 +87,11 @@ export function addHandler(program: Command): void {
           ...(options.rateLimit ? { rateLimit: parsePositive(options.rateLimit, '--rate-limit') } : {}),
           ...(options.secret ? { secret: options.secret } : {}),
         })
-        if (options.json) process.stdout.write(`${JSON.stringify(created, null, 2)}\n`)
+        if (options.json)
+          process.stdout.write(`${JSON.stringify(shown(created, { secrets: true }), null, 2)}\n`)
         else
           process.stdout.write(
-            `${formatOne(created)}signing secret (give it to the receiver): ${created.secrets[0]}\n`,
+            `${formatOne(shown(created))}signing secret (give it to the receiver): ${created.secrets[0]}\n`,
           )
       },
       { create: true },
@@ -90,7 +102,7 @@ export function addHandler(program: Command): void {
       withRio(options, async (rio) =>
         print(
           options,
-          (await rio.listHandlers(options.project ? { project: options.project } : {})).map(redact),
+          (await rio.listHandlers(options.project ? { project: options.project } : {})).map((h) => shown(h)),
           columns,
         ),
       ),
@@ -109,7 +121,7 @@ export function addHandler(program: Command): void {
             return
           }
           const changed = verb === 'enable' ? await rio.enableHandler(id) : await rio.disableHandler(id)
-          print(options, redact(changed), columns)
+          print(options, shown(changed), columns)
         }),
     )
   }

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { type CommonOptions, common, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+import { redactUrl, redactUrlsIn } from '../redact-url.js'
 
 const handlerSchema = z
   .object({
@@ -209,11 +210,13 @@ export async function syncFile(
     for (const [name, { pattern, secret, ...rest }] of Object.entries(declared.handlers ?? {})) {
       const before = handlers.get(name)
       const after = await rio.webhook(pattern, { ...rest, name, project, ...(secret ? { secret } : {}) })
-      // Names that just repeat the subscription (the default, and original Rio files) are not shown twice.
+      // Names that just repeat the subscription (the default, and original Rio files) are not shown
+      // twice. URLs are redacted as in the logs: this output ends up in CI logs.
+      const url = redactUrl(after.url)
       const label =
         name === `${pattern} ${after.url}`
-          ? `handler ${project}: ${pattern} → ${after.url}`
-          : `handler ${project}/${name} (${pattern} → ${after.url})`
+          ? `handler ${project}: ${pattern} → ${url}`
+          : `handler ${project}/${redactUrlsIn(name, after.url)} (${pattern} → ${url})`
       const kind = !before ? 'created' : compared(before) === compared(after) ? 'unchanged' : 'updated'
       changes.push({ kind, what: label })
       handlers.delete(name)
@@ -225,7 +228,10 @@ export async function syncFile(
       }
       for (const handler of handlers.values()) {
         await rio.removeHandler(handler.id)
-        changes.push({ kind: 'removed', what: `handler ${project}/${handler.name}` })
+        changes.push({
+          kind: 'removed',
+          what: `handler ${project}/${redactUrlsIn(handler.name, handler.url)}`,
+        })
       }
     }
   }
