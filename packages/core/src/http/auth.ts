@@ -17,6 +17,8 @@ export type EmitPrincipal = { readonly kind: 'admin' } | { readonly kind: 'sende
 /** How a sender's Basic credentials fared, in the original route's terms. */
 export type SenderCheck = 'ok' | 'missing' | 'wrong' | 'forbidden' | 'rate_limited'
 
+/** Reused: `decode()` without `stream` keeps no state between calls. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
 const SENDER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 const MAX_SECRET = 512
 const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="rio", charset="UTF-8"' }
@@ -36,7 +38,7 @@ export function parseAuthorization(header: string | undefined): Credentials | nu
   if (scheme !== 'basic' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return null
   let decoded: string
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(value, 'base64'))
+    decoded = STRICT_UTF8.decode(Buffer.from(value, 'base64'))
   } catch {
     return null
   }

@@ -103,13 +103,16 @@ export function parseJsonBody(body: RawBody, maxDepth: number): unknown {
   return parseJson(decodeUtf8(body.bytes), maxDepth)
 }
 
+/** One strict decoder for every body: `decode()` without `stream` keeps no state between calls. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 /**
  * Decodes UTF-8 strictly (a leading BOM is dropped).
  * @throws {@link ApiError} `malformed_json` for invalid UTF-8
  */
 export function decodeUtf8(bytes: Uint8Array): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return STRICT_UTF8.decode(bytes)
   } catch {
     throw new ApiError('malformed_json', 'the request body is not valid UTF-8')
   }
