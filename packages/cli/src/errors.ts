@@ -69,7 +69,17 @@ export function describeFailure(error: unknown): FailureReport | undefined {
     }
   }
   if (error instanceof CommanderError) {
-    return { code: 'usage', message: error.message, hint: undefined, exitCode: EXIT.usage }
+    // The argument parser's own message (`error: unknown option '--x'`), without its prefix; its
+    // help-as-error (a command that needs a subcommand, given none) has no message of its own.
+    return {
+      code: 'usage',
+      message:
+        error.code === 'commander.help'
+          ? 'a command is missing'
+          : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '),
+      hint: 'run the command with --help for usage',
+      exitCode: EXIT.usage,
+    }
   }
   if (error instanceof RioError) {
     const exitCode =

@@ -54,9 +54,15 @@ Exit codes: 0 done, 1 failed (or unhealthy), 2 usage or configuration error, 3 n
   return program
 }
 
+/** `command` and every command below it. */
+function commandsOf(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(commandsOf)]
+}
+
 /**
  * Runs the `rio` command with `argv` (as `process.argv`). Expected failures print one line (and a
- * hint) on stderr — a JSON object with `--json` — never a stack; unexpected ones are rethrown.
+ * hint) on stderr — a JSON object with `--json`, the argument parser's own errors (unknown command
+ * or option, missing argument) included — never a stack; unexpected ones are rethrown.
  * @returns the exit code: {@link EXIT} (0 done, 1 failed, 2 usage error, 3 not found)
  * @example
  * ```ts
@@ -64,15 +70,23 @@ Exit codes: 0 done, 1 failed (or unhealthy), 2 usage or configuration error, 3 n
  * ```
  */
 export async function run(argv: readonly string[]): Promise<number> {
+  const json = argv.includes('--json')
+  const program = createProgram()
+  // With --json, the parser's complaints are reported below as JSON: Commander prints none of its own.
+  if (json) {
+    for (const command of commandsOf(program))
+      command.configureOutput({ outputError: () => {} }).showHelpAfterError(false)
+  }
   try {
-    await createProgram().parseAsync(argv as string[])
+    await program.parseAsync(argv as string[])
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
   } catch (error) {
-    // Commander has already printed its own message (or the help, or the version).
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
+    // Help or version; or, without --json, an error Commander has already printed.
+    if (error instanceof CommanderError && (error.exitCode === 0 || !json))
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage
     const failure = describeFailure(error)
     if (!failure) throw error
-    if (argv.includes('--json')) {
+    if (json) {
       const { code, message, hint } = failure
       process.stderr.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`)
     } else {

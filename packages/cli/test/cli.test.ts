@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -130,6 +130,43 @@ describe('exit codes and error messages', () => {
     expect(JSON.parse(json.output())).toMatchObject({
       error: { code: 'not_found', message: 'delivery "42" does not exist' },
     })
+  }, 60_000)
+
+  it('reports the argument parser’s errors as one JSON object on stderr with --json, plain text without; exit 2 either way', () => {
+    const database = join(tempDir(), 'rio.db')
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], {
+        cwd: root,
+        env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') },
+        encoding: 'utf8',
+      })
+    const cases: Array<[string[], string]> = [
+      [['frobnicate'], "unknown command 'frobnicate'"],
+      [['handler', 'lst'], "unknown command 'lst' (Did you mean list?)"],
+      [['events', 'list', '--bogus', '--database', database], "unknown option '--bogus'"],
+      [['deliveries', 'show', '--database', database], "missing required argument 'id'"],
+      [['sync', '--prune'], "missing required argument 'file'"],
+    ]
+    for (const [args, message] of cases) {
+      const what = `rio ${args.join(' ')}`
+      const json = run([...args, '--json'])
+      expect(json.status, `${what} --json: ${json.stderr}`).toBe(2)
+      expect(json.stdout, what).toBe('')
+      expect(json.stderr, what).toMatch(/^[^\n]+\n$/) // one line
+      expect(JSON.parse(json.stderr), what).toEqual({
+        error: { code: 'usage', message, hint: 'run the command with --help for usage' },
+      })
+      const plain = run(args)
+      expect(plain.status, `${what}: ${plain.stderr}`).toBe(2)
+      expect(plain.stdout, what).toBe('')
+      expect(plain.stderr, what).toMatch(/^error: [\s\S]*\(run with --help for usage\)\n$/)
+      expect(plain.stderr, what).toContain(message.replace(' (Did you mean list?)', ''))
+    }
+    // Help stays help: on stdout, exit 0, with or without --json.
+    const help = run(['handler', 'list', '--help', '--json'])
+    expect(help.status).toBe(0)
+    expect(help.stdout).toMatch(/^Usage: rio handler list/)
+    expect(help.stderr).toBe('')
   }, 60_000)
 
   it('names the port in use and how to pick another', async () => {
