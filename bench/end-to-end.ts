@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { Rio } from '../packages/core/src/index.js'
@@ -21,6 +22,7 @@ export async function runEndToEndBench(
   const receiver = await startReceiverProcess()
   const space = scratch()
   const rows: BenchRow[] = []
+  let redis: Awaited<ReturnType<typeof redisForBench>> = null
   try {
     const bodies = Array.from({ length: events }, (_, i) => JSON.stringify(samplePayload(i)))
     const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 })
@@ -45,9 +47,9 @@ export async function runEndToEndBench(
       await receiver.reset()
       return rate
     }
-    const redis = await hasRedis()
+    redis = await redisForBench()
     const bull = (count: number) => async () => {
-      const rate = await bullmq(receiver.url, bodies, count)
+      const rate = await bullmq(receiver.url, bodies, count, redis!.port)
       await receiver.reset()
       return rate
     }
@@ -81,14 +83,17 @@ export async function runEndToEndBench(
       rows.push({
         benchmark: 'end-to-end 20k',
         subject: 'BullMQ',
-        figures: { skipped: 'no Redis on 127.0.0.1:6379' },
+        figures: { skipped: `no Redis on 127.0.0.1:${REDIS_PORT} and no redis-server binary to start one` },
       })
     } else {
       rows.push({
         benchmark: 'end-to-end 20k',
         subject: 'BullMQ + undici (Redis, no persistence)',
         opsPerSec: measured.bull.rate,
-        figures: { runs: spread(measured.bull.rates) },
+        figures: {
+          runs: spread(measured.bull.rates),
+          redis: redis!.started ? 'started by the bench' : 'already running',
+        },
       })
       rows.push({
         benchmark: 'end-to-end 20k',
@@ -100,6 +105,7 @@ export async function runEndToEndBench(
     }
     return rows
   } finally {
+    redis?.stop()
     receiver.stop()
     space.remove()
   }
@@ -132,9 +138,19 @@ async function rioRun(file: string, url: string, events: number): Promise<number
   return events / seconds
 }
 
-async function hasRedis(): Promise<boolean> {
+/** The Redis the BullMQ peer uses: `RIO_BENCH_REDIS_PORT`, else 6379. */
+const REDIS_PORT = Number(process.env.RIO_BENCH_REDIS_PORT ?? 6379)
+
+async function pingRedis(port: number): Promise<boolean> {
   const { Redis } = await import('ioredis')
-  const probe = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 })
+  const probe = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+  })
+  probe.on('error', () => {})
   try {
     await probe.connect()
     await probe.ping()
@@ -146,10 +162,44 @@ async function hasRedis(): Promise<boolean> {
   }
 }
 
+/**
+ * A Redis for the BullMQ peer: the one already running on 127.0.0.1:`REDIS_PORT`, else one started
+ * from the `redis-server` binary on that port with no persistence (as the machines' own runs), else
+ * null (the row says it was skipped).
+ */
+async function redisForBench(): Promise<{ port: number; started: boolean; stop(): void } | null> {
+  if (await pingRedis(REDIS_PORT)) return { port: REDIS_PORT, started: false, stop: () => {} }
+  let child: ChildProcess
+  try {
+    child = spawn(
+      'redis-server',
+      ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    )
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve)
+      child.once('error', reject)
+    })
+  } catch {
+    return null // no redis-server binary
+  }
+  const deadline = Date.now() + 5_000
+  while (!(await pingRedis(REDIS_PORT))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill()
+      return null
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { port: REDIS_PORT, started: true, stop: () => child.kill() }
+}
+
 /** BullMQ doing the same job: a queue of POSTs and a worker with the same concurrency. */
-async function bullmq(url: string, bodies: string[], events: number): Promise<number> {
+async function bullmq(url: string, bodies: string[], events: number, port: number): Promise<number> {
   const { Queue, Worker } = await import('bullmq')
-  const connection = { host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null }
+  const connection = { host: '127.0.0.1', port, maxRetriesPerRequest: null }
   const name = `rio-bench-${process.pid}-${Date.now()}`
   const queue = new Queue(name, { connection })
   const agent = new Agent({ connections: CONCURRENCY, keepAliveTimeout: 60_000 })
