@@ -1,15 +1,21 @@
-// URLs fit to show: the one redaction the logs, the dashboard and the CLI's output share, so a
-// webhook URL's credentials are hidden the same way wherever Rio prints it.
+// URLs fit to show: the one redaction the logs, the dashboard, the metrics and the CLI's output
+// share, so a webhook URL's credentials are hidden the same way wherever Rio prints it.
 
-const SECRET_PARAM = /token|secret|key|password|passwd|signature|sig|auth/i
+import type { Handler } from '@rio/core'
+import { isCredentialName } from './credential-name.js'
 
 /**
- * A URL fit for a log line, a page or a terminal: the password of `user:password@` and the values
- * of query parameters that look like credentials (`token`, `api_key`, `secret`, …) are replaced by
- * `***`. Anything that is not a URL, and a URL without such parts, comes back as it was.
+ * A URL fit for a log line, a page or a terminal. Any credential in the URL's userinfo becomes
+ * `***`: the password of `user:password@` (the user stays, so `user:***@` still tells accounts
+ * apart), and a user alone (`https://TOKEN@host/`, how many services put an API token in a webhook
+ * URL) as a whole: `https://***@host/`. The values of query parameters whose names look like
+ * credentials ({@link isCredentialName}: `token`, `api_key`, `secret`, …) become `***` too. Scheme,
+ * host, path and the other parameters are kept. Anything that is not a URL, and a URL without such
+ * parts, comes back as it was.
  * @example
  * ```ts
  * redactUrl('https://u:p@h/x?api_key=1&page=2') // 'https://u:***@h/x?api_key=***&page=2'
+ * redactUrl('https://TOKEN@h/x')                // 'https://***@h/x'
  * ```
  */
 export function redactUrl(url: string): string {
@@ -19,9 +25,12 @@ export function redactUrl(url: string): string {
   if (parsed.password) {
     parsed.password = '***'
     changed = true
+  } else if (parsed.username) {
+    parsed.username = '***'
+    changed = true
   }
   for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) {
+    if (isCredentialName(name)) {
       parsed.searchParams.set(name, '***')
       changed = true
     }
@@ -38,4 +47,13 @@ export function redactUrl(url: string): string {
 export function redactUrlsIn(text: string, url?: string): string {
   const known = url ? text.split(url).join(redactUrl(url)) : text
   return known.replace(/\S+/g, (word) => redactUrl(word))
+}
+
+/**
+ * A handler's name fit to show: a webhook's default name, `<pattern> <url>`, holds its URL, so the
+ * URL (and any other URL in the name) is redacted by {@link redactUrlsIn}. The same handler always
+ * gives the same string.
+ */
+export function redactHandlerName(handler: Handler): string {
+  return redactUrlsIn(handler.name, handler.kind === 'webhook' ? handler.url : undefined)
 }

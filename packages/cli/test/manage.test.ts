@@ -202,4 +202,40 @@ describe('rio handler output', () => {
       expect(JSON.parse(changedJson.out)).toMatchObject({ url: addedJson.url, secrets: ['(hidden)'] })
     }
   }, 60_000)
+
+  it('shows a URL whose user alone is a token as https://***@host, in add, list, enable and --json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-cli-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const db = ['--database', join(dir, 'rio.db')]
+    const token = 'tok-9f8e7d6c5b4a'
+    // No --name: the default name, `<pattern> <url>`, holds the token too.
+    const added = await rio([
+      'handler',
+      'add',
+      'shop',
+      'order.*',
+      `https://${token}@hooks.example.com/x`,
+      ...db,
+    ])
+    expect(added.code, added.out).toBe(0)
+    expect(added.out).not.toContain(token)
+    expect(added.out).toContain(
+      '"order.* https://***@hooks.example.com/x" (order.* → https://***@hooks.example.com/x)',
+    )
+    const [listed] = await json<Array<{ id: string; name: string; url: string }>>(['handler', 'list', ...db])
+    expect(listed).toMatchObject({
+      name: 'order.* https://***@hooks.example.com/x',
+      url: 'https://***@hooks.example.com/x',
+    })
+    for (const args of [
+      ['handler', 'list'],
+      ['handler', 'enable', listed!.id],
+      ['handler', 'enable', listed!.id, '--json'],
+    ]) {
+      const shown = await rio([...args, ...db])
+      expect(shown.code, shown.out).toBe(0)
+      expect(shown.out, args.join(' ')).not.toContain(token)
+      expect(shown.out, args.join(' ')).toContain('https://***@hooks.example.com/x')
+    }
+  }, 60_000)
 })

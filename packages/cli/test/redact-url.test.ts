@@ -4,6 +4,10 @@ import { redactUrl, redactUrlsIn } from '../src/redact-url.js'
 describe('redactUrl', () => {
   it.each([
     ['http://u:p@h/x', 'http://u:***@h/x'],
+    ['https://TOKEN@hooks.example.com/x', 'https://***@hooks.example.com/x'],
+    ['https://TOKEN:@hooks.example.com/x?page=2', 'https://***@hooks.example.com/x?page=2'],
+    ['https://:p@h/x', 'https://:***@h/x'],
+    ['https://h/x?session=s&x_credential=c&page=2', 'https://h/x?session=***&x_credential=***&page=2'],
     ['https://h/x?api_key=1&page=2', 'https://h/x?api_key=***&page=2'],
     [
       'https://h/x?token=a&secret=b&signature=c&password=d',
@@ -19,6 +23,8 @@ describe('redactUrl', () => {
 describe('redactUrlsIn', () => {
   it.each([
     ['order.* https://u:p@h/x', 'https://u:p@h/x', 'order.* https://u:***@h/x'],
+    ['order.* https://TOKEN@h/x', 'https://TOKEN@h/x', 'order.* https://***@h/x'],
+    ['moved from https://OLDTOKEN@h/x', 'https://h/y', 'moved from https://***@h/x'],
     [
       'a https://h/{{ payload.id }}?token=t',
       'https://h/{{ payload.id }}?token=t',

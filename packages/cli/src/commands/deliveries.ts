@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parseSince, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
 import { progress } from '../progress.js'
-import { redactUrlsIn } from '../redact-url.js'
+import { redactHandlerName } from '../redact-url.js'
 
 const columns = [
   { header: 'id', value: (d: Delivery) => d.id },
@@ -90,7 +90,7 @@ export function addDeliveries(program: Command): void {
     withRio(options, async (rio) => {
       const since = parseSince(options.since)
       const handler = await rio.getHandler(options.handler)
-      const name = redactUrlsIn(handler.name, handler.kind === 'webhook' ? handler.url : undefined)
+      const name = redactHandlerName(handler)
       const spinner = progress(`re-queueing dead deliveries of ${name} since ${since.toISOString()}…`, {
         quiet: options.json === true,
       })

@@ -2,7 +2,7 @@ import type { Handler } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parsePositive, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
-import { redactUrl, redactUrlsIn } from '../redact-url.js'
+import { redactHandlerName, redactUrl } from '../redact-url.js'
 
 const columns = [
   { header: 'id', value: (h: Handler) => h.id },
@@ -24,7 +24,7 @@ function shown(handler: Handler, { secrets = false }: { secrets?: boolean } = {}
   if (handler.kind !== 'webhook') return handler
   return {
     ...handler,
-    name: redactUrlsIn(handler.name, handler.url),
+    name: redactHandlerName(handler),
     url: redactUrl(handler.url),
     secrets: secrets ? handler.secrets : handler.secrets.map(() => '(hidden)'),
   }

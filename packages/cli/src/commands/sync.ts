@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { type CommonOptions, common, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
-import { redactUrl, redactUrlsIn } from '../redact-url.js'
+import { redactHandlerName, redactUrl } from '../redact-url.js'
 
 const handlerSchema = z
   .object({
@@ -216,7 +216,7 @@ export async function syncFile(
       const label =
         name === `${pattern} ${after.url}`
           ? `handler ${project}: ${pattern} → ${url}`
-          : `handler ${project}/${redactUrlsIn(name, after.url)} (${pattern} → ${url})`
+          : `handler ${project}/${redactHandlerName(after)} (${pattern} → ${url})`
       const kind = !before ? 'created' : compared(before) === compared(after) ? 'unchanged' : 'updated'
       changes.push({ kind, what: label })
       handlers.delete(name)
@@ -230,7 +230,7 @@ export async function syncFile(
         await rio.removeHandler(handler.id)
         changes.push({
           kind: 'removed',
-          what: `handler ${project}/${redactUrlsIn(handler.name, handler.url)}`,
+          what: `handler ${project}/${redactHandlerName(handler)}`,
         })
       }
     }
