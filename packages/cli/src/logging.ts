@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { DeliveryReport, Handler, Rio, RioEvent } from '@rio/core'
 import pino, { type Logger } from 'pino'
-import { redactUrl } from './redact-url.js'
+import { redactHandlerName, redactUrl } from './redact-url.js'
 
 /** Log format: structured JSON lines (default) or `pretty` for people. */
 export type LogFormat = 'json' | 'pretty'
@@ -54,7 +54,8 @@ function excerpt(text: string): string {
  * "<project>" "<event>" <payload>`, info) and `rio.tasks` (`REQUEST <id> POST <url>` and
  * `RESPONSE <id> POST <url> <status> <body excerpt>` at debug, `RETRY …` at warn, `DEAD …` and
  * `DISABLED …` at error). Subscribes to Rio's diagnostics channels and event bus; nothing is
- * computed for a level that is off. Never logs signatures, sender secrets or URL passwords.
+ * computed for a level that is off. Never logs signatures, sender secrets or URL credentials
+ * (webhook URLs, and handler names that hold one, are redacted by {@link redactUrl}).
  * @returns a function that unsubscribes
  */
 export function logRio(rio: Rio, logger: Logger): () => void {
@@ -103,8 +104,9 @@ export function logRio(rio: Rio, logger: Logger): () => void {
       `DEAD ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${r.error ?? ''}`.trimEnd(),
     )
   const onDisabled = (handler: Handler, reason: string) =>
-    tasks.error({ handler: handler.id }, `DISABLED ${handler.name}: ${reason}`)
-  const onEnabled = (handler: Handler) => tasks.info({ handler: handler.id }, `ENABLED ${handler.name}`)
+    tasks.error({ handler: handler.id }, `DISABLED ${redactHandlerName(handler)}: ${reason}`)
+  const onEnabled = (handler: Handler) =>
+    tasks.info({ handler: handler.id }, `ENABLED ${redactHandlerName(handler)}`)
   const onError = (error: Error) => logger.error({ err: error }, error.message)
   subscribe('rio:emit', onEmit)
   subscribe('rio:delivery:attempt', onAttempt)

@@ -2,10 +2,13 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Client } from 'rio-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../test/support/receiver.js'
+import { makeRio, onCleanup } from '../../core/test/helpers.js'
+import { createLogger, logRio } from '../src/logging.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
@@ -96,4 +99,36 @@ describe('rio start logs', () => {
       expect(out).not.toContain(secret)
     }
   }, 30_000)
+})
+
+describe('logRio', () => {
+  it('writes DISABLED and ENABLED lines with the handler name redacted, when the default name holds the URL', async () => {
+    const rio = makeRio()
+    const lines: Array<{ name: string; msg: string; handler: string }> = []
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(JSON.parse(String(chunk)))
+        done()
+      },
+    })
+    const stop = logRio(rio, createLogger({ level: 'info', destination }))
+    onCleanup(stop)
+    const token = 'tok-5a4b3c2d1e'
+    const handler = await rio.webhook('order.*', {
+      url: `https://${token}@hooks.example.com/x?api_key=k3y-v4lue`,
+    })
+    expect(handler.name).toContain(token) // the default name, `<pattern> <url>`
+    await rio.disableHandler(handler.id, 'manual')
+    await rio.enableHandler(handler.id)
+    const shown = 'order.* https://***@hooks.example.com/x?api_key=***'
+    expect(lines).toContainEqual(
+      expect.objectContaining({ name: 'rio.tasks', handler: handler.id, msg: `DISABLED ${shown}: manual` }),
+    )
+    expect(lines).toContainEqual(
+      expect.objectContaining({ name: 'rio.tasks', handler: handler.id, msg: `ENABLED ${shown}` }),
+    )
+    const text = JSON.stringify(lines)
+    expect(text).not.toContain(token)
+    expect(text).not.toContain('k3y-v4lue')
+  })
 })
