@@ -1,12 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { DeliveryReport, DeliveryStats, Rio } from '@rio/core'
+import type { DeliveryReport, DeliveryStats, Handler, Rio } from '@rio/core'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import { redactHandlerName } from './redact-url.js'
 
 /**
  * Prometheus metrics for one Rio, on a registry of its own: emitted, delivered, failed, retried and
  * dead counters by project and handler; emit→success latency and attempt duration histograms; the
  * backlog of pending deliveries (and those due now, and in flight), read from the database at
  * scrape time; plus Node's process metrics (`process_*`, `nodejs_*`).
+ *
+ * The delivery series are labelled `project`, `handler` (the handler's name, its URL redacted as in
+ * the logs: a default name, `<pattern> <url>`, holds the URL) and `handler_id`. Redacting can make
+ * two names equal (`order.* https://***@h/x` for two tokens), so the id keeps their series apart;
+ * the label values of one handler are the same on every scrape.
  *
  * Counters count what this process did: with `rio start web` + `rio start worker`, deliveries are
  * counted by the worker, while the backlog gauges read the shared database from any process.
@@ -22,7 +28,7 @@ export function createMetrics(rio: Rio): {
   stop(): void
 } {
   const registry = new Registry()
-  const labels = ['project', 'handler'] as const
+  const labels = ['project', 'handler', 'handler_id'] as const
   const emitted = new Counter({
     name: 'rio_events_emitted_total',
     help: 'events stored',
@@ -100,7 +106,22 @@ export function createMetrics(rio: Rio): {
       this.set((await readStats()).inFlight)
     },
   })
-  const l = (r: DeliveryReport) => ({ project: r.event.project, handler: r.handler.name })
+  // Redacting parses the URL; do it once per handler (again only when its name or URL changes).
+  const names = new Map<string, { name: string; url: string | undefined; shown: string }>()
+  const shownName = (handler: Handler) => {
+    const url = handler.kind === 'webhook' ? handler.url : undefined
+    let known = names.get(handler.id)
+    if (known?.name !== handler.name || known.url !== url) {
+      known = { name: handler.name, url, shown: redactHandlerName(handler) }
+      names.set(handler.id, known)
+    }
+    return known.shown
+  }
+  const l = (r: DeliveryReport) => ({
+    project: r.event.project,
+    handler: shownName(r.handler),
+    handler_id: r.handler.id,
+  })
   const onEmitted = (event: { project: string }) => emitted.inc({ project: event.project })
   const onSucceeded = (r: DeliveryReport) => {
     succeeded.inc(l(r))

@@ -62,8 +62,12 @@ describe('rio start --demo', () => {
     expect(await (await fetch(`${url}/health/`)).text()).toBe('OK')
     const metrics = await (await fetch(`${url}/metrics`)).text()
     expect(metrics).toMatch(/rio_events_emitted_total\{project="demo"\} 3/)
-    expect(metrics).toMatch(/rio_deliveries_retried_total\{project="demo",handler="notify"\} [1-3]/)
-    expect(metrics).toMatch(/rio_deliveries_succeeded_total\{project="demo",handler="antispam"\} 3/)
+    expect(metrics).toMatch(
+      /rio_deliveries_retried_total\{project="demo",handler="notify",handler_id="[^"]+"\} [1-3]/,
+    )
+    expect(metrics).toMatch(
+      /rio_deliveries_succeeded_total\{project="demo",handler="antispam",handler_id="[^"]+"\} 3/,
+    )
     expect(metrics).toMatch(/rio_backlog \d+/)
     expect(metrics).toMatch(/process_cpu_user_seconds_total/)
     expect((await fetch(`${url}/metrics`, { method: 'POST' })).status).toBe(405)
