@@ -1,5 +1,6 @@
 import type { Rio } from '@rio/core'
 import { RioValidationError } from '@rio/core'
+import { redactHandlerName } from '../redact-url.js'
 import { decodeSegment } from './pages.js'
 import { RECOVER_SPANS } from './views/handlers.js'
 
@@ -27,8 +28,8 @@ const toggle = (enable: boolean): Action => ({
   async run(rio, [id]) {
     const handler = enable ? await rio.enableHandler(id!) : await rio.disableHandler(id!, 'manual')
     return enable
-      ? `${handler.name} is enabled; its waiting deliveries go out again.`
-      : `${handler.name} is disabled; its deliveries wait until it is enabled.`
+      ? `${redactHandlerName(handler)} is enabled; its waiting deliveries go out again.`
+      : `${redactHandlerName(handler)} is disabled; its deliveries wait until it is enabled.`
   },
 })
 
@@ -45,7 +46,7 @@ const recover: Action = {
     }
     const handler = await rio.getHandler(id!)
     const { requeued } = await rio.recover({ handler: handler.id, since: new Date(now - span.ms) })
-    return `Re-queued ${requeued} dead ${requeued === 1 ? 'delivery' : 'deliveries'} of ${handler.name} from the ${span.label}.`
+    return `Re-queued ${requeued} dead ${requeued === 1 ? 'delivery' : 'deliveries'} of ${redactHandlerName(handler)} from the ${span.label}.`
   },
 }
 

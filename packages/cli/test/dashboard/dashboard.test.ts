@@ -477,6 +477,55 @@ describe('dashboard pages', () => {
     expect(html).not.toContain('k3y')
   })
 
+  it('shows a handler name that holds its URL redacted: handlers, event, delivery and failed pages, and the messages', async () => {
+    const r = await receiver()
+    r.respond(() => ({ status: 500 }))
+    const rio = makeRio({ retrySchedule: [0] })
+    const token = 'tok-1b2c3d4e5f'
+    // The default name, `<pattern> <url>`, holds the token.
+    const handler = await rio.webhook('comment-published', {
+      url: `http://${token}@127.0.0.1:${r.port}/hook?api_key=k3y-v4lue`,
+    })
+    await rio.start()
+    const { id: eventId } = await rio.emit('comment-published', { content: 'hi' })
+    const [delivery] = await waitUntil(async () => {
+      const dead = await rio.listDeliveries({ status: 'dead' })
+      return dead.length === 1 ? dead : null
+    }, 'a dead delivery')
+    const base = await serveDashboard(rio, { adminToken: TOKEN })
+    const admin = await AdminClient.login(base, TOKEN)
+    const shown = `comment-published http://***@127.0.0.1:${r.port}/hook?api_key=***`
+    const secrets = [token, 'k3y-v4lue']
+    for (const path of ['/handlers', `/events/${eventId}`, `/deliveries/${delivery!.id}`, '/failed']) {
+      const html = await admin.page(path)
+      expect(html, path).toContain(shown)
+      for (const secret of secrets) expect(html, path).not.toContain(secret)
+    }
+    const csrf = await admin.csrf('/handlers')
+    for (const [action, fields, message] of [
+      ['disable', {}, `${shown} is disabled`],
+      ['enable', {}, `${shown} is enabled`],
+      ['recover', { since: '1h' }, `Re-queued 1 dead delivery of ${shown} from the last hour.`],
+    ] as const) {
+      const res = await admin.post(`/handlers/${handler.id}/${action}`, {
+        csrf,
+        back: '/handlers',
+        ...fields,
+      })
+      expect(res.status, action).toBe(303)
+      // The message travels in the signed cookie (base64url JSON), then on the page.
+      const flash = cookieOf(res, 'rio_flash')!
+      const carried = Buffer.from(flash.split('=')[1]!.split('.')[0]!, 'base64url').toString('utf8')
+      const html = await (await admin.get('/handlers', flash)).text()
+      expect(carried, action).toContain(message)
+      expect(html, action).toContain(message)
+      for (const secret of secrets) {
+        expect(carried, action).not.toContain(secret)
+        expect(html, action).not.toContain(secret)
+      }
+    }
+  })
+
   it('answers 404 inside the layout for unknown pages and ids, 405 for other methods', async () => {
     const base = await serveDashboard(makeRio(), { adminToken: TOKEN })
     const admin = await AdminClient.login(base, TOKEN)

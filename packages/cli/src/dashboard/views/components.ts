@@ -1,4 +1,5 @@
 import type { Delivery, Handler, RioEvent } from '@rio/core'
+import { redactHandlerName } from '../../redact-url.js'
 import { CSRF_FIELD } from '../csrf.js'
 import { html, type SafeHtml } from '../html.js'
 import { href, type PageContext, segment } from './page-context.js'
@@ -98,7 +99,7 @@ export function deliveriesTable(
     ({ delivery: d, handler, event }) => html`<tr data-delivery="${d.id}">
 <td><a href="${href(ctx, `/deliveries/${segment(d.id)}`)}">#${d.id}</a></td>
 ${options.showEvent ? html`<td>${event ? html`<a href="${href(ctx, `/events/${segment(event.id)}`)}">${event.name}</a>` : shortId(d.eventId)}</td>` : ''}
-<td>${handler?.name ?? d.handlerId}</td>
+<td>${handler ? redactHandlerName(handler) : d.handlerId}</td>
 <td>${statusBadge(d)}</td>
 <td class="num">${d.attempts}</td>
 <td class="last">${d.lastStatus !== null ? httpBadge(d.lastStatus) : ''} ${errorText(d.lastError, d.lastStatus, 80)}</td>

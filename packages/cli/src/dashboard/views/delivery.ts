@@ -1,5 +1,5 @@
 import type { Attempt, Delivery, Handler, RioEvent } from '@rio/core'
-import { redactUrl } from '../../redact-url.js'
+import { redactHandlerName, redactUrl } from '../../redact-url.js'
 import { html, type SafeHtml } from '../html.js'
 import { duration, errorText, excerpt, httpBadge, retriggerButton, statusBadge, time } from './components.js'
 import { layout } from './layout.js'
@@ -34,7 +34,7 @@ export function deliveryPage(
 ): SafeHtml {
   const d = delivery
   const target = handler
-    ? html`${handler.name} <span class="muted">${handler.kind === 'webhook' ? `${handler.method} ${redactUrl(handler.url)}` : 'function'}</span>`
+    ? html`${redactHandlerName(handler)} <span class="muted">${handler.kind === 'webhook' ? `${handler.method} ${redactUrl(handler.url)}` : 'function'}</span>`
     : html`<code>${d.handlerId}</code> <span class="muted">(removed)</span>`
   const live = html`<dl class="facts">
 <dt>Status</dt><dd>${statusBadge(d)} ${retriggerButton(ctx, d, d.status === 'dead' ? 'primary' : 'plain')}</dd>

@@ -1,5 +1,5 @@
 import type { Handler } from '@rio/core'
-import { redactUrl } from '../../redact-url.js'
+import { redactHandlerName, redactUrl } from '../../redact-url.js'
 import { html, type SafeHtml } from '../html.js'
 import { handlerState, postButton, time } from './components.js'
 import { layout } from './layout.js'
@@ -42,7 +42,7 @@ export function handlersPage(ctx: PageContext, handlers: readonly Handler[]): Sa
 <thead><tr><th>Name</th>${projects.size > 1 ? html`<th>Project</th>` : ''}<th>Kind</th><th>Pattern</th><th>Target</th><th>State</th><th>Failing since (UTC)</th><th>Actions</th></tr></thead>
 <tbody>${handlers.map(
           (h) => html`<tr data-handler="${h.id}">
-<td><strong>${h.name}</strong></td>${projects.size > 1 ? html`<td>${h.project}</td>` : ''}
+<td><strong>${redactHandlerName(h)}</strong></td>${projects.size > 1 ? html`<td>${h.project}</td>` : ''}
 <td>${h.kind}</td><td class="pattern"><code>${h.pattern}</code></td>
 <td class="target">${h.kind === 'webhook' ? html`<span class="method">${h.method}</span> <code>${redactUrl(h.url)}</code>` : html`<span class="muted">in-process function</span>`}</td>
 <td class="state">${handlerState(h)}</td>
