@@ -238,4 +238,83 @@ describe('rio handler output', () => {
       expect(shown.out, args.join(' ')).toContain('https://***@hooks.example.com/x')
     }
   }, 60_000)
+
+  it('shows credential-like header values as *** and other headers as they are; the admin API has them in full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-cli-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const db = ['--database', join(dir, 'rio.db')]
+    const headers = {
+      authorization: 'Bearer auth-value-1',
+      'Proxy-Authorization': 'Basic proxy-value-2',
+      'x-api-key': 'key-value-3',
+      cookie: 'sid=cookie-value-4',
+      'x-session-id': 'session-value-5',
+      'x-webhook-secret': 'secret-value-6',
+      'x-access-token': 'token-value-7',
+      'x-credential': 'credential-value-8',
+      'x-team': 'erp',
+      'x-tenant': 'acme',
+    }
+    const secrets = Object.values(headers).filter((v) => v !== 'erp' && v !== 'acme')
+    const leaks = (out: string) => secrets.filter((s) => out.includes(s))
+    const redacted = {
+      ...Object.fromEntries(Object.keys(headers).map((k) => [k, '***'])),
+      'x-team': 'erp',
+      'x-tenant': 'acme',
+    }
+    const flags = Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}=${v}`])
+    const added = await rio([
+      'handler',
+      'add',
+      'shop',
+      'order.*',
+      'https://hooks.example/in',
+      '--name',
+      'erp',
+      ...flags,
+      ...db,
+      '--json',
+    ])
+    expect(added.code, added.out).toBe(0)
+    expect(leaks(added.out)).toEqual([])
+    const created = JSON.parse(added.out) as { id: string; headers: Record<string, string> }
+    expect(created.headers).toEqual(redacted)
+    const again = await rio([
+      'handler',
+      'add',
+      'shop',
+      'order.*',
+      'https://hooks.example/in',
+      '--name',
+      'erp',
+      ...flags,
+      ...db,
+    ])
+    expect(again.code, again.out).toBe(0)
+    expect(leaks(again.out)).toEqual([])
+    const [listed] = await json<Array<{ headers: Record<string, string> }>>(['handler', 'list', ...db])
+    expect(listed!.headers).toEqual(redacted)
+    for (const verb of ['disable', 'enable']) {
+      const changed = await rio(['handler', verb, created.id, ...db, '--json'])
+      expect(changed.code, changed.out).toBe(0)
+      expect(leaks(changed.out)).toEqual([])
+      expect((JSON.parse(changed.out) as { headers: unknown }).headers).toEqual(redacted)
+    }
+
+    // What the README says: the admin API shows the values in full.
+    const adminToken = 'admin-token-for-the-header-test'
+    const server = rio(['start', '--port', '0', '--admin-token', adminToken, ...db])
+    cleanups.push(() => server.child.kill('SIGKILL'))
+    let out = ''
+    server.child.stdout!.on('data', (c) => (out += c))
+    while (!/listening on (http:\/\/\S+)/.test(out)) await new Promise((r) => setTimeout(r, 50))
+    const url = /listening on (http:\/\/\S+)/.exec(out)![1]!.replace(/\/$/, '')
+    const res = await fetch(`${url}/api/v1/handlers/${created.id}`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+    })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { headers: unknown }).headers).toEqual(headers)
+    server.child.kill('SIGTERM')
+    expect((await server).code).toBe(0)
+  }, 60_000)
 })

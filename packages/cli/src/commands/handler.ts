@@ -2,6 +2,7 @@ import type { Handler } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parsePositive, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+import { redactHeaders } from '../redact-headers.js'
 import { redactHandlerName, redactUrl } from '../redact-url.js'
 
 const columns = [
@@ -18,7 +19,9 @@ const columns = [
 /**
  * A handler fit to print, in a table or as JSON (which ends up in tickets and CI logs too): its URL,
  * and a name that holds it (the default `<pattern> <url>`), redacted as the logs and the dashboard
- * do; its signing secrets hidden unless `secrets` (only `handler add` prints the secret, once).
+ * do; the values of credential-like static headers (`authorization`, `x-api-key`, cookies, …) shown
+ * as `***`; its signing secrets hidden unless `secrets` (only `handler add` prints the secret, once).
+ * The admin API (`GET /api/v1/handlers/<id>`) returns all of them in full.
  */
 function shown(handler: Handler, { secrets = false }: { secrets?: boolean } = {}): Handler {
   if (handler.kind !== 'webhook') return handler
@@ -26,6 +29,7 @@ function shown(handler: Handler, { secrets = false }: { secrets?: boolean } = {}
     ...handler,
     name: redactHandlerName(handler),
     url: redactUrl(handler.url),
+    headers: redactHeaders(handler.headers),
     secrets: secrets ? handler.secrets : handler.secrets.map(() => '(hidden)'),
   }
 }
