@@ -132,6 +132,20 @@ describe('rio management commands', () => {
     const badSince = await rio(['events', 'list', '--since', 'yesterday-ish', ...db])
     expect(badSince.code).toBe(2)
     expect(badSince.out).toMatch(/give an ISO date or a span like 2h or 3d/)
+    // A mistyped header is refused without echoing it: it usually holds a credential.
+    const badHeader = await rio([
+      'handler',
+      'add',
+      'shop',
+      'x',
+      receiver.url,
+      '--header',
+      'authorization: Bearer s3cret-token',
+      ...db,
+    ])
+    expect(badHeader.code).toBe(2)
+    expect(badHeader.out).toMatch(/--header value is not name=value/)
+    expect(badHeader.out).not.toContain('s3cret-token')
   }, 90_000)
 })
 

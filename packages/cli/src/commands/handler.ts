@@ -75,7 +75,12 @@ export function addHandler(program: Command): void {
         const headers = Object.fromEntries(
           options.header.map((h) => {
             const at = h.indexOf('=')
-            if (at < 1) throw new UsageError(`--header "${h}" is not name=value`)
+            // Never echo the argument: a mistyped `--header "authorization: Bearer …"` holds a credential.
+            if (at < 1) {
+              throw new UsageError(
+                `a --header value is not name=value (got ${h.length} characters${h.includes(':') ? ' with ":"' : ''}); write --header "authorization=Bearer …"`,
+              )
+            }
             return [h.slice(0, at), h.slice(at + 1)]
           }),
         )
