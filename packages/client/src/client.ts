@@ -60,6 +60,8 @@ export class Client {
   readonly #defaultHeaders: Readonly<Record<string, string>>
   /** The client's own headers, which nothing overrides. */
   readonly #headers: Readonly<Record<string, string>>
+  /** The defaults and the client's own headers merged once, for calls without headers of their own. */
+  readonly #fixedHeaders: Readonly<Record<string, string>>
   /** Waits between attempts, cut short by `close()`. */
   readonly #waits = new Set<AbortController>()
   #closing = false
@@ -91,6 +93,7 @@ export class Client {
       'user-agent': `rio-client/${VERSION}`,
       'x-rio-protocol': dsn.version ?? '1',
     }
+    this.#fixedHeaders = { ...this.#defaultHeaders, ...this.#headers }
     this.#environment = {
       transport: () => {
         this.#transport ??= createTransport(this.#options.fetch)
@@ -252,7 +255,9 @@ export class Client {
   ): Call {
     return {
       url: this.#url,
-      headers: { ...this.#defaultHeaders, ...extra, ...this.#headers, 'idempotency-key': key },
+      headers: hasKeys(extra)
+        ? { ...this.#defaultHeaders, ...extra, ...this.#headers, 'idempotency-key': key }
+        : { ...this.#fixedHeaders, 'idempotency-key': key },
       body,
       subject,
       target: this.#target,
@@ -293,6 +298,11 @@ function callOptions(
     `${method} options.headers: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
     { issues },
   )
+}
+
+function hasKeys(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return true
+  return false
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {

@@ -20,6 +20,45 @@ const REFUSED_OBJECTS: ReadonlyArray<[new (...args: never[]) => object, string]>
  * @throws {@link ValidationError} `invalid_payload` naming the path of the first bad value
  */
 export function serializePayload(payload: unknown, subject: string): string {
+  // Plain data (the usual case) is written by JSON.stringify alone; anything the scan is unsure
+  // of takes the careful path, which names the offending value's path.
+  if (isPlainJson(payload, 0)) return JSON.stringify(payload)
+  return serializeCarefully(payload, subject)
+}
+
+/**
+ * Whether JSON.stringify writes `value` exactly: only plain objects (no `toJSON`, no Map, Set,
+ * Promise…), arrays, strings, finite numbers, booleans and null; not too deep for a quick walk.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (depth > 64) return false
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false
+        return true
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+function serializeCarefully(payload: unknown, subject: string): string {
   // Each object's path, keyed by the object: the replacer sees only (holder, key, value).
   const paths = new WeakMap<object, string>()
   let json: string | undefined

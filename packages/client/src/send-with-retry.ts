@@ -3,7 +3,7 @@ import { attemptsText, errorFromAnswer, type RequestContext } from './response.j
 import { parseRetryAfter } from './retry-after.js'
 import type { RetryDecision, RetryPolicy } from './retry-policy.js'
 import { sleep } from './sleep.js'
-import type { Transport, TransportResponse } from './transport.js'
+import { type Transport, type TransportResponse, TransportTimeout } from './transport.js'
 
 /** What the client lends to every call. */
 export interface SendEnvironment {
@@ -47,8 +47,6 @@ type Outcome =
   | { readonly response: TransportResponse }
   | { readonly failure: 'timeout' | 'network'; cause: unknown }
 
-const TIMED_OUT = Symbol('rio-client timeout')
-
 /**
  * Sends a request until Rio answers 2xx, retrying — with the same idempotency key, so Rio stores
  * the event once — when there is no answer, a timeout, a 5xx or a 429, as the policy allows.
@@ -90,29 +88,22 @@ export async function sendWithRetry(
 }
 
 async function attemptOnce(call: Call, environment: SendEnvironment, attempt: number): Promise<Outcome> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(TIMED_OUT), environment.timeoutMs)
-  const onAbort = () => controller.abort(call.signal?.reason)
-  call.signal?.addEventListener('abort', onAbort, { once: true })
   try {
     const transport = await environment.transport()
     const response = await transport.send({
       url: call.url,
       headers: call.headers,
       body: call.body,
-      signal: controller.signal,
+      timeoutMs: environment.timeoutMs,
+      signal: call.signal,
       maxResponseBytes: environment.maxResponseBytes,
     })
     return { response }
   } catch (cause) {
     if (cause instanceof RioClientError) throw cause
     if (call.signal?.aborted) throw aborted(call, attempt, call.signal.reason)
-    if (controller.signal.aborted && controller.signal.reason === TIMED_OUT)
-      return { failure: 'timeout', cause }
+    if (cause instanceof TransportTimeout) return { failure: 'timeout', cause }
     return { failure: 'network', cause }
-  } finally {
-    clearTimeout(timer)
-    call.signal?.removeEventListener('abort', onAbort)
   }
 }
 

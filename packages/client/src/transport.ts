@@ -4,8 +4,10 @@ export interface TransportRequest {
   /** Lower-case names. */
   readonly headers: Record<string, string>
   readonly body: string
-  /** Aborts the request, including reading the answer. */
-  readonly signal: AbortSignal
+  /** The whole exchange (connect, send, read the answer) must end within this; else the transport rejects with {@link TransportTimeout}. */
+  readonly timeoutMs: number
+  /** The caller's signal: aborting it aborts the request (the transport rejects with its reason). */
+  readonly signal: AbortSignal | undefined
   /** Read at most this many bytes of the answer's body. */
   readonly maxResponseBytes: number
 }
@@ -21,6 +23,14 @@ export interface TransportResponse {
   readonly truncated: boolean
 }
 
+/** What a transport rejects with when a request's `timeoutMs` ran out. */
+export class TransportTimeout extends Error {
+  override name = 'TransportTimeout'
+  constructor(timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`)
+  }
+}
+
 /**
  * How requests reach Rio: undici on Node, `fetch` elsewhere. A transport only moves bytes:
  * timeouts, retries and errors are the client's.
@@ -28,7 +38,8 @@ export interface TransportResponse {
 export interface Transport {
   /**
    * Sends one request and reads its answer.
-   * @throws whatever the network layer throws when there is no answer, or the signal's reason
+   * @throws {@link TransportTimeout} when `timeoutMs` ran out; the signal's reason when it aborted;
+   *   whatever the network layer throws when there is no answer
    */
   send(request: TransportRequest): Promise<TransportResponse>
   /** Releases connections; waits for requests in flight. */

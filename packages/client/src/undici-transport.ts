@@ -1,19 +1,25 @@
-import type { Agent } from 'undici'
+import type { Agent, Dispatcher } from 'undici'
 import { ResponseBuffer } from './response-buffer.js'
-import type { Transport, TransportRequest, TransportResponse } from './transport.js'
+import {
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+  TransportTimeout,
+} from './transport.js'
 
 type Undici = typeof import('undici')
+type Headers = Record<string, string | string[] | undefined>
 
 /**
- * The default transport on Node: undici's `request` over one keep-alive `Agent`, so emits reuse
- * connections instead of paying a TCP (and TLS) handshake each.
+ * The default transport on Node: undici's `dispatch` over one keep-alive `Agent`, so emits reuse
+ * connections instead of paying a TCP (and TLS) handshake each, with one handler object per
+ * request (no response stream, no AbortController: a timer and the caller's signal abort it).
  */
 export class UndiciTransport implements Transport {
-  readonly #undici: Undici
   readonly #agent: Agent
+  readonly #origins = new Map<string, { origin: string; path: string }>()
 
   private constructor(undici: Undici) {
-    this.#undici = undici
     this.#agent = new undici.Agent()
   }
 
@@ -29,34 +35,119 @@ export class UndiciTransport implements Transport {
     }
   }
 
-  async send(request: TransportRequest): Promise<TransportResponse> {
-    const { statusCode, headers, body } = await this.#undici.request(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      signal: request.signal,
-      dispatcher: this.#agent,
-    })
-    const header = (name: string): string | undefined => {
-      const value = headers[name]
-      return Array.isArray(value) ? value[0] : value
+  send(request: TransportRequest): Promise<TransportResponse> {
+    if (request.signal?.aborted) return Promise.reject(request.signal.reason)
+    let target = this.#origins.get(request.url)
+    if (!target) {
+      const url = new URL(request.url)
+      target = { origin: url.origin, path: `${url.pathname}${url.search}` }
+      this.#origins.set(request.url, target)
     }
-    const buffer = new ResponseBuffer(request.maxResponseBytes)
-    if (buffer.declared(header('content-length'))) {
-      body.destroy()
-    } else {
-      for await (const chunk of body as AsyncIterable<Uint8Array>) {
-        if (!buffer.push(chunk)) {
-          // Stop reading: the connection is dropped rather than drained.
-          body.destroy()
-          break
-        }
+    const { origin, path } = target
+    return new Promise((resolve, reject) => {
+      const exchange = new Exchange(request, resolve, reject)
+      try {
+        this.#agent.dispatch(
+          { origin, path, method: 'POST', headers: request.headers, body: request.body },
+          exchange,
+        )
+      } catch (error) {
+        exchange.onResponseError(null, error as Error)
       }
-    }
-    return { status: statusCode, header, body: buffer.bytes(), truncated: buffer.truncated }
+    })
   }
 
   close(): Promise<void> {
     return this.#agent.close()
+  }
+}
+
+/** One request and its answer, as an undici dispatch handler; settles exactly once. */
+class Exchange implements Dispatcher.DispatchHandler {
+  readonly #request: TransportRequest
+  readonly #resolve: (response: TransportResponse) => void
+  readonly #reject: (reason: unknown) => void
+  readonly #timer: ReturnType<typeof setTimeout>
+  readonly #onAbort: (() => void) | null
+  readonly #buffer: ResponseBuffer
+  #controller: Dispatcher.DispatchController | null = null
+  #settled = false
+  #status = 0
+  #headers: Headers = {}
+
+  constructor(
+    request: TransportRequest,
+    resolve: (response: TransportResponse) => void,
+    reject: (reason: unknown) => void,
+  ) {
+    this.#request = request
+    this.#resolve = resolve
+    this.#reject = reject
+    this.#buffer = new ResponseBuffer(request.maxResponseBytes)
+    this.#timer = setTimeout(() => this.#abort(new TransportTimeout(request.timeoutMs)), request.timeoutMs)
+    const signal = request.signal
+    this.#onAbort = signal ? () => this.#abort(signal.reason) : null
+    if (signal) signal.addEventListener('abort', this.#onAbort!, { once: true })
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller
+    // Timed out or aborted while waiting for a connection: do not send it now.
+    if (this.#settled) controller.abort(new Error('the request is over'))
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
+    this.#status = statusCode
+    this.#headers = headers
+    if (this.#buffer.declared(this.#header('content-length'))) this.#answer(true)
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#settled) return
+    if (!this.#buffer.push(chunk)) this.#answer(true)
+  }
+
+  onResponseEnd(): void {
+    if (!this.#settled) this.#answer(false)
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+    if (this.#settled) return
+    this.#finish()
+    this.#reject(error)
+  }
+
+  /** Resolves with what was read; `drop` closes the connection instead of reading the rest. */
+  #answer(drop: boolean): void {
+    this.#finish()
+    const headers = this.#headers
+    this.#resolve({
+      status: this.#status,
+      header: (name) => {
+        const value = headers[name]
+        return Array.isArray(value) ? value[0] : value
+      },
+      body: this.#buffer.bytes(),
+      truncated: this.#buffer.truncated,
+    })
+    if (drop) this.#controller?.abort(new Error('response body over the limit'))
+  }
+
+  #abort(reason: unknown): void {
+    if (this.#settled) return
+    this.#finish()
+    this.#reject(reason)
+    this.#controller?.abort(reason instanceof Error ? reason : new Error('aborted'))
+  }
+
+  #finish(): void {
+    this.#settled = true
+    clearTimeout(this.#timer)
+    if (this.#onAbort) this.#request.signal!.removeEventListener('abort', this.#onAbort)
+  }
+
+  #header(name: string): string | undefined {
+    const value = this.#headers[name]
+    return Array.isArray(value) ? value[0] : value
   }
 }
