@@ -12,6 +12,7 @@ import type { SafeHtml } from './html.js'
 import { LoginLimiter } from './login-limiter.js'
 import { type DashboardOptions, resolveDashboardOptions } from './options.js'
 import { findPage } from './pages.js'
+import { secureCookiePolicy } from './secure-cookies.js'
 import { SECURITY_HEADERS } from './security-headers.js'
 import { SESSION_COOKIE, type Session, SessionManager } from './session.js'
 import { errorPage, loginPage } from './views/layout.js'
@@ -64,15 +65,13 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
   const opts = resolveDashboardOptions(options)
   const base = opts.basePath
   const now = () => rio.options.clock.now()
-  const cookie = { path: base || '/', secure: opts.secureCookies }
-  const sessions = new SessionManager({
-    adminTokens: opts.adminTokens,
-    ttlMs: opts.sessionTtlMs,
-    now,
-    ...cookie,
-  })
+  // Named `rio_session`/`rio_flash`, never `__Host-…`: that prefix needs `Path=/`, and the
+  // dashboard is mounted under a base path (`/dashboard` by default).
+  const path = base || '/'
+  const secure = secureCookiePolicy(opts.secureCookies, opts.publicUrl)
+  const sessions = new SessionManager({ adminTokens: opts.adminTokens, ttlMs: opts.sessionTtlMs, now, path })
   const csrf = new CsrfTokens()
-  const flashes = new FlashCookie(cookie)
+  const flashes = new FlashCookie(path)
   const limiter = new LoginLimiter(opts.maxFailedLogins, LOGIN_WINDOW_MS, now)
 
   function send(
@@ -109,7 +108,7 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
       // The flash a redirect here carried (`You are logged out.`) is shown once, like on any page.
       const flash = req.headers['x-rio-live'] === '1' ? null : flashes.read(req.headers.cookie)
       const page = loginPage(base, { ...(next ? { next } : {}), ...(flash ? { flash } : {}) })
-      return send(res, 200, page, HTML, flash ? { 'set-cookie': flashes.clear() } : {})
+      return send(res, 200, page, HTML, flash ? { 'set-cookie': flashes.clear(secure(req)) } : {})
     }
     if (req.method !== 'POST')
       return send(res, 405, 'method not allowed', 'text/plain', { allow: 'GET, POST' })
@@ -128,7 +127,7 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
       const error = 'That is not the admin token.'
       return send(res, 401, loginPage(base, { error, ...(next ? { next } : {}) }))
     }
-    return redirect(res, next ?? '/', [sessions.create().setCookie, flashes.clear()])
+    return redirect(res, next ?? '/', [sessions.create(secure(req)).setCookie, flashes.clear(secure(req))])
   }
 
   async function act(
@@ -147,8 +146,8 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
     }
     if (path === '/logout') {
       return redirect(res, '/login', [
-        sessions.end(session),
-        flashes.set({ kind: 'ok', message: 'You are logged out.' }),
+        sessions.end(session, secure(req)),
+        flashes.set({ kind: 'ok', message: 'You are logged out.' }, secure(req)),
       ])
     }
     const found = findAction(path)
@@ -162,10 +161,11 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
       if (!(error instanceof RioError) || RIO_ERROR_STATUS[error.code] >= 500) throw error
       flash = { kind: 'error', message: error.message }
     }
-    return redirect(res, back, [flashes.set(flash)])
+    return redirect(res, back, [flashes.set(flash, secure(req))])
   }
 
   async function show(
+    req: IncomingMessage,
     res: ServerResponse,
     target: { path: string; search: string },
     ctx: PageContext,
@@ -173,7 +173,7 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
     const found = findPage(target.path)
     if (!found) throw new RioError('not_found', `no such page: ${target.path}`)
     const body = await found.page.render(rio, found.params, new URLSearchParams(target.search), ctx)
-    send(res, 200, body, HTML, ctx.flash ? { 'set-cookie': flashes.clear() } : {})
+    send(res, 200, body, HTML, ctx.flash ? { 'set-cookie': flashes.clear(secure(req)) } : {})
   }
 
   async function handle(
@@ -195,7 +195,7 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
     if (!session) {
       // Back to the page asked for after logging in; an action is not repeated, its form is reloaded.
       const here = method === 'GET' && path !== '/' ? `${path}${search}` : null
-      const stale = req.headers.cookie?.includes(`${SESSION_COOKIE}=`) ? [sessions.clear()] : []
+      const stale = req.headers.cookie?.includes(`${SESSION_COOKIE}=`) ? [sessions.clear(secure(req))] : []
       return redirect(res, here ? `/login?next=${encodeURIComponent(here)}` : '/login', stale)
     }
     if (method === 'POST') return act(req, res, path, session)
@@ -212,7 +212,7 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
       refreshMs: opts.refreshIntervalMs,
     }
     try {
-      await show(res, target, ctx)
+      await show(req, res, target, ctx)
     } catch (error) {
       if (!(error instanceof RioError) || res.headersSent) throw error
       const status = RIO_ERROR_STATUS[error.code]

@@ -17,12 +17,13 @@ const COOKIE = 'rio_flash'
 export class FlashCookie {
   readonly #key = randomBytes(32)
 
-  constructor(readonly options: { readonly path: string; readonly secure: boolean }) {}
+  /** @param path - the cookie's `Path` (where the dashboard is mounted) */
+  constructor(readonly path: string) {}
 
-  /** The `Set-Cookie` value carrying `flash` to the next page (for one minute). */
-  set(flash: Flash): string {
+  /** The `Set-Cookie` value carrying `flash` to the next page (for one minute), `Secure` when `secure`. */
+  set(flash: Flash, secure: boolean): string {
     const body = Buffer.from(JSON.stringify(flash)).toString('base64url')
-    return serializeCookie(COOKIE, `${body}.${this.#sign(body)}`, { ...this.options, maxAge: 60 })
+    return serializeCookie(COOKIE, `${body}.${this.#sign(body)}`, { path: this.path, maxAge: 60, secure })
   }
 
   /** The flash a request carries, or null when none or not signed by this process. */
@@ -45,8 +46,8 @@ export class FlashCookie {
   }
 
   /** The `Set-Cookie` value that deletes the flash once shown. */
-  clear(): string {
-    return serializeCookie(COOKIE, '', { ...this.options, maxAge: 0 })
+  clear(secure: boolean): string {
+    return serializeCookie(COOKIE, '', { path: this.path, maxAge: 0, secure })
   }
 
   #sign(body: string): string {

@@ -7,9 +7,10 @@
  *
  * It is a plain `node:http` handler: `rio start` mounts it at `/dashboard`; a host app mounts it in
  * its own server, Express or Fastify. Security: the session is an HttpOnly, SameSite=Strict cookie
- * signed per process, with an expiry; every POST needs the session's CSRF token; failed logins are
- * rate-limited per address; every value is HTML-escaped; every response carries a strict CSP (no
- * inline script or style), `nosniff`, `no-referrer`, `DENY` framing and `no-store`.
+ * signed per process, with an expiry, and `Secure` when served over https (`secureCookies`); every
+ * POST needs the session's CSRF token; failed logins are rate-limited per address; every value is
+ * HTML-escaped; every response carries a strict CSP (no inline script or style), `nosniff`,
+ * `no-referrer`, `DENY` framing and `no-store`.
  *
  * @example
  * ```ts
@@ -20,7 +21,8 @@
  * const api = rio.handler({ adminToken: process.env.RIO_ADMIN_TOKEN })
  * createServer((req, res) => dashboard(req, res, () => api(req, res))).listen(8009)
  *
- * // Express: app.use('/dashboard', createDashboardHandler(rio, { adminToken, secureCookies: true }))
+ * // Express behind an https proxy: the public URL's scheme marks the cookies Secure
+ * app.use('/dashboard', createDashboardHandler(rio, { adminToken, publicUrl: 'https://ops.example.com' }))
  * ```
  * @module
  */

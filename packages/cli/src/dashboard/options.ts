@@ -14,8 +14,20 @@ export interface DashboardOptions {
    * @default '/dashboard'
    */
   basePath?: string
-  /** Mark the session cookie `Secure`; turn on when the dashboard is served over https. @default false */
-  secureCookies?: boolean
+  /**
+   * When the session and flash cookies are marked `Secure` (the browser then sends them over https
+   * only). `'auto'`: when the request arrived over TLS (this server speaks https) or `publicUrl`
+   * starts with `https:` (a proxy in front speaks it); `true`: always; `false`: never.
+   * `X-Forwarded-Proto` is not consulted: any client can send it. Behind an https proxy, give
+   * `publicUrl` or `true`.
+   * @default 'auto'
+   */
+  secureCookies?: 'auto' | boolean
+  /**
+   * The URL people reach the server at (`rio start`'s `publicUrl`), e.g. `https://rio.example.com`;
+   * only its scheme is used, by `secureCookies: 'auto'`. @default undefined
+   */
+  publicUrl?: string
   /** How long a login lasts, in ms (absolute, not sliding). @default 28800000 (8 hours) */
   sessionTtlMs?: number
   /** Failed logins allowed per remote address per minute; the next ones get 429. @default 10 */
@@ -28,7 +40,8 @@ export interface DashboardOptions {
 export interface ResolvedDashboardOptions {
   readonly adminTokens: readonly string[]
   readonly basePath: string
-  readonly secureCookies: boolean
+  readonly secureCookies: 'auto' | boolean
+  readonly publicUrl: string | undefined
   readonly sessionTtlMs: number
   readonly maxFailedLogins: number
   readonly refreshIntervalMs: number
@@ -49,7 +62,10 @@ const schema = z.object({
       'basePath is "" or a path like "/dashboard" (leading slash, no trailing slash, URL-safe segments)',
     )
     .default('/dashboard'),
-  secureCookies: z.boolean().default(false),
+  secureCookies: z
+    .union([z.literal('auto'), z.boolean()], { error: "secureCookies is 'auto', true or false" })
+    .default('auto'),
+  publicUrl: z.url({ protocol: /^https?$/, error: 'publicUrl is an http or https URL' }).optional(),
   sessionTtlMs: z
     .number()
     .int()
@@ -78,5 +94,9 @@ export function resolveDashboardOptions(options: DashboardOptions): ResolvedDash
     })
   }
   const { adminToken, ...rest } = parsed.data
-  return { adminTokens: typeof adminToken === 'string' ? [adminToken] : adminToken, ...rest }
+  return {
+    adminTokens: typeof adminToken === 'string' ? [adminToken] : adminToken,
+    publicUrl: undefined,
+    ...rest,
+  }
 }

@@ -18,7 +18,6 @@ export interface SessionManagerOptions {
   readonly ttlMs: number
   /** The cookie's `Path` (where the dashboard is mounted). */
   readonly path: string
-  readonly secure: boolean
   readonly now: () => number
 }
 
@@ -31,6 +30,7 @@ const MAX_REVOKED = 10_000
  * (sha256 of both sides, then `timingSafeEqual`, so neither length nor content leaks). A session is
  * a cookie `<expiresAt>.<id>.<hmac>`, HttpOnly and SameSite=Strict, signed with a key made per
  * process: a forged or altered cookie is refused, and restarting the server logs everyone out.
+ * `Secure` is decided per request (`secure` below), as the same server may answer http and https.
  * Logging out revokes the session id until it would have expired, so a copied cookie dies with it.
  */
 export class SessionManager {
@@ -52,14 +52,14 @@ export class SessionManager {
     return ok
   }
 
-  /** Starts a session; returns it and its `Set-Cookie` value. */
-  create(): { session: Session; setCookie: string } {
+  /** Starts a session; returns it and its `Set-Cookie` value (marked `Secure` when `secure`). */
+  create(secure: boolean): { session: Session; setCookie: string } {
     const session = {
       id: randomBytes(16).toString('base64url'),
       expiresAt: this.#options.now() + this.#options.ttlMs,
     }
     const value = `${session.expiresAt}.${session.id}.${this.#sign(session)}`
-    return { session, setCookie: this.#cookie(value, Math.floor(this.#options.ttlMs / 1000)) }
+    return { session, setCookie: this.#cookie(value, Math.floor(this.#options.ttlMs / 1000), secure) }
   }
 
   /** The session a request's `Cookie` header carries, or null when absent, forged, expired or ended. */
@@ -75,15 +75,15 @@ export class SessionManager {
   }
 
   /** Ends a session (log out); returns the `Set-Cookie` value that deletes the cookie. */
-  end(session: Session): string {
+  end(session: Session, secure: boolean): string {
     this.#forgetExpired()
     this.#revoked.set(session.id, session.expiresAt)
-    return this.#cookie('', 0)
+    return this.#cookie('', 0, secure)
   }
 
   /** The `Set-Cookie` value that deletes a stale cookie. */
-  clear(): string {
-    return this.#cookie('', 0)
+  clear(secure: boolean): string {
+    return this.#cookie('', 0, secure)
   }
 
   #forgetExpired(): void {
@@ -100,12 +100,8 @@ export class SessionManager {
       .digest('base64url')
   }
 
-  #cookie(value: string, maxAge: number): string {
-    return serializeCookie(SESSION_COOKIE, value, {
-      path: this.#options.path,
-      maxAge,
-      secure: this.#options.secure,
-    })
+  #cookie(value: string, maxAge: number, secure: boolean): string {
+    return serializeCookie(SESSION_COOKIE, value, { path: this.#options.path, maxAge, secure })
   }
 }
 
