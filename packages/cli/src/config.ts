@@ -16,6 +16,11 @@ export interface Config {
   publicUrl: string | undefined
   logLevel: string
   logFormat: 'json' | 'pretty' | undefined
+  /**
+   * When the dashboard's cookies are marked `Secure`: `auto` (the request arrived over TLS, or
+   * `publicUrl` is https), `true` (always) or `false` (never). `X-Forwarded-Proto` is not trusted.
+   */
+  secureCookies: 'auto' | boolean
 }
 
 /** Where each setting came from: `default`, the file's path, `env RIO_…` or `--flag`. */
@@ -34,11 +39,31 @@ const schema = z
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     logFormat: z.enum(['json', 'pretty']).optional(),
+    // Flags and env give strings; rio.yaml gives YAML booleans (or the strings).
+    secureCookies: z.preprocess(
+      (value) => (value === 'true' ? true : value === 'false' ? false : value),
+      z.union([z.literal('auto'), z.boolean()], { error: 'must be auto, true or false' }),
+    ),
   })
   .strict()
 
-const DEFAULTS = { database: './rio.db', port: 8009, host: '127.0.0.1', logLevel: 'info' }
-const KEYS = ['database', 'port', 'host', 'adminToken', 'publicUrl', 'logLevel', 'logFormat'] as const
+const DEFAULTS = {
+  database: './rio.db',
+  port: 8009,
+  host: '127.0.0.1',
+  logLevel: 'info',
+  secureCookies: 'auto',
+}
+const KEYS = [
+  'database',
+  'port',
+  'host',
+  'adminToken',
+  'publicUrl',
+  'logLevel',
+  'logFormat',
+  'secureCookies',
+] as const
 const ENV: Record<string, keyof Config> = {
   RIO_DATABASE: 'database',
   RIO_PORT: 'port',
@@ -47,6 +72,7 @@ const ENV: Record<string, keyof Config> = {
   RIO_PUBLIC_URL: 'publicUrl',
   RIO_LOG_LEVEL: 'logLevel',
   RIO_LOG_FORMAT: 'logFormat',
+  RIO_SECURE_COOKIES: 'secureCookies',
 }
 
 /**

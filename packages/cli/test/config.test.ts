@@ -62,6 +62,31 @@ describe('configuration precedence: flags > RIO_* env > rio.yaml > defaults', ()
     })
   }
 
+  it('takes secureCookies as auto, true or false from rio.yaml, RIO_SECURE_COOKIES or --secure-cookies', () => {
+    const dir = tempDir()
+    expect(loadConfig({}, {}).secureCookies).toBe('auto')
+    for (const [yaml, value] of [
+      ['true', true],
+      ['false', false],
+      ['"true"', true],
+      ['auto', 'auto'],
+    ] as const) {
+      writeFileSync(join(dir, 'rio.yaml'), `secureCookies: ${yaml}\n`)
+      expect(loadConfig({}, { RIO_CONF: dir }).secureCookies, yaml).toBe(value)
+    }
+    writeFileSync(join(dir, 'rio.yaml'), 'secureCookies: true\n')
+    expect(loadConfig({}, { RIO_CONF: dir, RIO_SECURE_COOKIES: 'false' }).secureCookies).toBe(false)
+    expect(
+      loadConfig({ secureCookies: 'auto' }, { RIO_CONF: dir, RIO_SECURE_COOKIES: 'false' }).secureCookies,
+    ).toBe('auto')
+    expect(() => loadConfig({ secureCookies: 'yes' }, {})).toThrow(
+      /invalid setting secureCookies \(from --secure-cookies\): must be auto, true or false/,
+    )
+    expect(() => loadConfig({}, { RIO_SECURE_COOKIES: 'on' })).toThrow(
+      /invalid setting secureCookies \(from env RIO_SECURE_COOKIES\): must be auto, true or false/,
+    )
+  })
+
   it('names the bad key and where it came from', () => {
     const dir = conf()
     writeFileSync(join(dir, 'rio.yaml'), 'port: lots\n')

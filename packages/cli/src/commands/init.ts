@@ -25,6 +25,11 @@ adminToken: ${adminToken}
 # (default: http://<host>:<port>).
 # publicUrl: https://rio.example.com
 
+# When the dashboard's cookies are marked Secure (sent over https only): auto (when this server
+# speaks https, or publicUrl starts with https:), true or false. X-Forwarded-Proto is not trusted:
+# behind an https proxy, set publicUrl or true.
+# secureCookies: auto
+
 # trace, debug (REQUEST/RESPONSE lines), info (EMIT lines), warn (retries), error (dead deliveries)
 logLevel: info
 # json for machines, pretty for people

@@ -22,6 +22,7 @@ interface StartOptions {
   demo?: boolean
   logLevel?: string
   logFormat?: LogFormat
+  secureCookies?: string
 }
 
 const ROLES = ['all', 'web', 'worker'] as const
@@ -35,10 +36,21 @@ function tokenLine(config: Config, sources: ConfigSources, generated: string): s
 }
 
 /** What the server answers besides the API: `/metrics`, and the dashboard. */
-function mounts(rio: Rio, adminToken: string, metrics: ReturnType<typeof createMetrics>): Mount[] {
+function mounts(
+  rio: Rio,
+  adminToken: string,
+  config: Config,
+  metrics: ReturnType<typeof createMetrics>,
+): Mount[] {
+  const dashboard = createDashboardHandler(rio, {
+    adminToken,
+    basePath: '/dashboard',
+    secureCookies: config.secureCookies,
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+  })
   return [
     { path: '/metrics', handle: (req: IncomingMessage, res: ServerResponse) => metrics.handler(req, res) },
-    { path: '/dashboard', handle: createDashboardHandler(rio, { adminToken, basePath: '/dashboard' }) },
+    { path: '/dashboard', handle: dashboard },
   ]
 }
 
@@ -56,6 +68,10 @@ export function addStart(program: Command): void {
     .option('--demo', 'also start an example receiver, a sender and two webhooks, and emit a few events')
     .option('--log-level <level>', 'trace, debug, info, warn, error (env RIO_LOG_LEVEL; default info)')
     .option('--log-format <format>', 'json or pretty (env RIO_LOG_FORMAT; default json, pretty with --demo)')
+    .option(
+      '--secure-cookies <when>',
+      'mark dashboard cookies Secure: auto (over TLS or an https public URL), true or false (env RIO_SECURE_COOKIES; default auto)',
+    )
     .addHelpText(
       'after',
       '\nSeveral processes may share one database file: e.g. one `rio start web` and two `rio start worker`.\nSIGINT or SIGTERM stops gracefully (a second one stops at once).',
@@ -73,6 +89,7 @@ export function addStart(program: Command): void {
         publicUrl: options.publicUrl,
         logLevel: options.logLevel,
         logFormat: options.logFormat,
+        secureCookies: options.secureCookies,
       })
       const format = config.logFormat ?? (options.demo ? 'pretty' : 'json')
       const adminToken = config.adminToken ?? randomBytes(24).toString('base64url')
@@ -93,7 +110,7 @@ export function addStart(program: Command): void {
         if (metrics) {
           server = await serve({
             api: rio.handler({ adminToken, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
-            mounts: mounts(rio, adminToken, metrics),
+            mounts: mounts(rio, adminToken, config, metrics),
             port: config.port,
             host: config.host,
           })
