@@ -27,6 +27,39 @@ class PayloadError extends Error {
 }
 
 /**
+ * Whether JSON.stringify writes `value` faithfully as it is: plain objects (no `toJSON`) and arrays
+ * of strings, finite numbers, booleans and null, not nested too deep for a quick walk (a cycle
+ * ends up there too). Anything else takes the checking path.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (depth > 64) return false
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false
+        return true
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false
+        if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/**
  * Serialises a payload to JSON, refusing what JSON cannot hold faithfully (functions, symbols,
  * `NaN`/`Infinity`, `undefined` in arrays, BigInt, cycles) and anything over `maxBytes`.
  * @param payload - the value to serialise; `undefined` is stored as `null`
@@ -37,7 +70,14 @@ class PayloadError extends Error {
 export function serializePayload(payload: unknown, maxBytes: number): string {
   let json: string | undefined
   try {
-    json = JSON.stringify(payload === undefined ? null : payload, strict)
+    // Plain data (always so for a parsed request body) needs no replacer: the checks below only
+    // matter for values JSON.stringify would change or drop.
+    json =
+      payload === undefined
+        ? 'null'
+        : isPlainJson(payload, 0)
+          ? JSON.stringify(payload)
+          : JSON.stringify(payload, strict)
   } catch (error) {
     const detail =
       error instanceof PayloadError
