@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { createServer as createHttpsServer } from 'node:https'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Delivery, Rio } from '../../packages/core/src/index.js'
-import { makeRio, onCleanup, tempDir, waitUntil } from '../../packages/core/test/helpers.js'
+import { makeRio, onCleanup, waitUntil } from '../../packages/core/test/helpers.js'
 import { type Behaviour, startReceiver } from '../support/receiver.js'
+import { selfSignedCertificate } from '../support/self-signed.js'
 
 /** Waits until the delivery of `eventId` has one recorded attempt and is no longer in flight. */
 async function firstAttempt(rio: Rio, eventId: string): Promise<Delivery> {
@@ -32,30 +30,7 @@ async function closedPortUrl(): Promise<string> {
 
 /** https with a self-signed certificate (openssl makes it), which Rio must refuse. */
 async function selfSignedUrl(): Promise<string> {
-  const dir = tempDir()
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  )
-  const server = createHttpsServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    (_req, res) => res.end('ok'),
-  )
+  const server = createHttpsServer(selfSignedCertificate(), (_req, res) => res.end('ok'))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
   const address = server.address()

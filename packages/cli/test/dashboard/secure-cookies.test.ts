@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { hasOpenssl, selfSignedCertificate } from '../../../../test/support/self-signed.js'
 import { makeRio, onCleanup, tempDir } from '../../../core/test/helpers.js'
 import { createDashboardHandler, type DashboardOptions } from '../../src/dashboard/index.js'
 import { serveDashboard } from './serve.js'
@@ -13,15 +13,6 @@ const TOKEN = 'dashboard-admin-token-0123456789'
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const bin = fileURLToPath(new URL('../../src/bin.ts', import.meta.url))
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
 
 interface Answer {
   status: number
@@ -96,30 +87,8 @@ const NONE = [false, false, false, false]
 
 /** Serves the dashboard over https with a fresh self-signed certificate; returns its base URL and the cert. */
 async function serveDashboardTls(options: DashboardOptions): Promise<{ base: string; ca: Buffer }> {
-  const dir = tempDir()
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '1',
-    ].concat(
-      ['-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'],
-      ['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-    ),
-    { stdio: 'ignore' },
-  )
-  const ca = readFileSync(join(dir, 'cert.pem'))
-  const server = createHttpsServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: ca },
-    createDashboardHandler(makeRio(), options),
-  )
+  const { key, cert: ca } = selfSignedCertificate()
+  const server = createHttpsServer({ key, cert: ca }, createDashboardHandler(makeRio(), options))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()))
   const address = server.address()

@@ -1,11 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Receiver, type ReceiverOptions, startReceiver } from '../../../../test/support/receiver.js'
+import { hasOpenssl, selfSignedCertificate } from '../../../../test/support/self-signed.js'
 import type { WebhookRequest } from '../../src/dispatch/webhook-request.js'
 import {
   isPrivateAddress,
@@ -52,15 +49,6 @@ async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void
   while (!condition()) {
     if (Date.now() > deadline) throw new Error('condition not met in time')
     await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
   }
 }
 
@@ -234,27 +222,7 @@ describe('WebhookSender', () => {
   })
 
   it.skipIf(!hasOpenssl())('reports a self-signed certificate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rio-tls-'))
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-      ].concat(['-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
-      { stdio: 'ignore' },
-    )
-    const server = createHttpsServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (_, res) => res.end('ok'),
-    )
+    const server = createHttpsServer(selfSignedCertificate(), (_, res) => res.end('ok'))
     const port = await listen(server as unknown as Server)
     const result = await sender().send(post(`https://localhost:${port}/`), { timeoutMs: 5000 })
     expect(result).toMatchObject({ ok: false, status: null, errorCode: 'tls' })
