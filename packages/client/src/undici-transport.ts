@@ -99,7 +99,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
     this.#status = statusCode
     this.#headers = headers
-    if (this.#buffer.declared(this.#header('content-length'))) this.#answer(true)
+    if (this.#buffer.declared(first(headers['content-length']))) this.#answer(true)
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -123,10 +123,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     const headers = this.#headers
     this.#resolve({
       status: this.#status,
-      header: (name) => {
-        const value = headers[name]
-        return Array.isArray(value) ? value[0] : value
-      },
+      header: (name) => first(headers[name]),
       body: this.#buffer.bytes(),
       truncated: this.#buffer.truncated,
     })
@@ -145,9 +142,9 @@ class Exchange implements Dispatcher.DispatchHandler {
     clearTimeout(this.#timer)
     if (this.#onAbort) this.#request.signal!.removeEventListener('abort', this.#onAbort)
   }
+}
 
-  #header(name: string): string | undefined {
-    const value = this.#headers[name]
-    return Array.isArray(value) ? value[0] : value
-  }
+/** A header's value; the first one when it was sent more than once. */
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
 }
