@@ -80,11 +80,14 @@ describe('request validation', () => {
     }
     const ok = await postJson(
       target,
-      { name: 'x', payload: JSON.parse(`${'['.repeat(60)}${']'.repeat(60)}`) },
+      { name: 'x', payload: { nested: JSON.parse(`${'['.repeat(60)}${']'.repeat(60)}`), text: 'héllo ✓' } },
       { authorization },
     )
     expect(ok.status).toBe(202)
     expect(await eventCount(rio)).toBe(1)
+    // The one strict decoder all requests share still decodes after refusing invalid UTF-8.
+    const [event] = await rio.listEvents()
+    expect((event!.payload as { text: string }).text).toBe('héllo ✓')
   })
 
   it('answers 413 for a body over maxBodyBytes and for a payload over maxPayloadBytes', async () => {
