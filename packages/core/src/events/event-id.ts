@@ -4,26 +4,66 @@ const pool = new Uint8Array(16 * 256)
 let offset = pool.length
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
-/**
- * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds then randomness, so ids sort by creation time
- * and new rows land at the end of the primary-key index.
- * @param now - the timestamp in ms to embed (default `Date.now()`)
- */
-export function eventId(now: number = Date.now()): string {
-  if (offset + 10 > pool.length) {
+/** The bytes of the last id made, and the millisecond it carries. */
+const last = new Uint8Array(16)
+let lastMs = -1
+
+function random(count: number): Uint8Array {
+  if (offset + count > pool.length) {
     randomFillSync(pool)
     offset = 0
   }
-  const b = new Uint8Array(16)
-  let ms = now
-  for (let i = 5; i >= 0; i--) {
-    b[i] = ms % 256
-    ms = Math.floor(ms / 256)
+  const bytes = pool.subarray(offset, offset + count)
+  offset += count
+  return bytes
+}
+
+/**
+ * Adds a random amount from 1 to 2^32 to the 74 random bits of `b` (RFC 9562 §6.2, method 3), so ids
+ * made in one millisecond keep their order without the next one being guessable from the last.
+ * @returns false when the bits overflow (never in practice: a fresh id leaves 2^73 of room)
+ */
+function advance(b: Uint8Array): boolean {
+  const step = random(4)
+  let carry = 1 // the "+1" makes the step at least 1
+  for (let i = 15; i >= 9; i--) {
+    const sum = b[i]! + (i >= 12 ? step[i - 12]! : 0) + carry
+    b[i] = sum & 0xff
+    carry = sum >> 8
   }
-  b.set(pool.subarray(offset, offset + 10), 6)
-  offset += 10
-  b[6] = (b[6]! & 0x0f) | 0x70
-  b[8] = (b[8]! & 0x3f) | 0x80
+  // Byte 8 keeps the variant in its top two bits; byte 6 the version in its top four.
+  const low8 = (b[8]! & 0x3f) + carry
+  b[8] = (b[8]! & 0xc0) | (low8 & 0x3f)
+  carry = low8 >> 6
+  const sum7 = b[7]! + carry
+  b[7] = sum7 & 0xff
+  const low6 = (b[6]! & 0x0f) + (sum7 >> 8)
+  b[6] = (b[6]! & 0xf0) | (low6 & 0x0f)
+  return low6 >> 4 === 0
+}
+
+/**
+ * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds then 74 random bits, so ids sort by creation time
+ * and new rows land at the end of the primary-key index. Ids made in the same millisecond in this
+ * process also sort in the order they were made: each adds a random step to the previous one's
+ * random bits. An earlier `now` than the last id's (a clock stepped back, or a time given on
+ * purpose) is honoured: that id carries its own time with fresh random bits.
+ * @param now - the timestamp in ms to embed (default `Date.now()`)
+ */
+export function eventId(now: number = Date.now()): string {
+  const b = last
+  if (now !== lastMs || !advance(b)) {
+    lastMs = now
+    let ms = now
+    for (let i = 5; i >= 0; i--) {
+      b[i] = ms % 256
+      ms = Math.floor(ms / 256)
+    }
+    b.set(random(10), 6)
+    // Version 7; the top random bit starts clear, leaving room for 2^41 steps in one millisecond.
+    b[6] = (b[6]! & 0x07) | 0x70
+    b[8] = (b[8]! & 0x3f) | 0x80
+  }
   let s = ''
   for (let i = 0; i < 16; i++) {
     s += HEX[b[i]!]

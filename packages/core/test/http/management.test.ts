@@ -147,9 +147,11 @@ describe('management API', () => {
     rio.on('tick', 'counter', () => undefined)
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push((await rio.emit('tick', { i })).id)
+    // Ids are UUIDv7 that keep the order they were made in, within one millisecond too.
+    expect([...ids].sort()).toEqual(ids)
     for (const [path, expected] of [
-      // Newest first means by id (UUIDv7, time-ordered to the millisecond).
-      ['/api/v1/events?name=tick&limit=2', [...ids].sort().reverse()],
+      // Newest first: the reverse of the emit order.
+      ['/api/v1/events?name=tick&limit=2', [...ids].reverse()],
       ['/api/v1/deliveries?limit=2', null],
     ] as const) {
       const seen: string[] = []
