@@ -277,7 +277,7 @@ describe('rio handler output', () => {
       'x-tenant': 'acme',
     }
     const flags = Object.entries(headers).flatMap(([k, v]) => ['--header', `${k}=${v}`])
-    const added = await rio([
+    const add = [
       'handler',
       'add',
       'shop',
@@ -287,23 +287,13 @@ describe('rio handler output', () => {
       'erp',
       ...flags,
       ...db,
-      '--json',
-    ])
+    ]
+    const added = await rio([...add, '--json'])
     expect(added.code, added.out).toBe(0)
     expect(leaks(added.out)).toEqual([])
     const created = JSON.parse(added.out) as { id: string; headers: Record<string, string> }
     expect(created.headers).toEqual(redacted)
-    const again = await rio([
-      'handler',
-      'add',
-      'shop',
-      'order.*',
-      'https://hooks.example/in',
-      '--name',
-      'erp',
-      ...flags,
-      ...db,
-    ])
+    const again = await rio(add)
     expect(again.code, again.out).toBe(0)
     expect(leaks(again.out)).toEqual([])
     const [listed] = await json<Array<{ headers: Record<string, string> }>>(['handler', 'list', ...db])
