@@ -9,7 +9,7 @@ const [file = '', url = '', eventsArg = '20000', warmupArg = '0'] = process.argv
 const events = Number(eventsArg)
 const warmup = Number(warmupArg)
 const baseRss = process.memoryUsage().rss
-const { Rio } = await import('../packages/core/src/index.js')
+const { Rio } = await import('@rio/core')
 const rio = new Rio({
   database: file,
   synchronous: 'full',

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { Rio } from '../packages/core/src/index.js'
+import { Rio } from '@rio/core'
 import { type BenchRow, median, scratch } from './support.js'
 
 const run = promisify(execFile)

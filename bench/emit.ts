@@ -1,6 +1,6 @@
 import { join } from 'node:path'
+import { Rio } from '@rio/core'
 import Database from 'better-sqlite3'
-import { Rio } from '../packages/core/src/index.js'
 import { type BenchRow, samplePayload, scratch, timed } from './support.js'
 
 /**

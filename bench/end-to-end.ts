@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { Rio } from '@rio/core'
 import { Agent, request } from 'undici'
-import { Rio } from '../packages/core/src/index.js'
 import { startReceiverProcess } from './receiver.js'
 import { alternate, type BenchRow, pool, samplePayload, scratch, timed } from './support.js'
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Rio } from '../packages/core/src/index.js'
+import { Rio } from '@rio/core'
 import { startReceiverProcess } from './receiver.js'
 import { type BenchRow, samplePayload, scratch, timed } from './support.js'
 

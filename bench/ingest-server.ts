@@ -3,7 +3,7 @@
 // Prints one JSON line: { url, secret }.   node --import tsx ingest-server.ts <noop|full|normal> <dir>
 import { createServer } from 'node:http'
 import { join } from 'node:path'
-import { Rio } from '../packages/core/src/index.js'
+import { Rio } from '@rio/core'
 
 const [mode = 'noop', dir = '.'] = process.argv.slice(2)
 if (mode === 'noop') {

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { Client } from 'rio-client'
 import { Agent, request } from 'undici'
-import { Client } from '../packages/client/src/index.js'
 import { alternate, type BenchRow, pool, samplePayload, scratch, timed } from './support.js'
 
 const CONCURRENCY = 32

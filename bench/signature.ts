@@ -2,15 +2,15 @@
  * How fast `@rio/signature` verifies a webhook, beside the bare `node:crypto` work (the floor) and
  * the incumbents, `standardwebhooks` and `svix`, on the same signed requests.
  *
- * Run: `pnpm exec tsx bench/signature.ts` (about 1 s per case, 8 cases).
+ * Run: `pnpm run build && pnpm exec tsx bench/signature.ts` (about 1 s per case, 8 cases).
  *
  * @module
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
+import { sign, verify } from '@rio/signature'
 import { Webhook as StandardWebhook } from 'standardwebhooks'
 import { Webhook as SvixWebhook } from 'svix'
-import { sign, verify } from '../packages/signature/src/index.ts'
 
 /** One measured case. */
 export interface SignatureBenchResult {
