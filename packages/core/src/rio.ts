@@ -497,16 +497,16 @@ export class Rio {
 
   /** One handler by id. @throws {@link RioNotFoundError} */
   async getHandler(id: string): Promise<Handler> {
-    const handler = await this.store.getHandler(String(id))
+    const handler = await this.#open().getHandler(String(id))
     if (!handler) throw new RioNotFoundError('handler', String(id))
     return handler
   }
 
   /** Handlers, optionally of one project, enabled state or kind. */
-  listHandlers(
+  async listHandlers(
     filter: { project?: string; enabled?: boolean; kind?: 'webhook' | 'function' } = {},
   ): Promise<Handler[]> {
-    return this.store.listHandlers(filter)
+    return this.#open().listHandlers(filter)
   }
 
   /**
@@ -548,14 +548,14 @@ export class Rio {
       const secrets = opts.secrets ?? (opts.secret ? [opts.secret] : undefined)
       if (secrets) p.secrets = secrets
     }
-    const updated = await this.store.updateHandler(handler.id, patch, this.#clock.now())
+    const updated = await this.#open().updateHandler(handler.id, patch, this.#clock.now())
     this.#dispatcher.invalidateHandlers()
     return updated
   }
 
   /** Lets a handler receive deliveries again (its waiting deliveries resume). @throws {@link RioNotFoundError} */
   async enableHandler(id: string): Promise<Handler> {
-    const handler = await this.store.setHandlerEnabled(String(id), true, null, this.#clock.now())
+    const handler = await this.#open().setHandlerEnabled(String(id), true, null, this.#clock.now())
     if (!handler) throw new RioNotFoundError('handler', String(id))
     this.#dispatcher.invalidateHandlers()
     this.events.safeEmit('handler.enabled', handler)
@@ -564,7 +564,7 @@ export class Rio {
 
   /** Pauses a handler: its deliveries wait until it is enabled again. @throws {@link RioNotFoundError} */
   async disableHandler(id: string, reason = 'manual'): Promise<Handler> {
-    const handler = await this.store.setHandlerEnabled(String(id), false, reason, this.#clock.now())
+    const handler = await this.#open().setHandlerEnabled(String(id), false, reason, this.#clock.now())
     if (!handler) throw new RioNotFoundError('handler', String(id))
     this.#dispatcher.invalidateHandlers()
     this.events.safeEmit('handler.disabled', handler, reason)
@@ -578,7 +578,7 @@ export class Rio {
    */
   async removeHandler(id: string): Promise<{ cancelled: number }> {
     const handler = await this.getHandler(id)
-    const result = await this.store.deleteHandler(handler.id, this.#clock.now())
+    const result = await this.#open().deleteHandler(handler.id, this.#clock.now())
     if (handler.kind === 'function') this.#registry.delete(handler.project, handler.name)
     this.#dispatcher.invalidateHandlers()
     return result
@@ -588,13 +588,13 @@ export class Rio {
 
   /** One event. @throws {@link RioNotFoundError} */
   async getEvent(id: string): Promise<RioEvent> {
-    const event = await this.store.getEvent(String(id))
+    const event = await this.#open().getEvent(String(id))
     if (!event) throw new RioNotFoundError('event', String(id))
     return event
   }
 
   /** Events, newest first; pass the last id as `before` for the next page. */
-  listEvents(
+  async listEvents(
     filter: {
       project?: string
       name?: string
@@ -604,7 +604,7 @@ export class Rio {
       limit?: number
     } = {},
   ): Promise<RioEvent[]> {
-    return this.store.listEvents({
+    return this.#open().listEvents({
       ...(filter.project !== undefined ? { project: filter.project } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
       ...(filter.since ? { since: filter.since.getTime() } : {}),
@@ -616,13 +616,13 @@ export class Rio {
 
   /** One delivery. @throws {@link RioNotFoundError} */
   async getDelivery(id: string): Promise<Delivery> {
-    const delivery = await this.store.getDelivery(String(id))
+    const delivery = await this.#open().getDelivery(String(id))
     if (!delivery) throw new RioNotFoundError('delivery', String(id))
     return delivery
   }
 
   /** Deliveries, newest first; pass the last id as `before` for the next page. */
-  listDeliveries(
+  async listDeliveries(
     filter: {
       project?: string
       status?: DeliveryStatus | readonly DeliveryStatus[]
@@ -634,7 +634,7 @@ export class Rio {
     } = {},
   ): Promise<Delivery[]> {
     const { since, limit, ...rest } = filter
-    return this.store.listDeliveries({
+    return this.#open().listDeliveries({
       ...rest,
       ...(since ? { since: since.getTime() } : {}),
       limit: clampLimit(limit),
@@ -644,7 +644,7 @@ export class Rio {
   /** Every attempt of a delivery, oldest first. @throws {@link RioNotFoundError} */
   async listAttempts(deliveryId: string): Promise<Attempt[]> {
     await this.getDelivery(deliveryId)
-    return this.store.listAttempts(String(deliveryId))
+    return this.#open().listAttempts(String(deliveryId))
   }
 
   /**
@@ -742,8 +742,8 @@ export class Rio {
   }
 
   /** The senders of a project (hashes only; secrets are never kept). */
-  listSenders(project: string): Promise<Sender[]> {
-    return this.store.listSenders(this.#project(project))
+  async listSenders(project: string): Promise<Sender[]> {
+    return this.#open().listSenders(this.#project(project))
   }
 
   /**
@@ -754,7 +754,7 @@ export class Rio {
   async removeSender(project: string, name: string): Promise<boolean> {
     this.#verifier.forget(`${project}/${name}`)
     this.#senders.forget(project, String(name))
-    const removed = await this.store.deleteSender(this.#project(project), String(name))
+    const removed = await this.#open().deleteSender(this.#project(project), String(name))
     // A lookup that raced the delete may have cached it again.
     this.#senders.forget(project, String(name))
     return removed
@@ -770,15 +770,14 @@ export class Rio {
     name: string,
     secret: string,
   ): Promise<{ ok: true; sender: Sender } | { ok: false; reason: 'unauthorized' | 'forbidden' }> {
-    const sender = await this.#senders.get(project, name, () => this.store.getSender(project, name))
-    if (sender) {
-      return (await this.#verifier.verify(`${project}/${name}`, secret, sender.secretHash))
-        ? { ok: true, sender }
-        : { ok: false, reason: 'unauthorized' }
+    const sender = await this.#senders.get(project, name, () => this.#open().getSender(project, name))
+    if (sender && (await this.#verifier.verify(`${project}/${name}`, secret, sender.secretHash))) {
+      return { ok: true, sender }
     }
-    for (const other of await this.store.listProjects()) {
+    // Valid credentials of a same-named sender in another project are a 403, not a wrong secret.
+    for (const other of await this.#open().listProjects()) {
       if (other.name === project) continue
-      const elsewhere = await this.store.getSender(other.name, name)
+      const elsewhere = await this.#open().getSender(other.name, name)
       if (elsewhere && (await this.#verifier.verify(`${other.name}/${name}`, secret, elsewhere.secretHash))) {
         return { ok: false, reason: 'forbidden' }
       }
@@ -789,12 +788,12 @@ export class Rio {
   // --- projects -------------------------------------------------------------------------------
 
   /** Creates a project. @throws {@link RioConflictError} when it exists */
-  createProject(name: string): Promise<Project> {
-    return this.store.createProject(this.#project(name), this.#clock.now())
+  async createProject(name: string): Promise<Project> {
+    return this.#open().createProject(this.#project(name), this.#clock.now())
   }
 
-  listProjects(): Promise<Project[]> {
-    return this.store.listProjects()
+  async listProjects(): Promise<Project[]> {
+    return this.#open().listProjects()
   }
 
   #project(project: string | undefined): string {
@@ -811,6 +810,12 @@ export class Rio {
 
   #assertOpen(): void {
     if (this.#state === 'stopped') throw new RioClosedError()
+  }
+
+  /** The store, for the public API's reads and writes: after {@link Rio.stop} a {@link RioClosedError}. */
+  #open(): Store {
+    this.#assertOpen()
+    return this.store
   }
 
   // --- HTTP -----------------------------------------------------------------------------------
@@ -851,7 +856,7 @@ export class Rio {
 
   /** One project. @throws {@link RioNotFoundError} */
   async getProject(name: string): Promise<Project> {
-    const project = await this.store.getProject(this.#project(name))
+    const project = await this.#open().getProject(this.#project(name))
     if (!project) throw new RioNotFoundError('project', String(name))
     return project
   }

@@ -62,4 +62,19 @@ describe('sender authentication', () => {
       reason: 'unauthorized',
     })
   })
+
+  it('answers forbidden, not a wrong secret, for valid credentials of a same-named sender in another project', async () => {
+    const rio = makeRio()
+    await rio.createSender('shop', 'checkout')
+    const { secret: other } = await rio.createSender('blog', 'checkout')
+    expect(await rio.authenticateSender('shop', 'checkout', other)).toEqual({
+      ok: false,
+      reason: 'forbidden',
+    })
+    expect(await rio.authenticateSender('shop', 'checkout', 'neither-secret')).toEqual({
+      ok: false,
+      reason: 'unauthorized',
+    })
+    expect(await rio.authenticateSender('blog', 'checkout', other)).toMatchObject({ ok: true })
+  })
 })
