@@ -13,6 +13,7 @@ export type RioErrorCode =
   | 'invalid_handler'
   | 'not_found'
   | 'conflict'
+  | 'idempotency_key_reused'
   | 'unauthorized'
   | 'forbidden'
   | 'rate_limited'
@@ -65,6 +66,27 @@ export class RioConflictError extends RioError {
   override name = 'RioConflictError'
   constructor(message: string, options?: RioErrorOptions) {
     super('conflict', message, options)
+  }
+}
+
+/**
+ * An idempotency key already stored for a different event (another name or payload). Retries
+ * resend the same event and get the first one's id back; a different event under a used key would
+ * otherwise be dropped without a word. Nothing was written.
+ */
+export class RioIdempotencyError extends RioError {
+  override name = 'RioIdempotencyError'
+  constructor(
+    /** The reused key. */
+    readonly idempotencyKey: string,
+    /** The id of the event stored under it. */
+    readonly eventId: string,
+    project: string,
+  ) {
+    super(
+      'idempotency_key_reused',
+      `idempotency key ${JSON.stringify(idempotencyKey.slice(0, 100))} was already used in project "${project}" for a different event (${eventId}); use a new key for a new event, or resend the same name and payload to get that event's id`,
+    )
   }
 }
 

@@ -25,6 +25,7 @@ export {
   RioDatabaseError,
   RioDatabaseTooNewError,
   RioError,
+  RioIdempotencyError,
   RioNotFoundError,
   RioValidationError,
   UnrecoverableError,

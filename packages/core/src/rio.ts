@@ -58,7 +58,11 @@ import { VERSION } from './version.js'
 export interface EmitOptions {
   /** The project to emit into. @default Rio's `project` option */
   project?: string
-  /** A repeated key in the same project returns the first event's id and writes nothing. */
+  /**
+   * A repeated key in the same project with the same name and payload (a retry) returns the first
+   * event's id and writes nothing; with another name or payload it is refused
+   * ({@link RioIdempotencyError}).
+   */
   idempotencyKey?: string
   /** Use this id (a UUID) instead of generating one, e.g. a trace id handed down by the sender. */
   id?: string
@@ -223,6 +227,7 @@ export class Rio {
    * @param payload - any JSON-serialisable value (at most `maxPayloadBytes` as JSON)
    * @returns the event id, whether it was a duplicate, and how many deliveries were created
    * @throws {@link RioValidationError} for a bad name, payload or option; nothing is written
+   * @throws {@link RioIdempotencyError} when `idempotencyKey` was used for a different event
    * @throws {@link RioDatabaseError} when the database cannot be written
    */
   async emit(name: string, payload?: unknown, options: EmitOptions = {}): Promise<EmitResult> {
@@ -235,6 +240,7 @@ export class Rio {
   /**
    * Stores several events in one transaction (all or nothing).
    * @throws {@link RioValidationError} naming the index of the first bad item; nothing is written
+   * @throws {@link RioIdempotencyError} when an item's key was used for a different event; nothing is written
    */
   async emitMany(items: readonly EmitManyItem[], options: { project?: string } = {}): Promise<EmitResult[]> {
     if (!Array.isArray(items))

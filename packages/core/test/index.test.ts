@@ -21,6 +21,7 @@ describe('@rio/core public surface', () => {
       'RioDatabaseTooNewError',
       'RioError',
       'RioEventBus',
+      'RioIdempotencyError',
       'RioNotFoundError',
       'RioValidationError',
       'SqliteStore',

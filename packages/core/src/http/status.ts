@@ -6,6 +6,8 @@ import type { RioErrorCode } from '../errors.js'
  *
  * Choices worth knowing: `payload_too_large` is 413 like an oversized body (the sender must send
  * less, retrying will not help); `invalid_payload` is 422 (well-formed JSON Rio still refuses);
+ * `idempotency_key_reused` is 422, as the IETF Idempotency-Key draft asks for a key reused with
+ * another request body;
  * `database_error` and `closed` are 503 (transient: a client should retry later).
  */
 export const RIO_ERROR_STATUS: Readonly<Record<RioErrorCode, number>> = {
@@ -17,6 +19,7 @@ export const RIO_ERROR_STATUS: Readonly<Record<RioErrorCode, number>> = {
   invalid_handler: 400,
   not_found: 404,
   conflict: 409,
+  idempotency_key_reused: 422,
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,

@@ -192,7 +192,8 @@ export interface Store {
 
   /**
    * Writes events and one pending delivery per matching enabled handler, all in one transaction;
-   * resolves after COMMIT. A repeated idempotency key in the same project writes nothing.
+   * resolves after COMMIT. A repeated idempotency key in the same project writes nothing; one
+   * stored for another name or payload fails the whole call with `RioIdempotencyError`.
    */
   insertEvents(events: readonly EventInput[]): Promise<EventOutcome[]>
   getEvent(id: string): Promise<RioEvent | null>

@@ -86,10 +86,19 @@ describe('POST /api/v1/projects/:project/events', () => {
     )
     const again = await postJson(
       events(url),
-      { name: 'x', payload: 2, idempotencyKey: 'k1' },
+      { name: 'x', payload: 1, idempotencyKey: 'k1' },
       { authorization },
     )
     expect(again.body).toEqual({ id: first.body.id, duplicate: true })
+    // The key again with another payload is another event: 422, as the IETF Idempotency-Key draft asks.
+    const reused = await postJson(
+      events(url),
+      { name: 'x', payload: 2, idempotencyKey: 'k1' },
+      { authorization },
+    )
+    expect(reused.status).toBe(422)
+    expect(reused.body.error).toMatchObject({ code: 'idempotency_key_reused' })
+    expect(reused.body.error.message).toContain(first.body.id)
     const header = { authorization, 'idempotency-key': 'req-1' }
     const viaHeader = await postJson(events(url), { name: 'x', payload: 3 }, header)
     const retried = await postJson(events(url), { name: 'x', payload: 3 }, header)
@@ -120,6 +129,19 @@ describe('POST /api/v1/projects/:project/events', () => {
     const retry = await postJson(events(url), body, headers)
     expect(retry.status).toBe(202)
     expect(retry.body.ids).toEqual(first.body.ids)
+    expect(await eventCount(rio)).toBe(3)
+    // Another batch under the same Idempotency-Key is refused whole.
+    const changed = await postJson(
+      events(url),
+      {
+        events: [
+          { name: 'z', payload: {} },
+          { name: 'a', payload: { n: 99 } },
+        ],
+      },
+      headers,
+    )
+    expect(changed.status).toBe(422)
     expect(await eventCount(rio)).toBe(3)
   })
 

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
-import { Rio, RioClosedError, RioValidationError } from '../../src/index.js'
+import { Rio, RioClosedError, RioIdempotencyError, RioValidationError } from '../../src/index.js'
 import { makeRio, onCleanup, tempDir, waitUntil } from '../helpers.js'
 
 describe('emit', () => {
@@ -10,13 +10,49 @@ describe('emit', () => {
     const rio = makeRio()
     rio.on('x', 'count', () => undefined)
     const first = await rio.emit('x', { n: 1 }, { idempotencyKey: 'order-1' })
-    const again = await rio.emit('x', { n: 2 }, { idempotencyKey: 'order-1' })
+    const again = await rio.emit('x', { n: 1 }, { idempotencyKey: 'order-1' })
     const other = await rio.emit('x', { n: 3 }, { idempotencyKey: 'order-1', project: 'elsewhere' })
     expect(again).toEqual({ id: first.id, duplicate: true, deliveries: 0 })
     expect(other.id).not.toBe(first.id)
     expect(await rio.listEvents({ project: 'default' })).toHaveLength(1)
     expect((await rio.getEvent(first.id)).payload).toEqual({ n: 1 })
     expect(await rio.listDeliveries({ eventId: first.id })).toHaveLength(1)
+  })
+
+  it('refuses a used idempotency key for a different event, alone or in a batch, and writes nothing', async () => {
+    const rio = makeRio()
+    const first = await rio.emit('x', { n: 1 }, { idempotencyKey: 'order-1' })
+    const refused = [
+      rio.emit('x', { n: 2 }, { idempotencyKey: 'order-1' }),
+      rio.emit('y', { n: 1 }, { idempotencyKey: 'order-1' }),
+      rio.emitMany([
+        { name: 'fresh', payload: 1 },
+        { name: 'x', payload: { n: 2 }, idempotencyKey: 'order-1' },
+      ]),
+      // Two different events under one new key in one batch: the batch is all or nothing.
+      rio.emitMany([
+        { name: 'x', payload: 1, idempotencyKey: 'new-key' },
+        { name: 'x', payload: 2, idempotencyKey: 'new-key' },
+      ]),
+    ]
+    // Emits queued in the same group commit as the refused ones are written all the same.
+    const bystander = rio.emit('x', { n: 9 })
+    for (const promise of refused) {
+      await expect(promise).rejects.toBeInstanceOf(RioIdempotencyError)
+    }
+    await expect(rio.emit('x', { n: 2 }, { idempotencyKey: 'order-1' })).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+      idempotencyKey: 'order-1',
+      eventId: first.id,
+      message: expect.stringMatching(/already used in project "default" for a different event/),
+    })
+    const kept = await bystander
+    expect((await rio.listEvents()).map((e) => e.id).sort()).toEqual([first.id, kept.id].sort())
+    // The same event again is still a retry.
+    expect(await rio.emit('x', { n: 1 }, { idempotencyKey: 'order-1' })).toMatchObject({
+      id: first.id,
+      duplicate: true,
+    })
   })
 
   it('de-duplicates concurrent emits with the same key inside one group commit', async () => {
@@ -59,7 +95,7 @@ describe('emit', () => {
     const results = await rio.emitMany([
       { name: 'a', payload: 1 },
       { name: 'b', payload: 2, idempotencyKey: 'k' },
-      { name: 'c', payload: 3, idempotencyKey: 'k' },
+      { name: 'b', payload: 2, idempotencyKey: 'k' },
     ])
     expect(results[2]!.id).toBe(results[1]!.id)
     expect(results[2]!.duplicate).toBe(true)

@@ -1,5 +1,5 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
-import { RioConflictError, RioDatabaseError, RioNotFoundError } from '../../errors.js'
+import { RioConflictError, RioDatabaseError, RioIdempotencyError, RioNotFoundError } from '../../errors.js'
 import type { RioEvent } from '../../events/event.js'
 import type { Handler } from '../../handlers/handler.js'
 import { compilePattern } from '../../handlers/pattern.js'
@@ -266,9 +266,13 @@ export class SqliteStore implements Store {
         }
         if (event.idempotencyKey !== null) {
           const existing = this.#s.findIdempotent.get(project.id, event.idempotencyKey) as
-            | { id: string }
+            | { id: string; name: string; payload: string }
             | undefined
           if (existing) {
+            // A retry resends the same event; another event under a used key must not vanish.
+            if (existing.name !== event.name || existing.payload !== event.payloadJson) {
+              throw new RioIdempotencyError(event.idempotencyKey, existing.id, event.project)
+            }
             outcomes.push({ id: existing.id, duplicate: true, deliveries: 0 })
             continue
           }
@@ -717,7 +721,7 @@ function prepare(db: Database) {
     enabledHandlers: s(
       'SELECT id, pattern FROM handlers WHERE project_id = ? AND enabled = 1 AND deleted_at IS NULL',
     ),
-    findIdempotent: s('SELECT id FROM events WHERE project_id = ? AND idempotency_key = ?'),
+    findIdempotent: s('SELECT id, name, payload FROM events WHERE project_id = ? AND idempotency_key = ?'),
     insertEvent: s(
       'INSERT INTO events (id, project_id, name, payload, created_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?)',
     ),

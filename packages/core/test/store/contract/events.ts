@@ -81,10 +81,31 @@ export function eventsContract(store: CurrentStore): void {
       await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       const first = eventInput('p', 'x', { idempotencyKey: 'k' })
       await store().insertEvents([first])
-      const repeat = eventInput('p', 'y', { idempotencyKey: 'k', createdAt: T0 + 10 })
+      const repeat = eventInput('p', 'x', { idempotencyKey: 'k', createdAt: T0 + 10 })
       expect(await store().insertEvents([repeat])).toEqual([{ id: first.id, duplicate: true, deliveries: 0 }])
       expect(await store().getEvent(repeat.id)).toBeNull()
       expect((await store().listEvents({ project: 'p', limit: 10 })).map((e) => e.id)).toEqual([first.id])
+      expect(await store().listDeliveries({ project: 'p', limit: 10 })).toHaveLength(1)
+    })
+
+    it('refuses the whole call when a used idempotency key comes with another name or payload', async () => {
+      await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      const first = eventInput('p', 'x', { idempotencyKey: 'k' })
+      await store().insertEvents([first])
+      const fresh = eventInput('p', 'x', { idempotencyKey: 'fresh' })
+      for (const changed of [
+        eventInput('p', 'y', { idempotencyKey: 'k' }),
+        eventInput('p', 'x', { idempotencyKey: 'k', payloadJson: '{"other":true}' }),
+      ]) {
+        await expect(store().insertEvents([fresh, changed])).rejects.toMatchObject({
+          name: 'RioIdempotencyError',
+          code: 'idempotency_key_reused',
+          idempotencyKey: 'k',
+          eventId: first.id,
+        })
+      }
+      // Nothing of a refused call is written, the event beside the culprit included.
+      expect(await store().getEvent(fresh.id)).toBeNull()
       expect(await store().listDeliveries({ project: 'p', limit: 10 })).toHaveLength(1)
     })
 
