@@ -14,8 +14,12 @@ const handlerNameSchema = z
   .min(1)
   .max(200)
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'a handler name may not hold control characters')
+// RFC 9110 §5.1: a field name is a token.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-const headerValue = /^[^\r\n\u0000]*$/
+// RFC 9110 §5.5 field-value characters, exactly what undici sends: HTAB, SP, VCHAR and obs-text
+// (U+0080–U+00FF, sent as one byte each). Anything else (CR/LF, NUL, "€") would make every
+// delivery fail with UND_ERR_INVALID_ARG, so it is refused when the handler is saved.
+const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/
 const schedule = z.array(z.number().int().nonnegative()).min(1).max(100)
 
 /** Options shared by webhooks and function handlers. */
@@ -76,8 +80,20 @@ export const webhookOptionsSchema = z.object({
   secrets: z.array(z.string().min(1)).max(10).optional(),
   headers: z
     .record(
-      z.string().regex(headerName, 'not a valid HTTP header name'),
-      z.string().regex(headerValue, 'header values may not hold CR, LF or NUL'),
+      z.string().regex(headerName),
+      z
+        .string()
+        .regex(
+          headerValue,
+          'a header value holds only tab, space, visible ASCII and U+0080–U+00FF: no control characters (CR, LF, NUL) and nothing above U+00FF (percent-encode it)',
+        ),
+      // zod words a bad key "Invalid key in record"; say what a header name may hold instead.
+      {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? "not a valid HTTP header name: an RFC 9110 token of letters, digits and !#$%&'*+-.^_`|~"
+            : undefined,
+      },
     )
     .optional(),
   timeoutMs: z.number().int().positive().max(600_000).optional(),

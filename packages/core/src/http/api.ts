@@ -4,7 +4,7 @@ import { ApiError, errorResponse } from './api-error.js'
 import { type ApiOptions, type ResolvedApiOptions, resolveApiOptions } from './api-options.js'
 import { ApiAuth } from './auth.js'
 import { legacyRoutes } from './legacy-route.js'
-import type { ApiContext, ApiReply } from './route.js'
+import type { ApiContext, ApiReply, Route } from './route.js'
 import { Router } from './router.js'
 import { deliveryRoutes } from './routes/deliveries.js'
 import { eventRoutes } from './routes/events.js'
@@ -93,13 +93,18 @@ export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler
           break
         }
         case 'method_not_allowed':
-          throw new ApiError(
-            'method_not_allowed',
-            `${String(req.method).slice(0, 20)} is not allowed here; use ${match.allow.join(', ')}`,
-            { headers: { allow: match.allow.join(', ') } },
+          reply = refusal(
+            match.route,
+            new ApiError(
+              'method_not_allowed',
+              `${String(req.method).slice(0, 20)} is not allowed here; use ${match.allow.join(', ')}`,
+              { headers: { allow: match.allow.join(', ') } },
+            ),
           )
+          break
         case 'bad_path':
-          throw new ApiError('invalid_request', match.reason)
+          reply = refusal(match.route, new ApiError('invalid_request', match.reason))
+          break
         case 'not_found':
           throw new ApiError(
             'route_not_found',
@@ -113,6 +118,11 @@ export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler
     }
     send(res, reply)
   }
+}
+
+/** An error raised before `route` ran, in the route's own shape (the original route's `{ message }`). */
+function refusal(route: Route, error: ApiError): ApiReply {
+  return route.formatError ? route.formatError(error) : errorResponse(error)
 }
 
 /** The path (relative to `basePath`, still percent-encoded) and query of a request, or null when outside `basePath`. */

@@ -15,7 +15,14 @@ export type Credentials =
 export type EmitPrincipal = { readonly kind: 'admin' } | { readonly kind: 'sender'; readonly sender: Sender }
 
 /** How a sender's Basic credentials fared, in the original route's terms. */
-export type SenderCheck = 'ok' | 'missing' | 'wrong' | 'forbidden' | 'rate_limited'
+export type SenderCheck =
+  | { readonly result: 'ok' | 'missing' | 'wrong' | 'forbidden' }
+  | { readonly result: 'rate_limited'; readonly retryAfter: number }
+
+type SenderResult =
+  | { readonly ok: true; readonly sender: Sender }
+  | { readonly ok: false; readonly reason: 'unauthorized' | 'forbidden' }
+  | { readonly ok: false; readonly reason: 'rate_limited'; readonly retryAfter: number }
 
 /** Reused: `decode()` without `stream` keeps no state between calls. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
@@ -50,7 +57,8 @@ export function parseAuthorization(header: string | undefined): Credentials | nu
 /**
  * Authenticates API requests: sender Basic credentials through `rio.authenticateSender`, admin
  * Bearer tokens compared in constant time (sha256 of both sides, then `timingSafeEqual`), and a
- * per-address limit on failures.
+ * per-address limit on failures in which a sender check still in progress counts as a failure (see
+ * {@link FailedAuthLimiter}).
  */
 export class ApiAuth {
   readonly #rio: Rio
@@ -120,6 +128,7 @@ export class ApiAuth {
     }
     const result = await this.#sender(req, project, credentials.user, credentials.password)
     if (result.ok) return { kind: 'sender', sender: result.sender }
+    if (result.reason === 'rate_limited') throw rateLimited(result.retryAfter)
     if (result.reason === 'forbidden') {
       throw new ApiError(
         'forbidden',
@@ -131,16 +140,14 @@ export class ApiAuth {
 
   /** Checks Basic sender credentials for the original route, which words each failure its own way. */
   async checkSender(req: IncomingMessage, project: string): Promise<SenderCheck> {
-    if (this.#retryAfter(req) > 0) return 'rate_limited'
+    const seconds = this.#retryAfter(req)
+    if (seconds > 0) return { result: 'rate_limited', retryAfter: seconds }
     const credentials = parseAuthorization(req.headers.authorization)
-    if (credentials?.scheme !== 'basic') return 'missing'
+    if (credentials?.scheme !== 'basic') return { result: 'missing' }
     const result = await this.#sender(req, project, credentials.user, credentials.password)
-    return result.ok ? 'ok' : result.reason === 'forbidden' ? 'forbidden' : 'wrong'
-  }
-
-  /** Seconds until this request's address may authenticate again (0: now). */
-  retryAfter(req: IncomingMessage): number {
-    return this.#retryAfter(req)
+    if (result.ok) return { result: 'ok' }
+    if (result.reason === 'rate_limited') return { result: 'rate_limited', retryAfter: result.retryAfter }
+    return { result: result.reason === 'forbidden' ? 'forbidden' : 'wrong' }
   }
 
   async #sender(
@@ -148,14 +155,28 @@ export class ApiAuth {
     project: string,
     user: string,
     password: string,
-  ): Promise<{ ok: true; sender: Sender } | { ok: false; reason: 'unauthorized' | 'forbidden' }> {
+  ): Promise<SenderResult> {
     // Names and secrets no sender can have are refused without a lookup.
-    const result =
-      SENDER_NAME.test(user) && password.length > 0 && password.length <= MAX_SECRET
-        ? await this.#rio.authenticateSender(project, user, password)
-        : ({ ok: false, reason: 'unauthorized' } as const)
-    if (!result.ok && result.reason === 'unauthorized') this.#fail(req)
-    return result
+    if (!SENDER_NAME.test(user) || password.length === 0 || password.length > MAX_SECRET) {
+      this.#fail(req)
+      return { ok: false, reason: 'unauthorized' }
+    }
+    if (!this.#limiter) return this.#rio.authenticateSender(project, user, password)
+    // Reserved before the scrypt starts: counting failures only once checks finish would let one
+    // address start any number of checks at once.
+    const from = address(req)
+    // Held only while the check runs, as the request itself holds the secret; hashing it would add
+    // a SHA-256 to every emit.
+    const key = `${project}\n${user}\n${password}`
+    const wait = this.#limiter.acquire(from, key)
+    if (wait > 0) return { ok: false, reason: 'rate_limited', retryAfter: wait }
+    try {
+      const result = await this.#rio.authenticateSender(project, user, password)
+      if (!result.ok && result.reason === 'unauthorized') this.#limiter.fail(from)
+      return result
+    } finally {
+      this.#limiter.release(from, key)
+    }
   }
 
   #isAdmin(token: string): boolean {
@@ -168,13 +189,7 @@ export class ApiAuth {
 
   #checkLimit(req: IncomingMessage): void {
     const seconds = this.#retryAfter(req)
-    if (seconds > 0) {
-      throw new ApiError(
-        'rate_limited',
-        `too many failed authentications from this address; try again in ${seconds} s`,
-        { headers: { 'retry-after': String(seconds) } },
-      )
-    }
+    if (seconds > 0) throw rateLimited(seconds)
   }
 
   #retryAfter(req: IncomingMessage): number {
@@ -184,6 +199,14 @@ export class ApiAuth {
   #fail(req: IncomingMessage): void {
     this.#limiter?.fail(address(req))
   }
+}
+
+function rateLimited(seconds: number): ApiError {
+  return new ApiError(
+    'rate_limited',
+    `too many failed or unfinished authentications from this address; try again in ${seconds} s`,
+    { headers: { 'retry-after': String(seconds) } },
+  )
 }
 
 function digest(token: string): Buffer {

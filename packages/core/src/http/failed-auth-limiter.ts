@@ -5,12 +5,22 @@ const MAX_TRACKED = 10_000
  * Counts failed authentications per remote address in fixed windows, so credentials cannot be
  * guessed at full speed: after `limit` failures in a window the address is refused until the window
  * ends. Memory is bounded by {@link MAX_TRACKED} addresses.
+ *
+ * A slow check (a sender's scrypt) is reserved with {@link acquire} before it starts and counts as a
+ * failure until it succeeds, so an address cannot start hundreds of checks at once before the first
+ * failure is counted. Concurrent checks of the same credentials share one reservation (and one
+ * scrypt), so a client that opens with a burst of correct requests is not held back.
  */
 export class FailedAuthLimiter {
   readonly #limit: number
   readonly #windowMs: number
   readonly #now: () => number
   readonly #windows = new Map<string, { failures: number; resetAt: number }>()
+  /**
+   * Checks in progress per address: credentials key → requests waiting on it. Entries live only
+   * while their requests do, so the map is bounded by the requests in progress.
+   */
+  readonly #pending = new Map<string, Map<string, number>>()
 
   /**
    * @param limit - failures allowed per address per window
@@ -25,14 +35,43 @@ export class FailedAuthLimiter {
 
   /** Seconds until `address` may try again, or 0 when it may try now. */
   retryAfter(address: string): number {
-    const window = this.#windows.get(address)
-    if (!window) return 0
-    const now = this.#now()
-    if (now >= window.resetAt) {
-      this.#windows.delete(address)
+    const window = this.#window(address)
+    if (!window || window.failures < this.#limit) return 0
+    return Math.max(1, Math.ceil((window.resetAt - this.#now()) / 1000))
+  }
+
+  /**
+   * Reserves a slow check of `credentials` (a key naming them, e.g. a hash) from `address`. Checks
+   * in progress count as failures, except that a check of credentials already being checked joins
+   * that one. Call {@link release} once the check has finished, whatever its outcome.
+   * @returns 0 when the check may start, else the seconds to wait
+   */
+  acquire(address: string, credentials: string): number {
+    const wait = this.retryAfter(address)
+    if (wait > 0) return wait
+    let pending = this.#pending.get(address)
+    const joined = pending?.get(credentials)
+    if (pending && joined !== undefined) {
+      pending.set(credentials, joined + 1)
       return 0
     }
-    return window.failures >= this.#limit ? Math.max(1, Math.ceil((window.resetAt - now) / 1000)) : 0
+    // The checks in progress finish within a second or so, freeing their reservations.
+    if ((this.#window(address)?.failures ?? 0) + (pending?.size ?? 0) >= this.#limit) return 1
+    if (!pending) {
+      pending = new Map()
+      this.#pending.set(address, pending)
+    }
+    pending.set(credentials, 1)
+    return 0
+  }
+
+  /** Ends a reservation made with {@link acquire}; a failed check is recorded with {@link fail} as well. */
+  release(address: string, credentials: string): void {
+    const pending = this.#pending.get(address)
+    const waiting = pending?.get(credentials)
+    if (!pending || waiting === undefined) return
+    if (waiting > 1) pending.set(credentials, waiting - 1)
+    else if (pending.delete(credentials) && pending.size === 0) this.#pending.delete(address)
   }
 
   /** Records one failed authentication from `address`. */
@@ -45,6 +84,16 @@ export class FailedAuthLimiter {
     }
     if (this.#windows.size >= MAX_TRACKED) this.#sweep(now)
     this.#windows.set(address, { failures: 1, resetAt: now + this.#windowMs })
+  }
+
+  /** The current window of `address`, dropping an expired one. */
+  #window(address: string): { failures: number; resetAt: number } | undefined {
+    const window = this.#windows.get(address)
+    if (window && this.#now() >= window.resetAt) {
+      this.#windows.delete(address)
+      return undefined
+    }
+    return window
   }
 
   #sweep(now: number): void {

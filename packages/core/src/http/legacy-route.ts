@@ -35,7 +35,8 @@ async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
   try {
     const project = projectParam(ctx.params.project)
     await ctx.rio.getProject(project)
-    switch (await ctx.auth.checkSender(ctx.req, project)) {
+    const check = await ctx.auth.checkSender(ctx.req, project)
+    switch (check.result) {
       case 'missing':
         return message(401, 'unauthorized', { 'www-authenticate': 'Basic realm="rio"' })
       case 'wrong':
@@ -43,7 +44,7 @@ async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
       case 'forbidden':
         return message(403, 'forbidden')
       case 'rate_limited':
-        return message(429, 'too many requests', { 'retry-after': String(ctx.auth.retryAfter(ctx.req)) })
+        return message(429, 'too many requests', { 'retry-after': String(check.retryAfter) })
       case 'ok':
         break
     }
@@ -56,7 +57,7 @@ async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
     return { status: 200, body: { event: { uuid: id }, message: 'ok', task: { id } } }
   } catch (error) {
     if (error instanceof RioNotFoundError && error.resource === 'project') return message(404, 'not found')
-    if (error instanceof ApiError) return message(error.status, error.message, { ...error.extra.headers })
+    if (error instanceof ApiError) return legacyError(error)
     if (error instanceof RioError) {
       const status = statusOf(error.code)
       if (status >= 500) ctx.report(error)
@@ -65,6 +66,11 @@ async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
     ctx.report(error)
     return message(500, 'internal error')
   }
+}
+
+/** An {@link ApiError} in the original route's `{ "message" }` shape, with its status and headers. */
+function legacyError(error: ApiError): ApiReply {
+  return message(error.status, error.message, { ...error.extra.headers })
 }
 
 function legacyPayload(body: RawBody, query: URLSearchParams, maxDepth: number): unknown {
@@ -153,6 +159,12 @@ async function findEvent(rio: Rio, id: string): Promise<RioEvent | null> {
 /** The original route, kept so old senders need no change. */
 export const legacyRoutes: readonly Route[] = [
   // GET writes here (as it always did), so HEAD must not.
-  { method: 'GET', path: '/event/:project/emit/:event', handle: legacyEmit, head: false },
-  { method: 'POST', path: '/event/:project/emit/:event', handle: legacyEmit },
+  {
+    method: 'GET',
+    path: '/event/:project/emit/:event',
+    handle: legacyEmit,
+    head: false,
+    formatError: legacyError,
+  },
+  { method: 'POST', path: '/event/:project/emit/:event', handle: legacyEmit, formatError: legacyError },
 ]

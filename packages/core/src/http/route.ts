@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Rio } from '../rio.js'
+import type { ApiError } from './api-error.js'
 import type { ResolvedApiOptions } from './api-options.js'
 import type { ApiAuth } from './auth.js'
 
@@ -35,6 +36,12 @@ export interface Route {
   readonly handle: (ctx: ApiContext) => Promise<ApiReply> | ApiReply
   /** Whether HEAD is answered like this GET route; false for GET routes that write. @default true */
   readonly head?: boolean
+  /**
+   * Words the errors raised before the route runs (a path parameter that is not valid
+   * percent-encoding, a method the path does not allow) in the route's own shape.
+   * @default the `{ "error": { code, message } }` shape
+   */
+  readonly formatError?: (error: ApiError) => ApiReply
 }
 
 /** A JSON reply. */

@@ -1,11 +1,14 @@
 import type { Route } from './route.js'
 
-/** The outcome of matching a request against the routes. */
+/**
+ * The outcome of matching a request against the routes. On a 405 or a bad path, `route` is the
+ * first route of that path: its {@link Route.formatError} words the error.
+ */
 export type RouteMatch =
   | { readonly kind: 'found'; readonly route: Route; readonly params: Record<string, string> }
-  | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[] }
+  | { readonly kind: 'method_not_allowed'; readonly allow: readonly string[]; readonly route: Route }
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'bad_path'; readonly reason: string }
+  | { readonly kind: 'bad_path'; readonly reason: string; readonly route: Route }
 
 interface Compiled {
   readonly route: Route
@@ -31,16 +34,20 @@ export class Router {
   match(method: string, path: string): RouteMatch {
     const segments = split(path)
     const allow = new Set<string>()
+    let first: Route | undefined
     for (const { route, segments: pattern } of this.#routes) {
       const params = matchSegments(pattern, segments)
       if (params === null) continue
-      if (params instanceof Error) return { kind: 'bad_path', reason: params.message }
+      if (params instanceof Error) return { kind: 'bad_path', reason: params.message, route }
       const head = route.method === 'GET' && route.head !== false
       if (route.method === method || (method === 'HEAD' && head)) return { kind: 'found', route, params }
+      first ??= route
       allow.add(route.method)
       if (head) allow.add('HEAD')
     }
-    return allow.size > 0 ? { kind: 'method_not_allowed', allow: [...allow].sort() } : { kind: 'not_found' }
+    return first
+      ? { kind: 'method_not_allowed', allow: [...allow].sort(), route: first }
+      : { kind: 'not_found' }
   }
 }
 
@@ -54,20 +61,21 @@ function matchSegments(
   segments: readonly string[],
 ): Record<string, string> | Error | null {
   if (pattern.length !== segments.length) return null
+  // Every literal segment first: a bad parameter belongs to the route whose path this is.
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!
+    if (expected.startsWith(':') ? segments[i] === '' : expected !== segments[i]) return null
+  }
   const params: Record<string, string> = {}
   for (let i = 0; i < pattern.length; i++) {
     const expected = pattern[i]!
+    if (!expected.startsWith(':')) continue
     const actual = segments[i]!
-    if (expected.startsWith(':')) {
-      if (actual === '') return null
-      let decoded: string
-      try {
-        decoded = decodeURIComponent(actual)
-      } catch {
-        return new Error(`the path segment "${actual.slice(0, 100)}" is not valid percent-encoding`)
-      }
-      params[expected.slice(1)] = decoded
-    } else if (expected !== actual) return null
+    try {
+      params[expected.slice(1)] = decodeURIComponent(actual)
+    } catch {
+      return new Error(`the path segment "${actual.slice(0, 100)}" is not valid percent-encoding`)
+    }
   }
   return params
 }

@@ -1,3 +1,4 @@
+import { connect } from 'node:net'
 import type { ListenOptions, Rio, RioOptions, RioServer } from '../../src/index.js'
 import { makeRio, onCleanup } from '../helpers.js'
 
@@ -37,6 +38,26 @@ export async function call(url: string, init: RequestInit = {}): Promise<Answer>
   const text = await res.text()
   const json = res.headers.get('content-type')?.startsWith('application/json')
   return { status: res.status, headers: res.headers, body: json && text ? JSON.parse(text) : text }
+}
+
+/**
+ * Sends raw bytes over TCP and returns the status and body (for requests fetch refuses to make). The
+ * request must say `Connection: close`: the answer is read until the server closes the socket.
+ */
+export async function raw(url: string, request: string | Buffer): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve, reject) => {
+    // Not half-closed: the server closes a half-closed socket before a slow answer (scrypt) is written.
+    const socket = connect(Number(port), hostname, () => socket.write(request))
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1])
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) })
+    })
+  })
 }
 
 /** POST a JSON body. */

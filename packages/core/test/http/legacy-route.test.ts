@@ -158,6 +158,31 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
     expect(await eventCount(rio)).toBe(0)
   })
 
+  it('answers a bad path and another method in the original shape, keeping status and Allow', async () => {
+    const { rio, url, authorization } = await legacyApi()
+    const badPath = await call(`${url}/event/shop/emit/%zz`, { method: 'POST', headers: { authorization } })
+    expect(badPath.status).toBe(400)
+    expect(badPath.body).toEqual({ message: expect.stringContaining('not valid percent-encoding') })
+    const badProject = await call(`${url}/event/%E0%A4%A/emit/x`, {
+      method: 'GET',
+      headers: { authorization },
+    })
+    expect(badProject.status).toBe(400)
+    expect(badProject.body).toEqual({ message: expect.stringContaining('not valid percent-encoding') })
+    const put = await call(`${url}/event/shop/emit/x`, { method: 'PUT', headers: { authorization } })
+    expect(put.status).toBe(405)
+    expect(put.headers.get('allow')).toBe('GET, POST')
+    expect(put.body).toEqual({ message: 'PUT is not allowed here; use GET, POST' })
+    // The API's own routes keep their shape.
+    const api = await call(`${url}/api/v1/projects/%zz/events`, {
+      method: 'POST',
+      headers: { authorization },
+    })
+    expect(api.status).toBe(400)
+    expect(api.body.error.code).toBe('invalid_request')
+    expect(await eventCount(rio)).toBe(0)
+  })
+
   it('runs the original docs example as written', async () => {
     const { rio, url } = await startApi()
     await rio.createSender('example', 'example', { secret: 'example' })

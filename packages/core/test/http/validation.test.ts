@@ -1,22 +1,5 @@
-import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { admin, call, eventCount, postJson, startApi, withSender } from './api-server.js'
-
-/** Sends raw bytes over TCP and returns the status line and body (for requests fetch refuses to make). */
-async function raw(url: string, request: string | Buffer): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.end(request))
-    const chunks: Buffer[] = []
-    socket.on('data', (chunk) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1])
-      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) })
-    })
-  })
-}
+import { admin, call, eventCount, postJson, raw, startApi, withSender } from './api-server.js'
 
 describe('request validation', () => {
   it('answers every refused emit with the error shape and a field path, writing nothing', async () => {

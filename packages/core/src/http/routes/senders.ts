@@ -14,35 +14,45 @@ function senderJson(sender: Sender) {
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
 
 /**
- * The DSN a sender puts in its configuration: `http://<name>:<secret>@<host><basePath>/<project>`,
- * from `publicUrl` when configured, else from the request's `Host` header (or the socket's address
- * when the header is missing or not a plain host).
+ * The base URL of the DSNs this request gets: `publicUrl` when configured, else the request's
+ * `Host` header, else (missing, not a plain host, or not a valid URL authority such as `x:99999`
+ * or `[1.2.3.4]`) the socket's local address. Worked out before the sender is written, so a bad
+ * `Host` header can never fail the request after the secret was created.
  */
-export function buildDsn(
-  req: IncomingMessage,
-  options: ResolvedApiOptions,
-  project: string,
-  name: string,
-  secret: string,
-): string {
-  let base = options.publicUrl
-  if (base === undefined) {
-    const header = req.headers.host
-    const encrypted = 'encrypted' in req.socket && req.socket.encrypted === true
-    const host =
-      header && HOST.test(header)
-        ? header
-        : `${formatAddress(req.socket.localAddress ?? '127.0.0.1')}:${req.socket.localPort ?? 80}`
-    base = `${encrypted ? 'https' : 'http'}://${host}${options.basePath}`
+export function dsnBase(req: IncomingMessage, options: ResolvedApiOptions): URL {
+  if (options.publicUrl !== undefined) return new URL(options.publicUrl)
+  const scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http'
+  const header = req.headers.host
+  if (header && HOST.test(header)) {
+    const fromHeader = parseUrl(`${scheme}://${header}${options.basePath}`)
+    if (fromHeader) return fromHeader
   }
-  const url = new URL(`${base}/${encodeURIComponent(project)}`)
+  // An IPv6 zone (`fe80::1%eth0`) is not allowed in a URL: drop it.
+  const address = (req.socket.localAddress ?? '127.0.0.1').replace(/%.*$/, '')
+  const host = `${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`
+  return (
+    parseUrl(`${scheme}://${host}${options.basePath}`) ?? new URL(`${scheme}://127.0.0.1${options.basePath}`)
+  )
+}
+
+/**
+ * The DSN a sender puts in its configuration: `http://<name>:<secret>@<host><basePath>/<project>`.
+ * @param base - from {@link dsnBase}
+ */
+export function buildDsn(base: URL, project: string, name: string, secret: string): string {
+  const url = new URL(base)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(project)}`
   url.username = encodeURIComponent(name)
   url.password = encodeURIComponent(secret)
   return url.href
 }
 
-function formatAddress(address: string): string {
-  return address.includes(':') ? `[${address}]` : address
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text)
+  } catch {
+    return null
+  }
 }
 
 async function list(ctx: ApiContext) {
@@ -55,13 +65,14 @@ async function create(ctx: ApiContext) {
   ctx.auth.requireAdmin(ctx.req)
   const project = (await ctx.rio.getProject(projectParam(ctx.params.project))).name
   const input = parseBody(createSenderSchema, await readJson(ctx))
+  const base = dsnBase(ctx.req, ctx.options)
   const { sender, secret } = await ctx.rio.createSender(project, input.name, {
     ...(input.secret !== undefined ? { secret: input.secret } : {}),
   })
   return json(201, {
     sender: senderJson(sender),
     secret,
-    dsn: buildDsn(ctx.req, ctx.options, project, sender.name, secret),
+    dsn: buildDsn(base, project, sender.name, secret),
   })
 }
 
