@@ -191,7 +191,10 @@ export class Client {
         { issues: [{ path: 'events', message: 'expected an array' }] },
       )
     }
-    const encoded: EncodedEvent[] = events.map((event: unknown, index) => {
+    // By index, not map(): map() skips the holes of a sparse array, which would reach the batches.
+    const encoded: EncodedEvent[] = []
+    for (let index = 0; index < events.length; index++) {
+      const event: unknown = events[index]
       if (typeof event !== 'object' || event === null) {
         throw new ValidationError(
           'invalid_argument',
@@ -199,8 +202,8 @@ export class Client {
           { issues: [{ path: `events[${index}]`, message: 'expected an object' }] },
         )
       }
-      return encodeEvent(event as EmitEvent, this.#options.maxPayloadBytes, `events[${index}]`)
-    })
+      encoded.push(encodeEvent(event as EmitEvent, this.#options.maxPayloadBytes, `events[${index}]`))
+    }
     const batches = splitIntoBatches(encoded, this.#options.maxBatchSize, this.#options.maxBatchBytes)
     const ids: string[] = []
     for (const [index, batch] of batches.entries()) {

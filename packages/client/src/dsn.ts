@@ -88,13 +88,15 @@ class ParsedDsn implements Dsn {
  * Both forms Rio has used are accepted: `https://shop:s3cret@rio.example.org/shop` and the
  * original SDK's `http://shop:s3cret@rio.example.org:8000/1/shop`, where a numeric segment just
  * before the project is the protocol version. Other leading segments are a path prefix (Rio
- * behind a reverse proxy at `/rio`). Sender and secret are URL-decoded; surrounding whitespace
+ * behind a reverse proxy at `/rio`). Sender and secret are URL-decoded (a ":" may be in the secret,
+ * never in the sender); surrounding whitespace
  * (a stray newline from an env file) is ignored.
  *
  * @param dsn - the DSN, usually `process.env.RIO_DSN`
  * @returns the parts; its `toString()` masks the secret
  * @throws {@link DsnError} (and nothing else, whatever the input) naming what is wrong: `not_a_url`,
- *   `unsupported_scheme`, `no_credentials`, `no_sender`, `no_secret`, `bad_encoding`, `no_host`,
+ *   `unsupported_scheme`, `no_credentials`, `no_sender`, `no_secret`, `bad_sender` (a ":" in the
+ *   sender, which HTTP Basic auth cannot carry), `bad_encoding`, `no_host`,
  *   `bad_port`, `query_or_fragment`, `no_project`, `bad_project`, or `missing` for an empty string
  * @example
  * ```ts
@@ -226,7 +228,15 @@ function credentials(userinfo: string, shown: string): { sender: string; secret:
       `DSN "${shown}" has the sender "${truncate(rawSender)}" but no secret: write "<sender>:<secret>@"`,
     )
   }
-  return { sender: decode(rawSender, 'sender', shown), secret: decode(rawSecret, 'secret', shown) }
+  const sender = decode(rawSender, 'sender', shown)
+  // Basic auth joins user and password with the first ":" (RFC 7617 §2): "a:b" + "k" reads as "a" + "b:k".
+  if (sender.includes(':')) {
+    throw new DsnError(
+      'bad_sender',
+      `DSN "${shown}" has the sender "${truncate(sender)}" once decoded: a sender cannot hold a ":", which HTTP Basic auth (RFC 7617) reads as the end of the user name, and no Rio sender name has one; write the sender's name as Rio created it (a ":" may only be in the secret)`,
+    )
+  }
+  return { sender, secret: decode(rawSecret, 'secret', shown) }
 }
 
 function decode(raw: string, what: 'sender' | 'secret', shown: string): string {

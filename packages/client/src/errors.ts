@@ -6,6 +6,7 @@ export type DsnErrorReason =
   | 'no_credentials'
   | 'no_sender'
   | 'no_secret'
+  | 'bad_sender'
   | 'bad_encoding'
   | 'no_host'
   | 'bad_port'
@@ -21,6 +22,7 @@ export type ValidationErrorCode =
   | 'invalid_payload'
   | 'payload_too_large'
   | 'invalid_idempotency_key'
+  | 'invalid_request'
 
 /** Codes of {@link RioHttpError}: Rio answered, but not with what an emit needs. */
 export type HttpErrorCode = 'http_error' | 'invalid_response' | 'response_too_large'
@@ -41,6 +43,7 @@ export type ServerErrorCode = 'server_error' | 'rate_limited'
  * | `invalid_payload` | {@link ValidationError} | – | the payload is not plain JSON (BigInt, cycle, Map, NaN…) |
  * | `payload_too_large` | {@link ValidationError} | – | the payload's JSON exceeds `maxPayloadBytes` |
  * | `invalid_idempotency_key` | {@link ValidationError} | – | not 1–200 visible ASCII characters |
+ * | `invalid_request` | {@link ValidationError} | no | the HTTP layer (undici, `fetch`) refused to build the request, e.g. a header a `fetch` wrapper added; nothing was sent |
  * | `http_error` | {@link RioHttpError} | no | a 4xx (other than 429) or another non-2xx status |
  * | `invalid_response` | {@link RioHttpError} | no | a 2xx whose body is not the expected JSON |
  * | `response_too_large` | {@link RioHttpError} | no | a 2xx body over `maxResponseBytes` |
@@ -154,7 +157,8 @@ export class DsnError extends RioClientError {
 /**
  * A call or the client's options were refused before anything was sent: a bad event name, a
  * payload JSON cannot represent or that is too large, a malformed idempotency key, an option out
- * of range. Retrying the same call cannot succeed.
+ * of range, a request the HTTP layer will not build (`invalid_request`). Retrying the same call
+ * cannot succeed.
  *
  * @example
  * ```ts

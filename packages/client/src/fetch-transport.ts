@@ -1,7 +1,9 @@
 import type { FetchLike } from './options.js'
 import { ResponseBuffer } from './response-buffer.js'
 import {
+  isArgumentError,
   type Transport,
+  TransportRefusal,
   type TransportRequest,
   type TransportResponse,
   TransportTimeout,
@@ -9,17 +11,36 @@ import {
 
 /**
  * Sends requests with a `fetch`: the caller's (`options.fetch`), or the runtime's where undici
- * is unavailable (Deno, Bun, Cloudflare Workers, browsers).
+ * is unavailable (Deno, Bun, Cloudflare Workers, browsers). Like the undici transport, it never
+ * follows a redirect, and `close()` waits for the requests in flight.
  */
 export class FetchTransport implements Transport {
   readonly #fetch: FetchLike
+  /** Requests sent and not yet answered in full, for `close()` to wait on. */
+  readonly #inFlight = new Set<Promise<TransportResponse>>()
+  #closed = false
 
   /** @param fetch - the function to send requests with */
   constructor(fetch: FetchLike) {
     this.#fetch = fetch
   }
 
-  async send(request: TransportRequest): Promise<TransportResponse> {
+  send(request: TransportRequest): Promise<TransportResponse> {
+    // As undici's agent does once closed: the client then ends the call as closed.
+    if (this.#closed) return Promise.reject(new Error('the transport is closed'))
+    const sending = this.#send(request)
+    this.#inFlight.add(sending)
+    const settle = () => this.#inFlight.delete(sending)
+    sending.then(settle, settle)
+    return sending
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await Promise.allSettled(this.#inFlight)
+  }
+
+  async #send(request: TransportRequest): Promise<TransportResponse> {
     const controller = new AbortController()
     const timedOut = new TransportTimeout(request.timeoutMs)
     const timer = setTimeout(() => controller.abort(timedOut), request.timeoutMs)
@@ -32,6 +53,7 @@ export class FetchTransport implements Transport {
     } catch (error) {
       // Whatever the fetch threw (an AbortError), say why the request was aborted.
       if (controller.signal.aborted) throw controller.signal.reason
+      if (isArgumentError(error) && !(error instanceof TransportRefusal)) throw new TransportRefusal(error)
       throw error
     } finally {
       clearTimeout(timer)
@@ -40,12 +62,7 @@ export class FetchTransport implements Transport {
   }
 
   async #exchange(request: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
-    const response = await this.#fetch(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      signal,
-    })
+    const response = await this.#start(request, signal)
     const header = (name: string): string | undefined => response.headers.get(name) ?? undefined
     const buffer = new ResponseBuffer(request.maxResponseBytes)
     const reader = response.body?.getReader()
@@ -66,5 +83,20 @@ export class FetchTransport implements Transport {
     return { status: response.status, header, body: buffer.bytes(), truncated: buffer.truncated }
   }
 
-  async close(): Promise<void> {}
+  /** Calls the fetch; a `TypeError` it throws at once (a `Request` it could not build) sent nothing. */
+  #start(request: TransportRequest, signal: AbortSignal): ReturnType<FetchLike> {
+    try {
+      // `manual`: a 3xx is answered as it came, as undici does, never followed to another URL.
+      return this.#fetch(request.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        signal,
+        redirect: 'manual',
+      })
+    } catch (error) {
+      if (error instanceof TypeError) throw new TransportRefusal(error)
+      throw error
+    }
+  }
 }

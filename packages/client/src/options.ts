@@ -13,6 +13,8 @@ export type FetchLike = (
     headers: Record<string, string>
     body: string
     signal: AbortSignal
+    /** Always `manual`: the client does not follow redirects, and answers a 3xx as a refusal. */
+    redirect: 'manual'
   },
 ) => Promise<{
   status: number
@@ -65,6 +67,8 @@ export interface ClientOptions {
   /**
    * Extra request headers (tracing, a proxy's auth). Those the client sets itself — `authorization`,
    * `content-type`, `idempotency-key`, `user-agent`, `x-rio-protocol` and hop-by-hop ones — are refused.
+   * Names are HTTP tokens; values hold tabs, spaces, visible ASCII and U+0080–U+00FF only (what
+   * HTTP/1.1 can carry; encode anything else), and lose the tabs and spaces around them.
    * @default {}
    */
   headers?: Readonly<Record<string, string>>
@@ -118,14 +122,31 @@ const bytes = z
   .positive()
   .max(1024 * 1024 * 1024)
 
+// RFC 9110 §5.6.2: a token, what a field name is.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+// RFC 9110 §5.5 field-value characters, as undici checks them before sending (HTAB, SP, VCHAR,
+// obs-text): no control character, DEL or anything beyond U+00FF (sent as one Latin-1 byte).
+const HEADER_VALUE_CHARACTER = /[^\t\x20-\x7e\x80-\xff]/u
+// What surrounds a field value is not part of it (RFC 9110 §5.5); fetch strips it, undici would send it.
+const OPTIONAL_WHITESPACE = /^[\t ]+|[\t ]+$/g
+
 /**
- * Validates extra headers: RFC 9110 token names, values without CR, LF or NUL, none that the
- * client sets itself. Names are lower-cased.
+ * Validates extra headers before anything is sent, so no transport refuses them later: RFC 9110
+ * token names; values of tabs, spaces, visible ASCII and U+0080–U+00FF only, their surrounding
+ * tabs and spaces trimmed; none that the client sets itself. Names are lower-cased.
  */
 export const headersSchema = z
   .record(
-    z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name is an HTTP token'),
-    z.string().regex(/^[^\r\n\0]*$/, 'a header value holds no CR, LF or NUL'),
+    z.string().regex(HEADER_NAME, 'a header name is an HTTP token'),
+    z.string().superRefine((value, ctx) => {
+      const bad = HEADER_VALUE_CHARACTER.exec(value)
+      if (bad === null) return
+      const codePoint = bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+      ctx.addIssue({
+        code: 'custom',
+        message: `a header value holds only tabs, spaces, visible ASCII and U+0080–U+00FF, not U+${codePoint} (at index ${bad.index}); encode it, e.g. with encodeURIComponent()`,
+      })
+    }),
   )
   .transform((headers, ctx) => {
     const lower: Record<string, string> = {}
@@ -138,7 +159,7 @@ export const headersSchema = z
           message: `"${name}" is set by rio-client itself (from the DSN and the call); remove it`,
         })
       }
-      lower[key] = value
+      lower[key] = value.replace(OPTIONAL_WHITESPACE, '')
     }
     return lower
   })

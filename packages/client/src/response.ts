@@ -77,8 +77,8 @@ export function parseBatchAnswer(
 
 /**
  * The error for a non-2xx answer: a {@link ServerError} for 5xx and 429 (retryable), a
- * {@link RioHttpError} otherwise. Rio's JSON error body is read when there is one; anything else
- * (HTML from a proxy, an empty body) is quoted briefly.
+ * {@link RioHttpError} otherwise (a 3xx too: redirects are not followed). Rio's JSON error body is
+ * read when there is one; anything else (HTML from a proxy, an empty body) is quoted briefly.
  *
  * @param response - the answer
  * @param context - for messages
@@ -96,7 +96,7 @@ export function errorFromAnswer(
   const body = readErrorBody(response)
   const what = body.serverCode === undefined ? `${status}` : `${status} ${body.serverCode}`
   const retried = context.attempts > 1 ? ` (${attemptsText(context)})` : ''
-  const message = `Rio answered ${what} to ${context.subject} into ${context.target}${retried}: ${body.text}${hint(status, context, retryAfterMs)}${stopped}`
+  const message = `Rio answered ${what} to ${context.subject} into ${context.target}${retried}: ${body.text}${hint(response, context, retryAfterMs)}${stopped}`
   const options = {
     status,
     attempts: context.attempts,
@@ -161,7 +161,21 @@ function readErrorBody(response: TransportResponse): { text: string; serverCode?
   return { text: `${message} (${lines})`, serverCode: code, issues: converted }
 }
 
-function hint(status: number, context: RequestContext, retryAfterMs: number | undefined): string {
+function hint(
+  response: TransportResponse,
+  context: RequestContext,
+  retryAfterMs: number | undefined,
+): string {
+  const { status } = response
+  // 0: a browser's fetch hides a redirect it was told not to follow (an "opaqueredirect").
+  if (status === 0 || (status >= 300 && status < 400)) {
+    const location = response.header('location')
+    const to =
+      location === undefined
+        ? ''
+        : ` (this one to "${location.length > 200 ? `${location.slice(0, 200)}…` : location}")`
+    return `; rio-client does not follow redirects${to}: put the URL Rio answers on in the DSN (https:// rather than http://?)`
+  }
   if (status === 401) return '; check the sender and secret in the DSN'
   if (status === 403) return `; check that the DSN's sender belongs to project "${context.project}"`
   if (status === 404) return `; check the DSN's host, path prefix and project ("${context.project}")`

@@ -56,17 +56,19 @@ export class RetryPolicy {
    * @param elapsedMs - time since the first attempt started
    * @param retryAfterMs - Rio's `Retry-After`, when it sent one: the wait is at least that long
    * @returns retry after `delayMs` (the backoff, cut to the budget left, but never under
-   *   `retryAfterMs`), or stop: out of attempts, out of budget, or Rio asked for a wait that reaches
-   *   past the budget (`retry_after`)
+   *   `retryAfterMs`), or stop: out of attempts, out of budget (whatever Rio asked for), or Rio
+   *   asked for a wait that reaches past what is left of the budget (`retry_after`)
    */
   decide(attempt: number, elapsedMs: number, retryAfterMs?: number): RetryDecision {
     const { retries, retryBudgetMs } = this.#options
     if (attempt > retries) return { retry: false, reason: 'attempts' }
     const remaining = retryBudgetMs - elapsedMs
+    // Checked first: once the budget is spent any Retry-After, even 0, "reaches past" it, but it
+    // is the budget that ends the call.
+    if (remaining <= 0) return { retry: false, reason: 'budget' }
     // Retrying before Rio's Retry-After only earns another 429; stop now and let the caller
     // (who sees retryAfterMs on the error) reschedule, rather than sleep through the budget.
     if (retryAfterMs !== undefined && retryAfterMs > remaining) return { retry: false, reason: 'retry_after' }
-    if (remaining <= 0) return { retry: false, reason: 'budget' }
     // The backoff is cut to what is left of the budget, so the last attempt still happens in it.
     return { retry: true, delayMs: Math.max(Math.min(this.backoff(attempt), remaining), retryAfterMs ?? 0) }
   }

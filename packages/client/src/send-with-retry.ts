@@ -1,9 +1,9 @@
-import { AbortError, ConnectionError, RioClientError, TimeoutError } from './errors.js'
+import { AbortError, ConnectionError, RioClientError, TimeoutError, ValidationError } from './errors.js'
 import { attemptsText, errorFromAnswer, type RequestContext } from './response.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { RetryDecision, RetryPolicy } from './retry-policy.js'
 import { sleep } from './sleep.js'
-import { type Transport, type TransportResponse, TransportTimeout } from './transport.js'
+import { type Transport, TransportRefusal, type TransportResponse, TransportTimeout } from './transport.js'
 
 /** What the client lends to every call. */
 export interface SendEnvironment {
@@ -54,7 +54,8 @@ type Outcome =
  * @param call - the request and how to name it in messages
  * @param environment - transport, retry policy, timeouts and the client's closing state
  * @returns the 2xx answer, with the attempt count and elapsed time for later messages
- * @throws {@link RioHttpError} at once for other statuses; {@link ServerError},
+ * @throws {@link RioHttpError} at once for other statuses; {@link ValidationError}
+ *   `invalid_request` at once when the HTTP layer refuses to build the request; {@link ServerError},
  *   {@link ConnectionError} or {@link TimeoutError} when retrying stops; {@link AbortError} when
  *   the call's signal aborts; {@link RioClientError} `client_closed` when the client closes first
  */
@@ -103,6 +104,8 @@ async function attemptOnce(call: Call, environment: SendEnvironment, attempt: nu
     if (cause instanceof RioClientError) throw cause
     if (call.signal?.aborted) throw aborted(call, attempt, call.signal.reason)
     if (cause instanceof TransportTimeout) return { failure: 'timeout', cause }
+    // Nothing was sent, and the same request is refused again on every retry.
+    if (cause instanceof TransportRefusal) throw refused(call, cause)
     return { failure: 'network', cause }
   }
 }
@@ -165,6 +168,14 @@ function aborted(call: Call, attempts: number, reason: unknown): AbortError {
     cause: reason,
     attempts,
   })
+}
+
+function refused(call: Call, refusal: TransportRefusal): ValidationError {
+  return new ValidationError(
+    'invalid_request',
+    `${call.subject} into ${call.target} was not sent: the HTTP layer refused to build the request (${describeNetworkError(refusal.cause)}); check the headers a fetch wrapper adds, and the client's headers option`,
+    { cause: refusal.cause },
+  )
 }
 
 function closed(call: Call, attempts: number): RioClientError {

@@ -1,7 +1,9 @@
 import type { Agent, Dispatcher } from 'undici'
 import { ResponseBuffer } from './response-buffer.js'
 import {
+  isArgumentError,
   type Transport,
+  TransportRefusal,
   type TransportRequest,
   type TransportResponse,
   TransportTimeout,
@@ -114,7 +116,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
     if (this.#settled) return
     this.#finish()
-    this.#reject(error)
+    this.#reject(isArgumentError(error) ? new TransportRefusal(error) : error)
   }
 
   /** Resolves with what was read; `drop` closes the connection instead of reading the rest. */

@@ -8,6 +8,7 @@ import {
   RioHttpError,
   ServerError,
   TimeoutError,
+  ValidationError,
   VERSION,
 } from '../src/index.ts'
 import { FakeRio } from './support/fake-rio.ts'
@@ -93,6 +94,20 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
         id: 'evt_1',
         duplicate: false,
       })
+    })
+
+    it('refuses a DSN whose sender holds a ":" once decoded, which Basic auth would split', async () => {
+      expect(() => client({ dsn: `http://a%3Ab:secret@127.0.0.1:${rio.port}/shop` })).toThrow(
+        expect.objectContaining({ name: 'DsnError', reason: 'bad_sender' }),
+      )
+      expect(rio.requests).toHaveLength(0)
+    })
+
+    it('sends a Latin-1 header value as its byte, without the spaces around it', async () => {
+      await client({ headers: { 'x-name': ' café\t' } }).emit('a', 1)
+      expect(Buffer.from(rio.requests[0]!.headers['x-name'] as string, 'latin1')).toEqual(
+        Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      )
     })
 
     it('generates a fresh idempotency key per emit, and uses a given one in header and body', async () => {
@@ -213,6 +228,21 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: 3_600_000, attempts: 1 })
       expect(error.message).toMatch(/Rio asks to wait 3600 s, past what is left of retryBudgetMs/)
     })
+
+    it.each([
+      ['0', '0'],
+      ['a past date', 'Thu, 01 Jan 1970 00:00:00 GMT'],
+    ])(
+      'blames the spent budget, not a Retry-After of %s, when the budget ran out during the attempt',
+      async (_what, retryAfter) => {
+        rio.fail({ status: 429, headers: { 'retry-after': retryAfter }, delayMs: 100 })
+        const error = await rejection(client({ retryBudgetMs: 50 }).emit('a', 1))
+        expect(error).toMatchObject({ code: 'rate_limited', retryAfterMs: 0, attempts: 1 })
+        expect(error.message).toMatch(/; retryBudgetMs \(50 ms\) is spent$/)
+        expect(error.message).not.toContain('past what is left')
+        expect(rio.requests).toHaveLength(1)
+      },
+    )
 
     it('gives up with a ServerError after the configured attempts', async () => {
       rio.fail(
@@ -350,6 +380,21 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(error.code).toBe('response_too_large')
     })
 
+    it.each([302, 307, 308])(
+      'does not follow a %i redirect, even to Rio itself, nor retry it',
+      async (status) => {
+        const location = `http://127.0.0.1:${rio.port}/api/v1/projects/shop/events`
+        rio.fail({ status, headers: { location } })
+        const error = await rejection(client().emit('a', 1))
+        expect(error).toBeInstanceOf(RioHttpError)
+        expect(error).not.toBeInstanceOf(ServerError)
+        expect(error).toMatchObject({ code: 'http_error', status, attempts: 1 })
+        expect(error.message).toContain(`rio-client does not follow redirects (this one to "${location}")`)
+        expect(rio.requests).toHaveLength(1)
+        expect(rio.events).toHaveLength(0)
+      },
+    )
+
     it('refuses a 2xx that is not Rio’s JSON, without retrying', async () => {
       rio.fail({
         status: 200,
@@ -398,6 +443,29 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       }
     })
 
+    it('lets a request in flight finish before close() resolves', async () => {
+      rio.fail({ status: 202, body: '{"id":"evt_late","duplicate":false}', delayMs: 300 })
+      const sender = client()
+      const pending = sender.emit('a', 1)
+      while (rio.requests.length < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+      const started = Date.now()
+      await sender.close()
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+      await expect(pending).resolves.toEqual({ id: 'evt_late', duplicate: false })
+    })
+
+    it('waits for a hanging request until timeoutMs, then ends its call as closed without a retry', async () => {
+      rio.fail('hang')
+      const sender = client({ timeoutMs: 300 })
+      const pending = rejection(sender.emit('a', 1))
+      while (rio.requests.length < 1) await new Promise((resolve) => setTimeout(resolve, 5))
+      const started = Date.now()
+      await sender.close()
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250)
+      expect(await pending).toMatchObject({ code: 'client_closed', attempts: 1 })
+      expect(rio.requests).toHaveLength(1)
+    })
+
     it('stops a call waiting to retry when the client closes', async () => {
       rio.fail({ status: 503, headers: { 'retry-after': '5' } })
       const sender = client()
@@ -407,4 +475,46 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(await pending).toMatchObject({ code: 'client_closed', attempts: 1 })
     })
   })
+})
+
+describe('Client over a fetch wrapper that breaks the request', () => {
+  let rio: FakeRio
+  let client: Client | undefined
+  beforeEach(async () => {
+    rio = await FakeRio.start()
+  })
+  afterEach(async () => {
+    await client?.close()
+    await rio.close()
+  })
+
+  const wrappers: [string, NonNullable<ClientOptions['fetch']>, RegExp][] = [
+    [
+      'adds a header undici will not send',
+      (url, init) => globalThis.fetch(url, { ...init, headers: { ...init.headers, traceparent: 'a\x01b' } }),
+      /fetch failed: invalid traceparent header \(UND_ERR_INVALID_ARG\)/,
+    ],
+    [
+      'builds a Request that refuses its header',
+      (url, init) =>
+        globalThis.fetch(new Request(url, { ...init, headers: { ...init.headers, 'x-span': '☃' } })),
+      /greater than 255/,
+    ],
+  ]
+
+  it.each(wrappers)(
+    'fails at once with invalid_request, sending nothing, when the wrapper %s',
+    async (_what, fetch, cause) => {
+      client = new Client({ dsn: rio.dsn(), fetch, retryDelayMs: 10, retryMaxDelayMs: 40 })
+      const error = await rejection(client.emit('a', 1))
+      expect(error).toBeInstanceOf(ValidationError)
+      expect(error).toMatchObject({ code: 'invalid_request' })
+      expect(error.message).toMatch(
+        /^emit "a" into project "shop" at http:\/\/127\.0\.0\.1:\d+ was not sent: the HTTP layer refused to build the request \(/,
+      )
+      expect(error.message).toMatch(cause)
+      expect(error.cause).toBeInstanceOf(TypeError)
+      expect(rio.requests).toHaveLength(0)
+    },
+  )
 })

@@ -34,10 +34,12 @@ describe('parseDsn, property-based', () => {
 
   it('round-trips any encoded credentials, prefix, version and project', () => {
     const credential = fc.string({ minLength: 1, maxLength: 20 })
+    // HTTP Basic auth cannot carry a ":" in the user name: such senders are refused.
+    const sender = credential.filter((text) => !text.includes(':'))
     fc.assert(
       fc.property(
         fc.constantFrom('http', 'https'),
-        credential,
+        sender,
         credential,
         fc.array(fc.stringMatching(/^[a-z][a-z0-9-]{0,8}$/), { maxLength: 3 }),
         fc.option(fc.integer({ min: 0, max: 99 }), { nil: undefined }),

@@ -165,6 +165,12 @@ describe('parseDsn', () => {
     ['http://:secret@host/project', 'no_sender', /has a secret but no sender name/],
     ['http://sender@host/project', 'no_secret', /has the sender "sender" but no secret/],
     ['http://sender:@host/project', 'no_secret', /no secret/],
+    [
+      'http://a%3Ab:secret@host/p',
+      'bad_sender',
+      /"http:\/\/a%3Ab:\*\*\*@host\/p" has the sender "a:b" once decoded: a sender cannot hold a ":", which HTTP Basic auth \(RFC 7617\) reads as the end of the user name/,
+    ],
+    ['http://shop%3a:k@host/p', 'bad_sender', /the sender "shop:" once decoded/],
     ['http://s:%zz@host/p', 'bad_encoding', /the secret holds a "%" that starts no valid escape/],
     ['http://s:a/b@host/p', 'bad_encoding', /has a "\/" before its "@": percent-encode it/],
     ['http://s:k@/p', 'no_host', /has no host/],

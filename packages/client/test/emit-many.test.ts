@@ -103,6 +103,27 @@ describe('Client.emitMany', () => {
     expect(rio.requests).toHaveLength(0)
   })
 
+  it('refuses a hole in a sparse array like undefined, naming its index, before sending anything', async () => {
+    const leading: EmitEvent[] = []
+    leading[1] = { name: 'comment-published', payload: 1 }
+    const error = await start()
+      .emitMany(leading)
+      .catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error).toMatchObject({
+      code: 'invalid_argument',
+      message: 'events[0] must be an object { name, payload, idempotencyKey? }, got undefined',
+      issues: [{ path: 'events[0]', message: 'expected an object' }],
+    })
+    const middle = [...events(2)]
+    middle[3] = { name: 'comment-published', payload: 3 }
+    await expect(client.emitMany(middle)).rejects.toMatchObject({
+      code: 'invalid_argument',
+      issues: [{ path: 'events[2]', message: 'expected an object' }],
+    })
+    expect(rio.requests).toHaveLength(0)
+  })
+
   it('says how many events a failed later request leaves emitted', async () => {
     rio.fail({ status: 202, body: '{"ids":[]}' }) // never a valid answer for 2 events
     const error = (await start({ maxBatchSize: 2 })

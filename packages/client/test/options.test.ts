@@ -60,6 +60,11 @@ describe('Client options', () => {
     expect(refuse({ maxResponseBytes: 1.5 })).toEqual(['maxResponseBytes'])
     expect(refuse({ fetch: 'fetch' })).toEqual(['fetch'])
     expect(refuse({ headers: { 'bad name': 'b' } })).toEqual(['headers.bad name'])
+    expect(refuse({ headers: { 'x-a': '☃', 'x-b': 'a\x01b', 'x-c': 'a\x00', 'x-ok': 'café' } })).toEqual([
+      'headers.x-a',
+      'headers.x-b',
+      'headers.x-c',
+    ])
     expect(refuse({ headers: { 'User-Agent': 'me', 'x-ok': 'a', Authorization: 'x' } })).toEqual([
       'headers.User-Agent',
       'headers.Authorization',
@@ -67,6 +72,13 @@ describe('Client options', () => {
     expect(() => resolveOptions({ dsn, headers: { Host: 'x' } })).toThrow(
       'invalid rio-client options: headers.Host: "Host" is set by rio-client itself (from the DSN and the call); remove it',
     )
+  })
+
+  it('keeps Latin-1 header values and trims the tabs and spaces around them, as fetch does', () => {
+    expect(resolveOptions({ dsn, headers: { 'X-Name': ' café\t', 'x-empty': '' } }).headers).toEqual({
+      'x-name': 'café',
+      'x-empty': '',
+    })
   })
 
   it('never shows the secret when a client is logged', async () => {

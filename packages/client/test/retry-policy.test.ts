@@ -36,6 +36,13 @@ describe('RetryPolicy', () => {
     expect(policy.decide(3, 1_000)).toEqual({ retry: false, reason: 'budget' })
   })
 
+  it('blames the budget, not a Retry-After of 0, once the budget is spent', () => {
+    const policy = new RetryPolicy({ ...options, retryBudgetMs: 1_000 })
+    expect(policy.decide(1, 1_500, 0)).toEqual({ retry: false, reason: 'budget' })
+    expect(policy.decide(1, 1_000, 0)).toEqual({ retry: false, reason: 'budget' })
+    expect(policy.decide(1, 1_500, 5_000)).toEqual({ retry: false, reason: 'budget' })
+  })
+
   it('stops at once when Retry-After reaches past the budget', () => {
     const policy = new RetryPolicy(options)
     expect(policy.decide(1, 10_000, 20_001)).toEqual({ retry: false, reason: 'retry_after' })

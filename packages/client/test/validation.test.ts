@@ -98,7 +98,31 @@ describe('emit validation', () => {
       'a header with a newline',
       () => client.emit('a', 1, { headers: { 'x-a': 'b\r\nc' } }),
       'invalid_argument',
-      'emit options.headers: headers.x-a: a header value holds no CR, LF or NUL',
+      'emit options.headers: headers.x-a: a header value holds only tabs, spaces, visible ASCII and U+0080–U+00FF, not U+000D (at index 1)',
+    ],
+    [
+      'a header beyond Latin-1',
+      () => client.emit('a', 1, { headers: { 'x-trace': '☃' } }),
+      'invalid_argument',
+      'emit options.headers: headers.x-trace: a header value holds only tabs, spaces, visible ASCII and U+0080–U+00FF, not U+2603 (at index 0); encode it',
+    ],
+    [
+      'a header with an emoji',
+      () => client.emitMany([], { headers: { 'x-trace': 'ok 🚀' } }),
+      'invalid_argument',
+      'emitMany options.headers: headers.x-trace: a header value holds only tabs, spaces, visible ASCII and U+0080–U+00FF, not U+1F680 (at index 3)',
+    ],
+    [
+      'a header with a control character',
+      () => client.emit('a', 1, { headers: { 'x-trace': 'a\x01b' } }),
+      'invalid_argument',
+      'headers.x-trace: a header value holds only tabs, spaces, visible ASCII and U+0080–U+00FF, not U+0001 (at index 1)',
+    ],
+    [
+      'a header with DEL',
+      () => client.emit('a', 1, { headers: { 'x-trace': 'a\x7f' } }),
+      'invalid_argument',
+      'not U+007F (at index 1)',
     ],
   ]
 

@@ -4,7 +4,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 
 /**
  * What the fake does with the next request instead of serving it:
- * - `{ status }` answers that status (with Rio's JSON error body unless `body` is given);
+ * - `{ status }` answers that status (with Rio's JSON error body unless `body` is given),
+ *   `delayMs` later when given;
  * - `{ status, huge: true }` answers that status with an endless body;
  * - `{ status, stall: true }` sends the status and the start of a body, then nothing more;
  * - `drop` closes the connection without answering, storing nothing;
@@ -14,7 +15,14 @@ import { setTimeout as delay } from 'node:timers/promises'
  * - `hang` never answers.
  */
 export type Fault =
-  | { status: number; headers?: Record<string, string>; body?: string; huge?: boolean; stall?: boolean }
+  | {
+      status: number
+      headers?: Record<string, string>
+      body?: string
+      huge?: boolean
+      stall?: boolean
+      delayMs?: number
+    }
   | 'drop'
   | 'store-then-drop'
   | { restart: number }
@@ -136,8 +144,14 @@ export class FakeRio {
         res.write('{"id":')
         return
       }
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers })
-      res.end(fault.body ?? JSON.stringify({ error: { code: 'fault', message: `injected ${fault.status}` } }))
+      const answer = () => {
+        res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers })
+        res.end(
+          fault.body ?? JSON.stringify({ error: { code: 'fault', message: `injected ${fault.status}` } }),
+        )
+      }
+      if (fault.delayMs === undefined) answer()
+      else setTimeout(answer, fault.delayMs)
       return
     }
     let json: { name?: unknown; payload?: unknown; idempotencyKey?: string; events?: unknown[] }
