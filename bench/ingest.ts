@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Client } from 'rio-client'
 import { Agent, request } from 'undici'
-import { alternate, type BenchRow, pool, samplePayload, scratch, timed } from './support.js'
+import { alternate, type BenchRow, median, pool, samplePayload, scratch, timed } from './support.js'
 
 const CONCURRENCY = 32
 
@@ -34,14 +34,15 @@ async function serve(
  * batches of 100, with the server in its own process as in production. The reference is raw
  * undici POSTing the same body to a no-op node:http server in the same layout. Every subject gets
  * an untimed warm-up pass (client and server JIT-compiled alike), then `runs` timed passes taken
- * in turn; medians count.
+ * in turn; each ratio is the median of the rounds' ratios (subject ÷ the reference measured in the
+ * same round), each rate the median of its rounds.
  */
 export async function runIngestBench(
   options: { events?: number; warmup?: number; runs?: number } = {},
 ): Promise<BenchRow[]> {
-  const events = options.events ?? 20_000
+  const events = options.events ?? 10_000
   const warmup = options.warmup ?? 5_000
-  const runs = options.runs ?? 3
+  const runs = options.runs ?? 7
   const space = scratch()
   const body = JSON.stringify({ name: 'comment-published', payload: samplePayload(0) })
   const servers: ChildProcess[] = []
@@ -103,6 +104,14 @@ export async function runIngestBench(
     await agent.close()
     const spread = (rates: number[]) => rates.map((r) => Math.round(r)).join(' / ')
     const rate = (key: keyof typeof measured) => measured[key].rate
+    // Each round measures the reference right before the subjects, so a round's ratio is taken
+    // under one state of the machine; the median of those ratios shrugs off the rate drifting
+    // between rounds (seen here: the reference alone from 9.7 k/s to 19 k/s in one run).
+    const paired = (key: keyof typeof measured) => {
+      const ratios = measured[key].rates.map((r, i) => r / measured.raw.rates[i]!)
+      return { ratio: median(ratios), ratios: ratios.map((r) => r.toFixed(2)).join(' / ') }
+    }
+    const ratios = { full: paired('full'), normal: paired('normal'), batch: paired('batch') }
     return [
       {
         benchmark: 'HTTP ingest, c=32',
@@ -114,24 +123,24 @@ export async function runIngestBench(
         benchmark: 'HTTP ingest, c=32',
         subject: 'rio-client emit → Rio (own process), 202 after FULL commit',
         opsPerSec: rate('full'),
-        ratio: rate('full') / rate('raw'),
-        figures: { runs: spread(measured.full.rates) },
+        ratio: ratios.full.ratio,
+        figures: { runs: spread(measured.full.rates), ratios: ratios.full.ratios },
         target: '>= 0.50',
-        met: rate('full') / rate('raw') >= 0.5,
+        met: ratios.full.ratio >= 0.5,
       },
       {
         benchmark: 'HTTP ingest, c=32',
         subject: 'rio-client emit, synchronous=normal',
         opsPerSec: rate('normal'),
-        ratio: rate('normal') / rate('raw'),
-        figures: { runs: spread(measured.normal.rates) },
+        ratio: ratios.normal.ratio,
+        figures: { runs: spread(measured.normal.rates), ratios: ratios.normal.ratios },
       },
       {
         benchmark: 'HTTP ingest, c=32',
         subject: 'rio-client emitMany(100) → 202 (FULL)',
         opsPerSec: rate('batch'),
-        ratio: rate('batch') / rate('raw'),
-        figures: { runs: spread(measured.batch.rates) },
+        ratio: ratios.batch.ratio,
+        figures: { runs: spread(measured.batch.rates), ratios: ratios.batch.ratios },
       },
     ]
   } finally {
