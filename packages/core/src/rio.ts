@@ -366,7 +366,7 @@ export class Rio {
   async webhook(pattern: string, options: WebhookOptions): Promise<WebhookHandler> {
     this.#assertOpen()
     const parsedPattern = parsePattern(pattern)
-    const opts = parse(webhookOptionsSchema, options, `webhook options for "${pattern}"`)
+    const opts = parse(webhookOptionsSchema.strict(), options, `webhook options for "${pattern}"`)
     assertWebhookUrl(opts.url)
     const project = this.#project(opts.project)
     const name = opts.name ?? `${parsedPattern} ${opts.url}`
@@ -445,7 +445,7 @@ export class Rio {
     const parsedName = parseHandlerName(name)
     if (typeof fn !== 'function')
       throw new RioValidationError('invalid_handler', `handler "${name}" needs a function`)
-    const opts = parse(functionOptionsSchema, options, `options of handler "${name}"`)
+    const opts = parse(functionOptionsSchema.strict(), options, `options of handler "${name}"`)
     const project = this.#project(opts.project)
     this.#registry.set(project, parsedName, fn as HandlerFunction)
     const registration = this.#registering.then(() =>

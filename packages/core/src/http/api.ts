@@ -174,6 +174,9 @@ function send(res: ServerResponse, reply: ApiReply): void {
     headers['content-type'] = 'application/json; charset=utf-8'
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
+  // Answered before the request body was read to its end (a 401 before the emit's body, say): Node
+  // would read and discard the rest to keep the connection, however large it is. Close instead.
+  if (res.req && !res.req.complete) headers.connection = 'close'
   Object.assign(headers, reply.headers)
   res.writeHead(reply.status, headers)
   res.end(body)

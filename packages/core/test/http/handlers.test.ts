@@ -68,4 +68,19 @@ describe('handler headers', () => {
       'the delivery to succeed',
     )
   })
+
+  it('refuses unknown fields when creating a handler, as when updating one', async () => {
+    const { rio, url } = await startApi()
+    await rio.createProject('shop')
+    for (const field of ['retrySchedual', 'kind', 'bogus']) {
+      const res = await postJson(
+        `${url}/api/v1/projects/shop/handlers`,
+        { pattern: 'order.*', url: 'http://127.0.0.1:9/', [field]: 1 },
+        admin,
+      )
+      expect(res.status, field).toBe(400)
+      expect(res.body.error.message, field).toContain(field)
+    }
+    expect(await rio.listHandlers()).toEqual([])
+  })
 })

@@ -4,7 +4,7 @@ import express from 'express'
 import { describe, expect, it, vi } from 'vitest'
 import { createApiHandler } from '../../src/index.js'
 import { makeRio, onCleanup } from '../helpers.js'
-import { ADMIN_TOKEN, admin, call, postJson, startApi } from './api-server.js'
+import { ADMIN_TOKEN, admin, basic, call, postJson, startApi, withSender } from './api-server.js'
 
 describe('rio.listen()', () => {
   it('closes kept-alive connections on close()', async () => {
@@ -18,6 +18,38 @@ describe('rio.listen()', () => {
     await server.close()
     await closed
     expect(Date.now() - started).toBeLessThan(1000)
+  })
+
+  it('closes the connection instead of reading the rest of a body it answered without reading', async () => {
+    const { rio, server } = await startApi()
+    await withSender(rio)
+    const socket = connect(server.port, '127.0.0.1')
+    onCleanup(() => void socket.destroy())
+    let answer = ''
+    socket.on('data', (chunk) => {
+      answer += chunk
+    })
+    const closed = new Promise((resolve) => socket.on('close', resolve))
+    // A wrong secret and a body announced as 100 MB, of which only the first bytes are sent.
+    socket.write(
+      `POST /api/v1/projects/shop/events HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('checkout', 'wrong-secret')}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"name":"x","payload":"',
+    )
+    await closed
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /)
+    expect(answer.toLowerCase()).toContain('connection: close')
+    // A request answered after its whole body arrived keeps its connection.
+    const kept = connect(server.port, '127.0.0.1')
+    onCleanup(() => void kept.destroy())
+    const body = '{"name":"x"}'
+    const answered = new Promise<string>((resolve) => kept.once('data', (chunk) => resolve(String(chunk))))
+    kept.write(
+      `POST /api/v1/projects/shop/events HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('checkout', 'wrong-secret')}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    )
+    const second = await answered
+    expect(second).toMatch(/^HTTP\/1\.1 401 /)
+    expect(second.toLowerCase()).toContain('connection: keep-alive')
   })
 
   it('refuses bad options before listening', async () => {

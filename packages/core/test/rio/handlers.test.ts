@@ -153,6 +153,10 @@ describe('handlers', () => {
       /headers/,
     )
     expect(() => rio.on('x', '', () => undefined)).toThrow(RioValidationError)
+    // A misspelt option is an error, not a silently default setting (JavaScript callers, JSON config).
+    const misspelt = { url: 'http://x', retrySchedual: [1000] } as unknown as { url: string }
+    await expect(rio.webhook('x', misspelt)).rejects.toThrow(/retrySchedual/)
+    expect(() => rio.on('x', 'fn', () => undefined, { concurency: 2 } as object)).toThrow(/concurency/)
     expect(await rio.listHandlers()).toEqual([])
     await expect(rio.getHandler('nope')).rejects.toThrow('handler "nope" does not exist')
     await expect(rio.redeliver('12345')).rejects.toBeInstanceOf(RioNotFoundError)
