@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import { promisify } from 'node:util'
 
 const scryptAsync = promisify(scrypt) as (
@@ -37,5 +37,6 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 
 /** A fast fingerprint of a secret for the in-memory cache of verified credentials (never stored). */
 export function fingerprint(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest()
+  // One-shot: half the cost of a Hash object (createHash) for a short string, once per request.
+  return hash('sha256', secret, 'buffer')
 }
