@@ -11,7 +11,8 @@ const REFUSED_OBJECTS: ReadonlyArray<[new (...args: never[]) => object, string]>
 /**
  * Serialises an event payload to JSON, refusing what JSON would lose or cannot hold instead of
  * sending something else than the caller meant: BigInt, NaN and ±Infinity (JSON writes `null`),
- * functions and symbols (dropped), Map and Set (written as `{}`), cycles. `undefined` properties
+ * functions and symbols (dropped), Map and Set (written as `{}`), typed arrays and buffers (written as
+ * an object of indexes), invalid Dates (written as `null`), cycles. `undefined` properties
  * are dropped and `toJSON()` (Date) is honoured, as `JSON.stringify` does.
  *
  * @param payload - the payload given to `emit()`
@@ -66,7 +67,7 @@ function serializeCarefully(payload: unknown, subject: string): string {
     json = JSON.stringify(payload, function (this: object, key: string, value: unknown) {
       const holderPath = paths.get(this)
       const path = holderPath === undefined ? 'payload' : `${holderPath}${formatKey(this, key)}`
-      const problem = refusal(value)
+      const problem = refusal(value) ?? invalidDate((this as Record<string, unknown>)[key])
       if (problem !== undefined) {
         throw new ValidationError('invalid_payload', `${subject}: ${path} is ${problem}`, {
           issues: [{ path, message: `is ${problem}` }],
@@ -134,10 +135,20 @@ function refusal(value: unknown): string | undefined {
     case 'object':
       if (value === null) return undefined
       for (const [type, problem] of REFUSED_OBJECTS) if (value instanceof type) return problem
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        return `a ${value.constructor.name}, which JSON turns into an object of indexes; send an array (Array.from()) or a base64 string`
+      }
       return undefined
     default:
       return undefined
   }
+}
+
+/** Checks the value before `toJSON()`: an invalid Date's `toJSON()` gives null without a word. */
+function invalidDate(raw: unknown): string | undefined {
+  return raw instanceof Date && Number.isNaN(raw.getTime())
+    ? 'an invalid Date, which JSON writes as null; send null or a valid Date'
+    : undefined
 }
 
 function formatKey(holder: object, key: string): string {

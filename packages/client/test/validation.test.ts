@@ -57,6 +57,18 @@ describe('emit validation', () => {
       'invalid_payload',
       'payload["tag-map"] is a Map, which JSON turns into {}; convert it with Object.fromEntries(map)',
     ],
+    [
+      'a Uint8Array',
+      () => client.emit('a', { bytes: new Uint8Array([1, 2]) }),
+      'invalid_payload',
+      'payload.bytes is a Uint8Array, which JSON turns into an object of indexes; send an array (Array.from()) or a base64 string',
+    ],
+    [
+      'an invalid Date',
+      () => client.emit('a', { at: new Date(Number.NaN) }),
+      'invalid_payload',
+      'payload.at is an invalid Date, which JSON writes as null',
+    ],
     ['a function', () => client.emit('a', { fn: () => 1 }), 'invalid_payload', 'payload.fn is a function'],
     [
       'a cycle',

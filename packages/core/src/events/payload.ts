@@ -1,6 +1,19 @@
 import { RioValidationError } from '../errors.js'
 
+const REFUSED_OBJECTS: ReadonlyArray<[new (...args: never[]) => object, string]> = [
+  [Map, 'a Map is not JSON (it would be written as {}); convert it with Object.fromEntries(map)'],
+  [Set, 'a Set is not JSON (it would be written as {}); convert it with [...set]'],
+  [WeakMap, 'a WeakMap is not JSON'],
+  [WeakSet, 'a WeakSet is not JSON'],
+  [Promise, 'a Promise is not JSON; await it before emitting'],
+]
+
 function strict(this: unknown, key: string, value: unknown): unknown {
+  // Checked before toJSON() ran: an invalid Date's toJSON() gives null without a word.
+  const raw = (this as Record<string, unknown>)[key]
+  if (raw instanceof Date && Number.isNaN(raw.getTime())) {
+    throw new PayloadError(key, 'an invalid Date is not JSON (it would be written as null)')
+  }
   switch (typeof value) {
     case 'number':
       if (!Number.isFinite(value)) throw new PayloadError(key, `${value} is not a JSON number`)
@@ -12,6 +25,17 @@ function strict(this: unknown, key: string, value: unknown): unknown {
     case 'function':
     case 'symbol':
       throw new PayloadError(key, `a ${typeof value} is not JSON`)
+    case 'object':
+      if (value === null) return value
+      for (const [type, problem] of REFUSED_OBJECTS)
+        if (value instanceof type) throw new PayloadError(key, problem)
+      if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+        throw new PayloadError(
+          key,
+          `a ${value.constructor.name} is not JSON (it would be written as an object of indexes); send an array or a base64 string`,
+        )
+      }
+      return value
     default:
       return value
   }
@@ -61,7 +85,8 @@ function isPlainJson(value: unknown, depth: number): boolean {
 
 /**
  * Serialises a payload to JSON, refusing what JSON cannot hold faithfully (functions, symbols,
- * `NaN`/`Infinity`, `undefined` in arrays, BigInt, cycles) and anything over `maxBytes`.
+ * `NaN`/`Infinity`, `undefined` in arrays, BigInt, Map and Set, typed arrays and buffers, invalid
+ * Dates, cycles) and anything over `maxBytes`.
  * @param payload - the value to serialise; `undefined` is stored as `null`
  * @param maxBytes - the largest serialised size accepted, in UTF-8 bytes
  * @returns the JSON text

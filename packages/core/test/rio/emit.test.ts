@@ -79,6 +79,11 @@ describe('emit', () => {
       ['ok', [1, undefined], /undefined/],
       ['ok', { n: 10n }, /BigInt/],
       ['ok', cycle, /circular/i],
+      ['ok', { tags: new Map([['a', 1]]) }, /a Map is not JSON.*Object\.fromEntries/],
+      ['ok', { tags: new Set(['a']) }, /a Set is not JSON/],
+      ['ok', { bytes: new Uint8Array([1, 2]) }, /a Uint8Array is not JSON/],
+      ['ok', { at: new Date(Number.NaN) }, /an invalid Date is not JSON/],
+      ['ok', new Date('nope'), /an invalid Date/],
     ]
     for (const [name, payload, message] of cases) {
       await expect(rio.emit(name, payload), `${name} ${String(message)}`).rejects.toThrow(message)
