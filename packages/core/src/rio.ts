@@ -668,14 +668,23 @@ export class Rio {
   /**
    * Re-queues a handler's dead deliveries created since `since` (default: the last 7 days).
    * @returns how many were re-queued
-   * @throws {@link RioNotFoundError}
+   * @throws {@link RioNotFoundError}; {@link RioValidationError} `invalid_argument` when `since` is
+   *   not a valid `Date`
    */
   async recover(input: { handler: string; since?: Date }): Promise<{ requeued: number }> {
     this.#assertOpen()
+    const { since } = input
+    // An Invalid Date would match no delivery and report 0 re-queued, as if there were none.
+    if (since !== undefined && !(since instanceof Date && Number.isFinite(since.getTime()))) {
+      throw new RioValidationError(
+        'invalid_argument',
+        `recover() needs a valid since date (got ${since instanceof Date ? 'Invalid Date' : typeof since}); leave it out for the last 7 days`,
+      )
+    }
     const now = this.#clock.now()
     const requeued = await this.store.recoverDeliveries({
       handlerId: String(input.handler),
-      since: input.since?.getTime() ?? now - 7 * DAY,
+      since: since?.getTime() ?? now - 7 * DAY,
       now,
     })
     this.#dispatcher.wake()

@@ -10,14 +10,26 @@ export interface TemplateContext {
 /** A compiled URL template: fills the placeholders from one event. */
 export type UrlTemplate = (ctx: TemplateContext) => string
 
-/** Literal text, or a placeholder's path (root first). */
-type Part = string | readonly string[]
+/** A placeholder: its path (root first), and whether it sits in the URL's path (before any `?` or `#`). */
+interface Placeholder {
+  readonly path: readonly string[]
+  readonly inPath: boolean
+}
+
+/** Literal text, or a placeholder. */
+type Part = string | Placeholder
 
 // A key is an identifier-ish name or an array index; `-` because JSON keys like `user-id` are common.
 const PATH = /^(?:payload|event)(?:\.[A-Za-z0-9_$-]+)*$/
 const EVENT_FIELDS = new Set(['id', 'name', 'project'])
 // Keys that reach JavaScript internals rather than data; refused even though lookups use own properties only.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+// What the WHATWG URL parser treats as a `.` or `..` path segment (compared lower-cased): it resolves
+// these, so a value forming one would move the request to another path. encodeURIComponent leaves
+// dots alone, and a value's own `%` is encoded, but literal text around a value can still complete one.
+const DOT_SEGMENTS = new Set(['.', '%2e', '..', '.%2e', '%2e.', '%2e%2e'])
+// The parser drops tabs and newlines anywhere in a URL (and C0 controls and spaces at its end).
+const IGNORED = /[\t\n\r]/g
 const CACHE_LIMIT = 1000
 const cache = new Map<string, { readonly parts: readonly Part[]; readonly render: UrlTemplate }>()
 
@@ -29,8 +41,14 @@ const cache = new Map<string, { readonly parts: readonly Part[]; readonly render
  * URL-encoded with `encodeURIComponent` (objects and arrays as JSON first); missing ones and null
  * render as the empty string. Compiled templates are cached (up to 1000).
  *
+ * Values cannot add path segments (`/` is encoded), but `.` and `..` pass `encodeURIComponent`
+ * unchanged and the URL parser resolves them: a rendering in which a value makes a whole path
+ * segment `.` or `..` (or a `%2e` form of them) throws instead of sending the request elsewhere.
+ * In the query and fragment such values are left as they are.
+ *
  * @param template - the handler's URL
- * @returns a function rendering the URL for one event
+ * @returns a function rendering the URL for one event; it throws {@link RioValidationError}
+ *   (`invalid_payload`) when a value would form a dot segment in the path
  * @throws {@link RioValidationError} (`invalid_handler`) for a placeholder that is not such a path,
  *   or for unbalanced `{{` / `}}`
  * @example
@@ -53,7 +71,17 @@ function compiled(template: string): { readonly parts: readonly Part[]; readonly
       ? () => template
       : (ctx) => {
           let url = ''
-          for (const part of parts) url += typeof part === 'string' ? part : encode(lookup(ctx, part))
+          // Where each value placed in the path starts, checked once the whole URL is known.
+          const placed: [number, Placeholder][] = []
+          for (const part of parts) {
+            if (typeof part === 'string') {
+              url += part
+            } else {
+              if (part.inPath) placed.push([url.length, part])
+              url += encode(lookup(ctx, part.path))
+            }
+          }
+          for (const [at, part] of placed) assertNoDotSegment(template, url, at, part)
           return url
         }
   const entry = { parts, render }
@@ -66,11 +94,14 @@ function compiled(template: string): { readonly parts: readonly Part[]; readonly
 function parse(template: string): Part[] {
   const parts: Part[] = []
   let from = 0
+  let inPath = true
   for (;;) {
     const open = template.indexOf('{{', from)
     const literal = template.slice(from, open === -1 ? undefined : open)
     if (literal.includes('}}')) throw unbalanced(template)
     parts.push(literal)
+    // Values are encoded, so only literal text can start the query or the fragment.
+    if (literal.includes('?') || literal.includes('#')) inPath = false
     if (open === -1) return parts
     const close = template.indexOf('}}', open + 2)
     if (close === -1) throw unbalanced(template)
@@ -81,7 +112,7 @@ function parse(template: string): Part[] {
     if (path[0] === 'event' && (path.length !== 2 || !EVENT_FIELDS.has(path[1]!))) {
       throw badPlaceholder(template, expression)
     }
-    parts.push(path)
+    parts.push({ path, inPath })
     from = close + 2
   }
 }
@@ -98,6 +129,27 @@ function badPlaceholder(template: string, expression: string): RioValidationErro
     'invalid_handler',
     `invalid placeholder "{{ ${expression} }}" in URL template ${JSON.stringify(template)}: use a dotted path ` +
       'such as {{ payload.id }}, {{ payload.items.0 }}, {{ event.id }}, {{ event.name }} or {{ event.project }}',
+  )
+}
+
+/**
+ * Throws when the path segment holding the value placed at `at` is a dot segment. Values never
+ * hold a slash, backslash, `?` or `#` (encoded), so the segment's bounds come from the literal text.
+ */
+function assertNoDotSegment(template: string, url: string, at: number, part: Placeholder): void {
+  let start = at
+  while (start > 0 && url[start - 1] !== '/' && url[start - 1] !== '\\') start--
+  let end = at
+  while (end < url.length && !'/\\?#'.includes(url[end]!)) end++
+  let last = end
+  if (end === url.length) while (last > start && url.charCodeAt(last - 1) <= 0x20) last--
+  const segment = url.slice(start, last).replace(IGNORED, '')
+  if (!DOT_SEGMENTS.has(segment.toLowerCase())) return
+  throw new RioValidationError(
+    'invalid_payload',
+    `cannot fill URL template ${JSON.stringify(template)}: {{ ${part.path.join('.')} }} makes the path ` +
+      `segment ${JSON.stringify(segment)}, a dot segment that would send the request to another path; ` +
+      'a value may not make a whole path segment "." or ".." (or %2e forms of them)',
   )
 }
 

@@ -1,3 +1,4 @@
+import { sign, WebhookUsageError } from '@rio/signature'
 import { z } from 'zod'
 import { formatIssues, RioValidationError } from '../errors.js'
 import { projectNameSchema } from '../events/event-name.js'
@@ -21,6 +22,18 @@ const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 // delivery fail with UND_ERR_INVALID_ARG, so it is refused when the handler is saved.
 const headerValue = /^[\t\x20-\x7e\x80-\xff]*$/
 const schedule = z.array(z.number().int().nonnegative()).min(1).max(100)
+// Ten minutes for webhooks and functions alike; it also keeps a function's timer below the 2^31 − 1 ms
+// that setTimeout takes (above it Node fires at once, so every attempt would "time out").
+const timeoutMs = z.number().int().positive().max(600_000, 'a timeout is at most 600000 ms (10 minutes)')
+// Checked with the signer itself, so a secret that saves is one every delivery can sign with,
+// rather than one that fails each delivery with "cannot build the request".
+const signingSecret = z
+  .string()
+  .min(1)
+  .superRefine((secret, ctx) => {
+    const problem = signingProblem(secret)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 /** Options shared by webhooks and function handlers. */
 export interface HandlerCommonOptions {
@@ -76,8 +89,8 @@ export const webhookOptionsSchema = z.object({
   name: handlerNameSchema.optional(),
   method: z.enum(['POST', 'PUT', 'GET']).optional(),
   contentType: z.enum(['json', 'form', 'form-payload']).optional(),
-  secret: z.string().min(1).optional(),
-  secrets: z.array(z.string().min(1)).max(10).optional(),
+  secret: signingSecret.optional(),
+  secrets: z.array(signingSecret).max(10).optional(),
   headers: z
     .record(
       z.string().regex(headerName),
@@ -96,13 +109,24 @@ export const webhookOptionsSchema = z.object({
       },
     )
     .optional(),
-  timeoutMs: z.number().int().positive().max(600_000).optional(),
+  timeoutMs: timeoutMs.optional(),
 })
 
 export const functionOptionsSchema = z.object({
   ...common,
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: timeoutMs.optional(),
 })
+
+/** Why `sign()` refuses `secret`, in words that never quote it; `undefined` when it can sign. */
+function signingProblem(secret: string): string | undefined {
+  try {
+    sign({ id: 'check', timestamp: 0, body: '', secret })
+    return undefined
+  } catch (error) {
+    if (!(error instanceof WebhookUsageError)) throw error
+    return `${error.message.replace(/^sign\(\): /, '')}; a signing secret is whsec_ followed by base64 (as generated), whsk_ followed by a base64 ed25519 private key, or a plain string (its UTF-8 bytes are the HMAC key)`
+  }
+}
 
 /** A pattern, validated. @throws {@link RioValidationError} */
 export function parsePattern(pattern: unknown): string {
