@@ -44,11 +44,14 @@ export interface RioOptions {
   maxRetryAfterMs?: number
   /** A timeout or a 429 waits at least this long before the next attempt, in ms. @default 60000 */
   throttleMinDelayMs?: number
-  /** Default webhook request timeout in ms. @default 15000 */
+  /** Default webhook and function timeout in ms, at most 600000 (10 minutes), as for one handler. @default 15000 */
   timeoutMs?: number
   /**
    * How long a claimed delivery stays owned by this process; a crashed process's claims come back
-   * after it. Must exceed the longest handler timeout. @default 60000
+   * after it. Must exceed `timeoutMs`: the difference is the margin a lease keeps over its attempt
+   * (for writing the result). A handler whose own `timeoutMs` is longer than Rio's is claimed for
+   * that much longer (`leaseMs + handler timeout - timeoutMs`), so no lease runs out mid-attempt.
+   * @default 60000
    */
   leaseMs?: number
   /** How often to look for due deliveries written by other processes, in ms. @default 1000 */
@@ -90,7 +93,7 @@ const optionsSchema: z.ZodType<ResolvedOptions> = z.object({
   retryJitter: z.number().min(0).max(10),
   maxRetryAfterMs: ms,
   throttleMinDelayMs: ms,
-  timeoutMs: positive,
+  timeoutMs: positive.max(600_000),
   leaseMs: positive,
   pollIntervalMs: positive,
   claimBatchSize: positive.max(100_000),

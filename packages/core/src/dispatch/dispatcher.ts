@@ -8,6 +8,7 @@ import type { DeliveryReport, RioEventBus } from '../events/event-bus.js'
 import type { FunctionHandler, Handler, WebhookHandler } from '../handlers/handler.js'
 import type { HandlerRegistry } from '../handlers/handler-registry.js'
 import type { ClaimedDelivery, ClaimSlot, DeliveryOutcome, DeliveryResult, Store } from '../store/store.js'
+import { describeThrown } from './describe-thrown.js'
 import { runFunction } from './function-runner.js'
 import { RateLimiter } from './rate-limiter.js'
 import type { FailedAttempt, RetryPolicy } from './retry-policy.js'
@@ -38,6 +39,12 @@ interface Running {
   readonly done: Promise<void>
 }
 
+/** What a round decided for one handler: its attempts run with this timeout, under a lease that outlives it. */
+interface Plan {
+  readonly handler: Handler
+  readonly timeoutMs: number
+}
+
 /** An attempt's result plus what the bus needs once it is committed. */
 interface Finished {
   readonly result: DeliveryResult
@@ -61,6 +68,13 @@ const HANDLER_REFRESH_MS = 1000
  * never takes another's turn), runs them on a p-queue bounded by the global concurrency, and writes
  * results back in batches: one transaction for everything that finished together.
  *
+ * Leases: it claims no more than it can start at once (global and per-handler concurrency, rate
+ * tokens), so a claimed delivery never waits here, and each handler's claims last `leaseMs` plus
+ * however much longer than `timeoutMs` its own timeout is, so a lease outlives the attempt it covers
+ * by at least the configured margin. Should one run out all the same (a clock jump, a stalled
+ * event loop) and a claim hand this process a delivery it is still attempting or recording, that
+ * attempt stays the only one: the new claim merely extends its lease.
+ *
  * It wakes at once on local emits ({@link Dispatcher.wake}), at the earliest due retry, and every
  * `pollIntervalMs` for work written by other processes.
  */
@@ -77,6 +91,10 @@ export class Dispatcher {
   readonly #queue: PQueue
   readonly #lanes = new Map<string, Lane>()
   readonly #running = new Map<string, Running>()
+  /** Deliveries whose result waits to be written: attempted, still ours until the write commits. */
+  readonly #recording = new Set<string>()
+  /** The clock's time, for the sender's `Retry-After` dates; one function, not one per send. */
+  readonly #now = () => this.#clock.now()
   #handlersLoadedAt = Number.NEGATIVE_INFINITY
   #finished: Finished[] = []
   #flushScheduled = false
@@ -188,6 +206,7 @@ export class Dispatcher {
     // one transaction claims many deliveries instead of one each (the next completion wakes us).
     if (this.#running.size > 0 && free < Math.ceil(this.#options.concurrency / 4)) return
     const slots: ClaimSlot[] = []
+    const plans = new Map<string, Plan>()
     let rateWaitMs = Number.POSITIVE_INFINITY
     // Every lane with room asks for its share; the store stops at `free` in all. Starting one lane
     // further each round keeps the global limit from always favouring the same handlers.
@@ -204,7 +223,9 @@ export class Dispatcher {
         limit = Math.min(limit, tokens)
       }
       if (limit <= 0 || (lane.running > 0 && laneFree < Math.ceil(lane.handler.concurrency / 4))) continue
-      slots.push({ handlerId: id, limit })
+      const plan = { handler: lane.handler, timeoutMs: this.#attemptTimeout(lane.handler) }
+      plans.set(id, plan)
+      slots.push({ handlerId: id, limit, leaseUntil: now + this.#leaseMs(plan.timeoutMs) })
     }
     const claimed =
       slots.length === 0 || this.#state !== 'running'
@@ -219,7 +240,7 @@ export class Dispatcher {
     const perHandler = new Map<string, number>()
     for (const delivery of claimed) {
       perHandler.set(delivery.handlerId, (perHandler.get(delivery.handlerId) ?? 0) + 1)
-      this.#start(delivery, now)
+      this.#start(delivery, plans.get(delivery.handlerId)!, now)
     }
     this.heartbeat = now
     // A handler that filled its slot may have more due: the next completion or wake starts another round.
@@ -286,40 +307,70 @@ export class Dispatcher {
     this.#handlersLoadedAt = now
   }
 
-  #start(claimed: ClaimedDelivery, now: number): void {
+  /**
+   * How long a claim of a handler whose attempts may take `timeoutMs` lasts: `leaseMs`, plus how
+   * much longer than the global `timeoutMs` this one is, keeping the margin the options validated.
+   */
+  #leaseMs(timeoutMs: number): number {
+    return this.#options.leaseMs + Math.max(0, timeoutMs - this.#options.timeoutMs)
+  }
+
+  /** The longest one attempt of this handler may run. */
+  #attemptTimeout(handler: Handler): number {
+    return handler.kind === 'webhook' ? handler.timeoutMs : this.#functionTimeout(handler)
+  }
+
+  #start(claimed: ClaimedDelivery, plan: Plan, now: number): void {
+    // Already being attempted or recorded here: its lease ran out and our own claim took it back.
+    // Starting it again would send it twice at once; the attempt under way decides its fate.
+    if (this.#running.has(claimed.id) || this.#recording.has(claimed.id)) return
     const lane = this.#lanes.get(claimed.handlerId)!
     lane.running++
     lane.limiter?.take(1, now)
     const done = this.#queue
-      .add(() => this.#attempt(claimed, lane.handler, this.#stopping.signal))
+      .add(() => this.#attempt(claimed, plan, this.#stopping.signal))
       .then((finished) => {
         if (!finished || !this.#running.has(claimed.id)) return
         this.#running.delete(claimed.id)
+        this.#recording.add(claimed.id)
         this.#finished.push(finished)
         this.#scheduleFlush()
       })
-      .catch((error: unknown) => this.#bus.safeEmit('error', error as Error))
+      .catch((error: unknown) => {
+        // Not expected (#attempt turns failures into results), but a delivery must never stay
+        // "running" here for good: forget it, and its lease brings it back.
+        this.#running.delete(claimed.id)
+        this.#bus.safeEmit('error', error as Error)
+      })
       .finally(() => {
         lane.running--
       })
     this.#running.set(claimed.id, { done })
   }
 
-  async #attempt(
-    claimed: ClaimedDelivery,
-    handler: Handler,
-    signal: AbortSignal,
-  ): Promise<Finished | undefined> {
+  async #attempt(claimed: ClaimedDelivery, plan: Plan, signal: AbortSignal): Promise<Finished | undefined> {
     if (signal.aborted) return undefined
+    const { handler, timeoutMs } = plan
     const attempt = claimed.attempts + 1
     const startedAt = this.#clock.now()
-    if (diagnostics.attempt.hasSubscribers) {
-      diagnostics.attempt.publish({ deliveryId: claimed.id, handler, event: claimed.event, attempt })
+    const started = performance.now()
+    let measured: Outcome
+    try {
+      if (diagnostics.attempt.hasSubscribers) {
+        diagnostics.attempt.publish({ deliveryId: claimed.id, handler, event: claimed.event, attempt })
+      }
+      measured =
+        handler.kind === 'webhook'
+          ? await this.#attemptWebhook(claimed, handler, startedAt, timeoutMs, signal)
+          : await this.#attemptFunction(claimed, handler, attempt, timeoutMs, signal)
+    } catch (error) {
+      // Both paths turn every failure into an outcome; should one throw all the same, the attempt
+      // is a failure like any other, recorded and retried on the schedule, not a delivery stuck in flight.
+      const message = `attempt failed inside Rio: ${describeThrown(error)}`
+      const durationMs = performance.now() - started
+      measured = { ...NOTHING, durationMs, error: message, outcome: this.#retryOrDead(claimed, handler, {}) }
     }
-    const { disableHandler, ...outcome } =
-      handler.kind === 'webhook'
-        ? await this.#attemptWebhook(claimed, handler, startedAt, signal)
-        : await this.#attemptFunction(claimed, handler, attempt, signal)
+    const { disableHandler, ...outcome } = measured
     if (signal.aborted) return undefined
     const result: DeliveryResult = {
       deliveryId: claimed.id,
@@ -335,6 +386,7 @@ export class Dispatcher {
     claimed: ClaimedDelivery,
     handler: WebhookHandler,
     startedAt: number,
+    timeoutMs: number,
     signal: AbortSignal,
   ): Promise<Outcome> {
     let request: ReturnType<typeof buildWebhookRequest>
@@ -347,9 +399,10 @@ export class Dispatcher {
       })
     } catch (error) {
       // A template or secret that cannot be used will not work next time either.
-      return { ...NOTHING, error: `cannot build the request: ${(error as Error).message}`, outcome: DEAD }
+      const reason = error instanceof Error ? error.message : describeThrown(error)
+      return { ...NOTHING, error: `cannot build the request: ${reason}`, outcome: DEAD }
     }
-    const sent = await this.#sender.send(request, { timeoutMs: handler.timeoutMs, signal })
+    const sent = await this.#sender.send(request, { timeoutMs, signal, now: this.#now })
     const measured = {
       durationMs: sent.durationMs,
       status: sent.status,
@@ -375,6 +428,7 @@ export class Dispatcher {
     claimed: ClaimedDelivery,
     handler: FunctionHandler,
     attempt: number,
+    timeoutMs: number,
     signal: AbortSignal,
   ): Promise<Outcome> {
     const fn = this.#registry.get(handler.project, handler.name)
@@ -385,7 +439,7 @@ export class Dispatcher {
     const ran = await runFunction(fn, claimed.event, {
       deliveryId: claimed.id,
       attempt,
-      timeoutMs: this.#functionTimeout(handler),
+      timeoutMs,
       signal,
     })
     const measured = { ...NOTHING, durationMs: ran.durationMs, error: ran.error }
@@ -446,16 +500,21 @@ export class Dispatcher {
         { now, owner: this.owner, disableAfterMs: this.#options.disableFailingAfterMs },
       )
       for (const [i, outcome] of outcomes.entries()) {
-        this.#report(batch[i]!, outcome.attempt, outcome.handlerDisabled)
+        // Not applied: the delivery was no longer ours (cancelled with its handler, or its lease
+        // lost to another process). The attempt is on record; its outcome never happened.
+        if (outcome.applied) this.#report(batch[i]!, outcome.attempt)
+        if (outcome.handlerDisabled) this.#reportDisabled(batch[i]!.handler, outcome.handlerDisabled)
       }
     } catch (error) {
       // The results are lost but the deliveries are not: their leases run out and they are retried.
       this.#bus.safeEmit('error', error as Error)
+    } finally {
+      for (const finished of batch) this.#recording.delete(finished.result.deliveryId)
     }
     if (this.#state === 'running') this.wake()
   }
 
-  #report(finished: Finished, attempt: number, handlerDisabled: string | null): void {
+  #report(finished: Finished, attempt: number): void {
     const { result, handler, claimed } = finished
     const report: DeliveryReport = {
       deliveryId: result.deliveryId,
@@ -487,14 +546,12 @@ export class Dispatcher {
         this.#bus.safeEmit('delivery.dead', report)
         break
     }
-    if (handlerDisabled) {
-      this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
-      this.#bus.safeEmit(
-        'handler.disabled',
-        { ...handler, enabled: false, disabledReason: handlerDisabled },
-        handlerDisabled,
-      )
-    }
+  }
+
+  /** A result disabled its handler (410, `webhook-delivery: disable`, a failure streak): say so. */
+  #reportDisabled(handler: Handler, reason: string): void {
+    this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
+    this.#bus.safeEmit('handler.disabled', { ...handler, enabled: false, disabledReason: reason }, reason)
   }
 
   #schedule(at: number): void {

@@ -1,6 +1,7 @@
 import { RetryLaterError, UnrecoverableError } from '../errors.js'
 import type { RioEvent } from '../events/event.js'
 import type { HandlerFunction } from '../handlers/handler-registry.js'
+import { describeThrown, isInstance } from './describe-thrown.js'
 
 /** How a function handler's attempt ended. */
 export interface FunctionResult {
@@ -53,10 +54,11 @@ export async function runFunction(
     }
   } catch (error) {
     const durationMs = performance.now() - started
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : `threw ${String(error)}`
-    return fail(durationMs, message, {
-      unrecoverable: error instanceof UnrecoverableError,
-      requestedDelayMs: error instanceof RetryLaterError ? error.delayMs : null,
+    // Whatever was thrown is described without trusting it: `throw Object.create(null)` makes
+    // String() throw, and a rejection here would leave the delivery in flight for good.
+    return fail(durationMs, describeThrown(error), {
+      unrecoverable: isInstance(error, UnrecoverableError),
+      requestedDelayMs: isInstance(error, RetryLaterError) ? error.delayMs : null,
     })
   } finally {
     clearTimeout(timer)

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
 import { Agent, type Dispatcher } from 'undici'
+import { describeThrown } from './describe-thrown.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { WebhookRequest } from './webhook-request.js'
 
@@ -43,7 +44,13 @@ export interface SendResult {
 
 /** Options of {@link WebhookSender}. */
 export interface WebhookSenderOptions {
-  /** Connections kept per origin (one request each at a time: no pipelining). @default 64 */
+  /**
+   * Most connections per origin (one request each at a time: no pipelining). Unlimited by default:
+   * the caller's own concurrency limits govern (Rio's `concurrency` and each handler's), since a
+   * request waiting here for a connection spends its deadline waiting and could time out after the
+   * receiver answered. Set it only when callers bound their concurrency below it.
+   * @default unlimited
+   */
   connections?: number
   /**
    * How long an idle connection is kept when the server gives no `Keep-Alive: timeout` hint, in ms.
@@ -155,6 +162,8 @@ interface Target {
   readonly path: string
   /** Without IPv6 brackets. */
   readonly hostname: string
+  /** `Basic …` from the URL's `user:password@`, or null when it has none. */
+  readonly authorization: string | null
 }
 
 /** Parsed webhook URLs: a handler sends to the same few URLs over and over. */
@@ -174,15 +183,48 @@ class TargetCache {
         },
       )
     }
+    // `origin` and `path` leave the userinfo out: credentials never go in the request target.
     const target = {
       origin: parsed.origin,
       path: `${parsed.pathname}${parsed.search}`,
       hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+      authorization: basicAuthorization(parsed),
     }
     if (this.#targets.size >= 1000) this.#targets.delete(this.#targets.keys().next().value!)
     this.#targets.set(url, target)
     return target
   }
+}
+
+/**
+ * HTTP Basic credentials from a URL's userinfo (`https://user:pass@host/`), as the original Rio
+ * (Python requests) sent them: percent-decoded, then `base64(user:pass)` in UTF-8.
+ */
+function basicAuthorization(url: URL): string | null {
+  if (url.username === '' && url.password === '') return null
+  const credentials = `${percentDecode(url.username)}:${percentDecode(url.password)}`
+  return `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`
+}
+
+/** Like Python's `unquote`: decodes what it can and leaves a malformed `%` sequence as written. */
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run)
+      } catch {
+        return run
+      }
+    })
+  }
+}
+
+/** Whether the request's headers (lower-case names, as `buildWebhookRequest` makes them) set `authorization`. */
+function hasAuthorization(headers: Readonly<Record<string, string>>): boolean {
+  for (const name in headers) if (name.toLowerCase() === 'authorization') return true
+  return false
 }
 
 /**
@@ -222,6 +264,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   readonly #started: number
   readonly #timeoutMs: number
   readonly #max: number
+  readonly #now: () => number
   readonly #resolve: (result: SendResult) => void
   readonly #timer: NodeJS.Timeout
   #controller: Dispatcher.DispatchController | null = null
@@ -237,12 +280,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     started: number,
     timeoutMs: number,
     max: number,
+    now: () => number,
     resolve: (result: SendResult) => void,
   ) {
     this.#url = url
     this.#started = started
     this.#timeoutMs = timeoutMs
     this.#max = max
+    this.#now = now
     this.#resolve = resolve
     // setTimeout fires at once for NaN or anything over 2^31 - 1 ms; neither may mean "no time at all".
     const ms = timeoutMs > 0 ? Math.min(timeoutMs, MAX_TIMER_MS) : MAX_TIMER_MS
@@ -277,19 +322,19 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     if (chunk.length >= room) {
       // Enough read: answer now and drop the connection rather than read the rest.
-      this.#settle(answered(this.#started, this.#status!, this.#headers, this.#body(true)))
+      this.#settle(answered(this.#started, this.#status!, this.#headers, this.#body(true), this.#now))
       controller.abort(new Error('response body over the limit'))
     }
   }
 
   onResponseEnd(): void {
     if (this.#settled) return
-    this.#settle(answered(this.#started, this.#status!, this.#headers, this.#body(false)))
+    this.#settle(answered(this.#started, this.#status!, this.#headers, this.#body(false), this.#now))
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController | null, error: Error): void {
+  onResponseError(_controller: Dispatcher.DispatchController | null, error: unknown): void {
     if (this.#settled) return
-    this.#settle(describe(this.#started, error as NodeJS.ErrnoException, this.#url, this.#status))
+    this.#settle(describe(this.#started, error, this.#url, this.#status))
   }
 
   /** The caller aborted (Rio is stopping). */
@@ -350,7 +395,8 @@ export class WebhookSender {
     this.#maxResponseBytes = options.maxResponseBytes ?? 4096
     this.#blockPrivate = options.blockPrivateAddresses ?? false
     this.#agent = new Agent({
-      connections: options.connections ?? 64,
+      // No cap of its own by default: see WebhookSenderOptions.connections.
+      connections: options.connections ?? null,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
       pipelining: 1,
       // Our own deadline governs; undici's inactivity timeouts (300 s by default) must never fire first.
@@ -366,9 +412,14 @@ export class WebhookSender {
    * @param options.timeoutMs - the whole exchange (connect, headers, body read) must finish within this;
    *   at most 2^31 - 1 (about 24.8 days), and a non-positive or NaN value means that maximum
    * @param options.signal - aborts the request, e.g. when Rio stops; the result then has errorCode `aborted`
+   * @param options.now - the current time in ms since the epoch, to turn a `Retry-After` HTTP-date
+   *   into a delay; pass an injected clock's. @default Date.now
    * @returns how it went; never rejects for network or HTTP failures
    */
-  send(req: WebhookRequest, options: { timeoutMs: number; signal?: AbortSignal }): Promise<SendResult> {
+  send(
+    req: WebhookRequest,
+    options: { timeoutMs: number; signal?: AbortSignal; now?: () => number },
+  ): Promise<SendResult> {
     const started = performance.now()
     const outer = options.signal
     if (outer?.aborted) return Promise.resolve(failure(started, 'aborted', 'aborted before sending', null))
@@ -376,7 +427,7 @@ export class WebhookSender {
     try {
       target = this.#targets.parse(req.url)
     } catch (error) {
-      return Promise.resolve(describe(started, error as NodeJS.ErrnoException, req.url, null))
+      return Promise.resolve(describe(started, error, req.url, null))
     }
     // The connector's lookup never sees literal IPs (nothing to resolve), so check them here.
     if (this.#blockPrivate && isPrivateAddress(target.hostname)) {
@@ -390,21 +441,33 @@ export class WebhookSender {
       )
     }
     return new Promise((resolve) => {
-      const exchange = new Exchange(req.url, started, options.timeoutMs, this.#maxResponseBytes, resolve)
+      const exchange = new Exchange(
+        req.url,
+        started,
+        options.timeoutMs,
+        this.#maxResponseBytes,
+        options.now ?? Date.now,
+        resolve,
+      )
       if (outer) this.#stops.track(outer, exchange)
+      // undici sends no userinfo: credentials in the URL become Basic auth, unless a header is set.
+      const headers =
+        target.authorization === null || hasAuthorization(req.headers)
+          ? req.headers
+          : { ...req.headers, authorization: target.authorization }
       try {
         this.#agent.dispatch(
           {
             origin: target.origin,
             path: target.path,
             method: req.method,
-            headers: req.headers,
+            headers,
             body: req.body,
           },
           exchange,
         )
       } catch (error) {
-        exchange.onResponseError(null, error as Error)
+        exchange.onResponseError(null, error)
       }
     })
   }
@@ -421,6 +484,7 @@ function answered(
   status: number,
   headers: Record<string, string | string[] | undefined>,
   responseBody: string | null,
+  now: () => number,
 ): SendResult {
   const durationMs = performance.now() - started
   const header = headers['webhook-delivery']
@@ -453,7 +517,7 @@ function answered(
   }
   if (delivery === 'disable' || delivery === 'abort-message') error += `; webhook-delivery: ${delivery}`
   const retryAfterMs =
-    status === 429 || status === 503 ? parseRetryAfter(headers['retry-after'], Date.now()) : null
+    status === 429 || status === 503 ? parseRetryAfter(headers['retry-after'], now()) : null
   return {
     ok: false,
     status,
@@ -489,8 +553,20 @@ function failure(
 
 const TLS_CODE = /CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME_MISMATCH|ERR_TLS/i
 
-/** Turns undici's and Node's network errors into a result with a message a person can act on. */
-function describe(
+/**
+ * Turns undici's and Node's network errors into a result with a message a person can act on.
+ * Total: a thrown value that is not an Error, or one whose properties throw, still becomes a result.
+ */
+function describe(started: number, error: unknown, url: string, status: number | null): SendResult {
+  try {
+    if (typeof error === 'object' && error !== null) {
+      return describeError(started, error as NodeJS.ErrnoException, url, status)
+    }
+  } catch {}
+  return failure(started, 'connect', describeThrown(error), status)
+}
+
+function describeError(
   started: number,
   error: NodeJS.ErrnoException,
   url: string,
@@ -499,7 +575,7 @@ function describe(
   // undici wraps socket errors at times (`cause`); connect-phase errors come through as is.
   const cause = (error.cause instanceof Error ? error.cause : error) as NodeJS.ErrnoException
   const code = cause.code ?? error.code ?? ''
-  const message = cause.message || error.message || String(error)
+  const message = cause.message || error.message || describeThrown(error)
   let host = url
   try {
     host = new URL(url).host

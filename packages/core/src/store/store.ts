@@ -91,6 +91,11 @@ export interface ClaimedDelivery {
 export interface ClaimSlot {
   readonly handlerId: string
   readonly limit: number
+  /**
+   * Until when this handler's claims last, when it differs from the claim's `leaseUntil`: a handler
+   * whose attempts may run longer needs a longer lease, or it would run out mid-attempt.
+   */
+  readonly leaseUntil?: number
 }
 
 /** What became of one attempt. */
@@ -211,7 +216,8 @@ export interface Store {
 
   /**
    * Claims due pending deliveries (and in-flight ones whose lease ran out) for the given handlers:
-   * marks them in flight until `leaseUntil` under `owner`, oldest due first, at most `limit` each.
+   * marks them in flight until `leaseUntil` (a slot's own, when it has one) under `owner`, oldest
+   * due first, at most `limit` each.
    */
   claimDueDeliveries(input: {
     slots: readonly ClaimSlot[]

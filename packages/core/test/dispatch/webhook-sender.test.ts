@@ -314,6 +314,62 @@ describe('WebhookSender', () => {
     expect(result.ok).toBe(false)
     expect(result.error).toBeTruthy()
   })
+
+  it('turns a Retry-After date into a delay with the given clock, not the wall clock', async () => {
+    const now = Date.parse('2099-06-01T12:00:00Z')
+    const date = new Date(now + 90_000).toUTCString()
+    const r = await receiver({ respond: () => ({ status: 503, headers: { 'retry-after': date } }) })
+    const result = await sender().send(post(r.url), { timeoutMs: 5000, now: () => now })
+    expect(result.retryAfterMs).toBe(90_000)
+  })
+
+  it('opens as many connections to one origin as there are sends at once, past 64', async () => {
+    const r = await receiver({ respond: () => ({ status: 200, body: 'ok', delayMs: 500 }) })
+    const s = sender()
+    // Queued behind 64 busy connections, the last 16 would wait a whole answer and time out.
+    const results = await Promise.all(
+      Array.from({ length: 80 }, () => s.send(post(`${r.url}/hook`), { timeoutMs: 900 })),
+    )
+    expect(results.filter((result) => !result.ok).map((result) => result.error)).toEqual([])
+    expect(r.connections).toBeGreaterThan(64)
+  })
+
+  it('sends credentials in the URL as Basic auth, never in the request target', async () => {
+    const r = await receiver()
+    const url = `http://al%20ice:s3cr%40t%3A%C3%A9@127.0.0.1:${r.port}/hook?x=1`
+    expect(await sender().send(post(url), { timeoutMs: 5000 })).toMatchObject({ ok: true })
+    const [request] = r.requests
+    expect(request!.path).toBe('/hook?x=1')
+    expect(request!.headers.authorization).toBe(`Basic ${Buffer.from('al ice:s3cr@t:é').toString('base64')}`)
+    expect(request!.headers.host).toBe(`127.0.0.1:${r.port}`)
+  })
+
+  it('sends a user without a password, and keeps a malformed escape as written', async () => {
+    const r = await receiver()
+    const s = sender()
+    await s.send(post(`http://token@127.0.0.1:${r.port}/`), { timeoutMs: 5000 })
+    await s.send(post(`http://a%zz:%41@127.0.0.1:${r.port}/`), { timeoutMs: 5000 })
+    expect(r.requests.map((q) => q.headers.authorization)).toEqual([
+      `Basic ${Buffer.from('token:').toString('base64')}`,
+      `Basic ${Buffer.from('a%zz:A').toString('base64')}`,
+    ])
+  })
+
+  it('leaves an authorization header the request already has in place of the URL credentials', async () => {
+    const r = await receiver()
+    const request = post(`http://alice:secret@127.0.0.1:${r.port}/hook`)
+    await sender().send(
+      { ...request, headers: { ...request.headers, authorization: 'Bearer abc' } },
+      { timeoutMs: 5000 },
+    )
+    expect(r.requests[0]!.headers.authorization).toBe('Bearer abc')
+  })
+
+  it('sends no authorization header for a URL without credentials', async () => {
+    const r = await receiver()
+    await sender().send(post(`${r.url}/hook`), { timeoutMs: 5000 })
+    expect(r.requests[0]!.headers.authorization).toBeUndefined()
+  })
 })
 
 describe('WebhookSender with blockPrivateAddresses', () => {

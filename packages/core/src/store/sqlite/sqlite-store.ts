@@ -6,6 +6,7 @@ import { compilePattern } from '../../handlers/pattern.js'
 import type { Attempt, Delivery } from '../delivery.js'
 import type {
   ClaimedDelivery,
+  ClaimSlot,
   CleanupCounts,
   CompletionOutcome,
   DeliveryFilter,
@@ -435,7 +436,7 @@ export class SqliteStore implements Store {
   // --- deliveries -----------------------------------------------------------------------------
 
   async claimDueDeliveries(input: {
-    slots: ReadonlyArray<{ handlerId: string; limit: number }>
+    slots: readonly ClaimSlot[]
     total?: number
     now: number
     leaseUntil: number
@@ -463,7 +464,7 @@ export class SqliteStore implements Store {
           if (rows.length === 0) continue
           room -= rows.length
           this.#s.markClaimed.run(
-            input.leaseUntil,
+            slot.leaseUntil ?? input.leaseUntil,
             input.owner,
             input.now,
             JSON.stringify(rows.map((row) => row.delivery_id)),

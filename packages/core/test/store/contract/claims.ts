@@ -105,6 +105,42 @@ export function claimsContract(store: CurrentStore): void {
       expect(await store().listAttempts(first!.id)).toEqual([])
     })
 
+    it("holds each slot's claims until its own leaseUntil, the others until the claim's", async () => {
+      const plain = await store().insertHandler(webhookInput('p', 'plain', '*'), T0)
+      const slow = await store().insertHandler(webhookInput('p', 'slow', '*'), T0)
+      await store().insertEvents([eventInput('p', 'x')])
+      const claimed = await store().claimDueDeliveries({
+        slots: [
+          { handlerId: plain.id, limit: 10 },
+          { handlerId: slow.id, limit: 10, leaseUntil: T0 + 5000 },
+        ],
+        now: T0,
+        leaseUntil: T0 + 100,
+        owner: 'a',
+      })
+      const byHandler = (id: string) => claimed.find((c) => c.handlerId === id)!
+      expect(await store().getDelivery(byHandler(plain.id).id)).toMatchObject({
+        leaseUntil: new Date(T0 + 100),
+      })
+      expect(await store().getDelivery(byHandler(slow.id).id)).toMatchObject({
+        leaseUntil: new Date(T0 + 5000),
+      })
+
+      // Past the claim's lease, another owner gets only the delivery whose lease has run out.
+      const taken = await store().claimDueDeliveries({
+        slots: [
+          { handlerId: plain.id, limit: 10 },
+          { handlerId: slow.id, limit: 10 },
+        ],
+        now: T0 + 101,
+        leaseUntil: T0 + 1000,
+        owner: 'b',
+      })
+      expect(taken.map((c) => c.id)).toEqual([byHandler(plain.id).id])
+      const later = await claim(store(), slow.id, { now: T0 + 5000, owner: 'b' })
+      expect(later.map((c) => c.id)).toEqual([byHandler(slow.id).id])
+    })
+
     it('never hands one delivery to two owners', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([0, 1, 2, 3, 4].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
