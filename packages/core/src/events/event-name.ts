@@ -11,5 +11,10 @@ export const eventNameSchema = z
     'an event name starts with a letter or digit and holds only letters, digits, ".", "_", ":" and "-" (at most 128)',
   )
 
-/** Project names follow the same rule as event names. */
-export const projectNameSchema = eventNameSchema
+/** Project names follow the same rule as event names, worded for projects in messages. */
+export const projectNameSchema = z
+  .string()
+  .regex(
+    EVENT_NAME_RE,
+    'a project name starts with a letter or digit and holds only letters, digits, ".", "_", ":" and "-" (at most 128)',
+  )

@@ -89,7 +89,9 @@ describe('emit', () => {
       await expect(rio.emit(name, payload), `${name} ${String(message)}`).rejects.toThrow(message)
       await expect(rio.emit(name, payload)).rejects.toBeInstanceOf(RioValidationError)
     }
-    await expect(rio.emit('ok', {}, { project: 'bad project' })).rejects.toThrow(/project/)
+    await expect(rio.emit('ok', {}, { project: 'bad project' })).rejects.toThrow(
+      /invalid project name "bad project": a project name starts with a letter or digit/,
+    )
     await expect(rio.emit('ok', {}, { id: 'not-a-uuid' })).rejects.toThrow(/UUID/)
     await expect(rio.emitMany([{ name: 'ok' }, { name: 'bad name' }])).rejects.toThrow(/events\[1\]/)
     expect(await rio.listEvents()).toEqual([])
