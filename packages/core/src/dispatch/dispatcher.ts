@@ -7,6 +7,7 @@ import { diagnostics } from '../diagnostics.js'
 import type { DeliveryReport, RioEventBus } from '../events/event-bus.js'
 import type { FunctionHandler, Handler, WebhookHandler } from '../handlers/handler.js'
 import type { HandlerRegistry } from '../handlers/handler-registry.js'
+import { LOST_ATTEMPT_ERROR } from '../store/delivery.js'
 import type { ClaimedDelivery, ClaimSlot, DeliveryOutcome, DeliveryResult, Store } from '../store/store.js'
 import { describeThrown } from './describe-thrown.js'
 import { runFunction } from './function-runner.js'
@@ -52,6 +53,16 @@ interface Finished {
   readonly claimed: ClaimedDelivery
 }
 
+/** What becomes of a delivery after a failed attempt: another one at some time, or none. */
+type FailedOutcome = Exclude<DeliveryOutcome, { readonly kind: 'succeeded' }>
+
+/** A claimed delivery whose last attempt was lost, and when the retry schedule wants the next one instead of now. */
+interface Lost {
+  readonly claimed: ClaimedDelivery
+  readonly handler: Handler
+  readonly outcome: FailedOutcome
+}
+
 /** What one attempt measured and decided, before it is tied to its delivery. */
 type Outcome = Pick<DeliveryResult, 'durationMs' | 'status' | 'responseBody' | 'error' | 'outcome'> & {
   readonly disableHandler?: string | undefined
@@ -59,7 +70,7 @@ type Outcome = Pick<DeliveryResult, 'durationMs' | 'status' | 'responseBody' | '
 
 const NOTHING = { durationMs: 0, status: null, responseBody: null, error: null } as const
 const SUCCEEDED: DeliveryOutcome = { kind: 'succeeded' }
-const DEAD: DeliveryOutcome = { kind: 'dead' }
+const DEAD = { kind: 'dead' } as const
 const HANDLER_REFRESH_MS = 1000
 
 /**
@@ -74,6 +85,12 @@ const HANDLER_REFRESH_MS = 1000
  * by at least the configured margin. Should one run out all the same (a clock jump, a stalled
  * event loop) and a claim hand this process a delivery it is still attempting or recording, that
  * attempt stays the only one: the new claim merely extends its lease.
+ *
+ * Lost attempts: another process's claim whose lease ran out (it crashed, was killed, or stalled)
+ * comes back counted as a failed attempt. Before attempting such a delivery again, the retry
+ * policy decides, as for any failure, whether it is due now, later (it goes back to wait) or dead
+ * (`delivery.dead`, without another attempt), so an event whose handler crashes the process stops
+ * after the schedule's attempts instead of crashing every restart.
  *
  * It wakes at once on local emits ({@link Dispatcher.wake}), at the earliest due retry, and every
  * `pollIntervalMs` for work written by other processes.
@@ -238,10 +255,15 @@ export class Dispatcher {
             owner: this.owner,
           })
     const perHandler = new Map<string, number>()
+    const lost: Lost[] = []
     for (const delivery of claimed) {
       perHandler.set(delivery.handlerId, (perHandler.get(delivery.handlerId) ?? 0) + 1)
-      this.#start(delivery, plans.get(delivery.handlerId)!, now)
+      const plan = plans.get(delivery.handlerId)!
+      const outcome = this.#afterLostAttempt(delivery, plan.handler)
+      if (outcome) lost.push({ claimed: delivery, handler: plan.handler, outcome })
+      else this.#start(delivery, plan, now)
     }
+    if (lost.length > 0) await this.#settle(lost)
     this.heartbeat = now
     // A handler that filled its slot may have more due: the next completion or wake starts another round.
     const saturated =
@@ -318,6 +340,49 @@ export class Dispatcher {
   /** The longest one attempt of this handler may run. */
   #attemptTimeout(handler: Handler): number {
     return handler.kind === 'webhook' ? handler.timeoutMs : this.#functionTimeout(handler)
+  }
+
+  /**
+   * For a delivery whose last attempt was lost (already counted), the retry policy's verdict when
+   * it is not to be attempted now: later, or dead. Undefined means attempt it now.
+   */
+  #afterLostAttempt(claimed: ClaimedDelivery, handler: Handler): FailedOutcome | undefined {
+    // Still attempted or recorded here: the attempt under way decides its fate (see #start).
+    if (!claimed.lastAttemptLost || this.#running.has(claimed.id) || this.#recording.has(claimed.id)) {
+      return undefined
+    }
+    const outcome = this.#decide(claimed.attempts - claimed.retryFrom, handler, {})
+    if (outcome.kind === 'retry' && outcome.nextAttemptAt <= this.#clock.now()) return undefined
+    return outcome
+  }
+
+  /** Writes the retry policy's verdicts on lost attempts, and reports them like other failures. */
+  async #settle(lost: readonly Lost[]): Promise<void> {
+    try {
+      const applied = await this.#store.settleDeliveries(
+        lost.map(({ claimed, outcome }) => ({ deliveryId: claimed.id, outcome })),
+        { now: this.#clock.now(), owner: this.owner },
+      )
+      for (const [i, settled] of applied.entries()) {
+        if (!settled) continue
+        const { claimed, handler, outcome } = lost[i]!
+        const report: DeliveryReport = {
+          deliveryId: claimed.id,
+          handler,
+          event: claimed.event,
+          attempt: claimed.attempts,
+          status: null,
+          error: LOST_ATTEMPT_ERROR,
+          // Nothing was measured: the attempt's end was never seen.
+          durationMs: 0,
+          nextAttemptAt: outcome.kind === 'retry' ? new Date(outcome.nextAttemptAt) : null,
+        }
+        this.#announce(report, outcome.kind, claimed.attempts - claimed.retryFrom)
+      }
+    } catch (error) {
+      // Still claimed by us until their lease runs out; then they come back like any expired claim.
+      this.#bus.safeEmit('error', error as Error)
+    }
   }
 
   #start(claimed: ClaimedDelivery, plan: Plan, now: number): void {
@@ -454,17 +519,22 @@ export class Dispatcher {
     }
   }
 
-  /** The retry policy's verdict on a failed attempt, as the delivery's next state. */
+  /** The retry policy's verdict on the attempt that just failed, as the delivery's next state. */
   #retryOrDead(
     claimed: ClaimedDelivery,
     handler: Handler,
     failure: Omit<FailedAttempt, 'attempts' | 'schedule'>,
   ): DeliveryOutcome {
-    const decision = this.#policy.next({
-      ...failure,
-      attempts: claimed.attempts - claimed.retryFrom + 1,
-      schedule: handler.retrySchedule,
-    })
+    return this.#decide(claimed.attempts - claimed.retryFrom + 1, handler, failure)
+  }
+
+  /** The retry policy's verdict after `attempts` failed attempts in this round (since `retryFrom`). */
+  #decide(
+    attempts: number,
+    handler: Handler,
+    failure: Omit<FailedAttempt, 'attempts' | 'schedule'>,
+  ): FailedOutcome {
+    const decision = this.#policy.next({ ...failure, attempts, schedule: handler.retrySchedule })
     return decision.retry ? { kind: 'retry', nextAttemptAt: this.#clock.now() + decision.delayMs } : DEAD
   }
 
@@ -532,8 +602,12 @@ export class Dispatcher {
         outcome: result.outcome.kind,
         responseBody: result.responseBody,
       })
-    const round = attempt - claimed.retryFrom
-    switch (result.outcome.kind) {
+    this.#announce(report, result.outcome.kind, attempt - claimed.retryFrom)
+  }
+
+  /** Emits the bus events of an outcome; `round` counts attempts since the last re-queue by hand. */
+  #announce(report: DeliveryReport, outcome: DeliveryOutcome['kind'], round: number): void {
+    switch (outcome) {
       case 'succeeded':
         this.#bus.safeEmit('delivery.succeeded', report)
         if (round > 1) this.#bus.safeEmit('delivery.recovered', report)

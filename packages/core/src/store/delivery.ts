@@ -35,3 +35,10 @@ export interface Attempt {
   readonly responseBody: string | null
   readonly error: string | null
 }
+
+/**
+ * The error recorded for an attempt that was lost: its claimant's lease ran out before it recorded
+ * a result, because that process crashed, was killed or stalled. It counts as a failed attempt.
+ */
+export const LOST_ATTEMPT_ERROR =
+  'attempt lost: the process that claimed it stopped or stalled before recording a result (lease expired)'

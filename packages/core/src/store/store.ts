@@ -82,6 +82,13 @@ export interface ClaimedDelivery {
   readonly attempts: number
   /** The attempt count when it was last re-queued by hand; the retry schedule counts from here. */
   readonly retryFrom: number
+  /**
+   * True when the last attempt was lost (its claimant's lease ran out: the process crashed or
+   * stalled) and is already counted in `attempts`, but the retry schedule has not been applied to
+   * it yet: the claimant decides, before attempting, whether it is due now, later or dead, and
+   * records that with {@link Store.settleDeliveries}.
+   */
+  readonly lastAttemptLost: boolean
   readonly event: RioEvent
   /** The payload exactly as stored, so webhook bodies need no second serialisation. */
   readonly payloadJson: string
@@ -215,9 +222,16 @@ export interface Store {
   listHandlers(filter?: HandlerFilter): Promise<Handler[]>
 
   /**
-   * Claims due pending deliveries (and in-flight ones whose lease ran out) for the given handlers:
-   * marks them in flight until `leaseUntil` (a slot's own, when it has one) under `owner`, oldest
-   * due first, at most `limit` each.
+   * Claims due pending deliveries for the given handlers: marks them in flight until `leaseUntil`
+   * (a slot's own, when it has one) under `owner`, oldest due first, at most `limit` each.
+   *
+   * First, every in-flight delivery whose lease has run out comes back. One claimed by another
+   * owner lost its attempt (that process crashed or stalled before recording a result): the
+   * attempt counts as failed, recorded with `LOST_ATTEMPT_ERROR` (`delivery.ts`) as its error and
+   * the delivery's last error, and the delivery is due at once, claimed with `lastAttemptLost` so
+   * its claimant applies the retry schedule. One claimed by `owner` itself is not lost (the
+   * claimant is alive and knows whether it is still attempting it): it comes back due at once,
+   * uncounted.
    */
   claimDueDeliveries(input: {
     slots: readonly ClaimSlot[]
@@ -235,6 +249,19 @@ export interface Store {
     results: readonly DeliveryResult[],
     input: { now: number; owner: string; disableAfterMs: number },
   ): Promise<CompletionOutcome[]>
+  /**
+   * Moves claimed deliveries on without an attempt, in one transaction: `retry` puts one back
+   * pending, due at `nextAttemptAt`; `dead` finishes it. For deliveries whose last attempt was
+   * lost, once the retry schedule has been applied to them. Returns, in order, whether each was
+   * applied (false when the delivery is no longer claimed by `owner`).
+   */
+  settleDeliveries(
+    settlements: ReadonlyArray<{
+      readonly deliveryId: string
+      readonly outcome: Exclude<DeliveryOutcome, { readonly kind: 'succeeded' }>
+    }>,
+    input: { now: number; owner: string },
+  ): Promise<boolean[]>
   /** Gives claimed deliveries back (pending, due now) without recording an attempt: graceful stop. */
   releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number>
   /** The earliest time any pending delivery of these handlers is due, or null when none is. */

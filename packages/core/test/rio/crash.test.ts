@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
 import { Rio } from '../../src/index.js'
+import { LOST_ATTEMPT_ERROR } from '../../src/store/delivery.js'
 import { onCleanup, tempDir, waitUntil } from '../helpers.js'
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const child = fileURLToPath(new URL('./fixtures/crash-child.ts', import.meta.url))
+const poisonChild = fileURLToPath(new URL('./fixtures/poison-child.ts', import.meta.url))
 
 /** Runs a TypeScript file in a child Node process, resolving workspace packages to their sources. */
 export function runTs(file: string, args: string[]): ChildProcess {
@@ -64,5 +66,44 @@ describe('crash safety', () => {
     console.info(
       `crash mid-dispatch: 2000 emitted, ${deliveredBeforeKill} delivered before SIGKILL, ${ids.size} after restart, 0 lost, ${duplicates} duplicates`,
     )
+  }, 120_000)
+
+  it("stops re-running an event whose handler kills the process: dead after the schedule's attempts", async () => {
+    const file = join(tempDir(), 'rio.db')
+    // Each run is a restart after the crash before it; the schedule has 3 attempts.
+    const runs: Array<{ code: number | null; stdout: string }> = []
+    for (let run = 0; run < 5; run++) {
+      const proc = runTs(poisonChild, run === 0 ? [file, 'emit'] : [file])
+      onCleanup(() => void proc.kill('SIGKILL'))
+      let stdout = ''
+      let stderr = ''
+      proc.stdout!.on('data', (chunk) => (stdout += chunk))
+      proc.stderr!.on('data', (chunk) => (stderr += chunk))
+      let code: number | null | undefined
+      proc.on('exit', (exitCode) => (code = exitCode))
+      await waitUntil(
+        () => code !== undefined || stdout.includes('dead'),
+        `run ${run + 1} to crash or give up (stdout: ${stdout} stderr: ${stderr.slice(-500)})`,
+        30_000,
+      )
+      runs.push({ code: code ?? null, stdout })
+      if (code === undefined) {
+        proc.kill('SIGKILL')
+        break
+      }
+    }
+
+    // Three crashes, then the next start counts the third attempt lost and gives up without running it.
+    expect(runs.map((r) => r.code)).toEqual([3, 3, 3, null])
+    expect(runs.at(-1)!.stdout).toContain('dead 3\n')
+    const rio = new Rio({ database: file })
+    onCleanup(() => rio.stop())
+    const [delivery] = await rio.listDeliveries({ limit: 10 })
+    expect(delivery).toMatchObject({ status: 'dead', attempts: 3, lastError: LOST_ATTEMPT_ERROR })
+    expect((await rio.listAttempts(delivery!.id)).map((a) => [a.number, a.error])).toEqual([
+      [1, LOST_ATTEMPT_ERROR],
+      [2, LOST_ATTEMPT_ERROR],
+      [3, LOST_ATTEMPT_ERROR],
+    ])
   }, 120_000)
 })

@@ -10,6 +10,7 @@ import { migrate } from '../../src/store/sqlite/migrate.js'
 import {
   CACHE_SIZE_KIB,
   DUE_WITH_EVENTS_SQL,
+  EXPIRE_LEASES_SQL,
   SqliteStore,
   type SqliteStoreOptions,
 } from '../../src/store/sqlite/sqlite-store.js'
@@ -218,6 +219,22 @@ describe('SqliteStore claims', () => {
       expect.stringMatching(/^SEARCH d USING INDEX deliveries_due \(handler_id=\? AND next_attempt_at<\?\)/),
     )
     expect(details.join('\n')).not.toMatch(/SCAN d\b|SCAN deliveries|TEMP B-TREE/)
+  })
+
+  it('finds expired leases through the deliveries_lease index, never scanning deliveries', async () => {
+    // Expiry runs on every claim round: it must cost an index probe, however much history there is.
+    const store = openStore()
+    for (const [name, sql] of Object.entries(EXPIRE_LEASES_SQL)) {
+      const statement = store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      const plan = (
+        name === 'probe' ? statement.all(T0) : statement.all({ now: T0, owner: 'a', error: 'lost' })
+      ) as Array<{ detail: string }>
+      const details = plan.map((row) => row.detail)
+      expect(details[0], name).toMatch(
+        /^SEARCH (d|deliveries) USING (COVERING )?INDEX deliveries_lease \(lease_until<\?\)/,
+      )
+      expect(details.join('\n'), name).not.toMatch(/SCAN|TEMP B-TREE/)
+    }
   })
 
   it('never hands one delivery to both stores when two connections claim in turn', async () => {

@@ -5,6 +5,7 @@ import { completionsContract } from './contract/completions.js'
 import { deliveriesContract } from './contract/deliveries.js'
 import { eventsContract } from './contract/events.js'
 import { handlersContract } from './contract/handlers.js'
+import { lostAttemptsContract } from './contract/lost-attempts.js'
 import { projectsContract } from './contract/projects.js'
 import { retentionContract } from './contract/retention.js'
 
@@ -49,6 +50,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     handlersContract(store)
     claimsContract(store)
     completionsContract(store)
+    lostAttemptsContract(store)
     deliveriesContract(store)
     retentionContract(store)
   })

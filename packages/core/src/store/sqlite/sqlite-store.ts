@@ -3,13 +3,14 @@ import { RioConflictError, RioDatabaseError, RioIdempotencyError, RioNotFoundErr
 import type { RioEvent } from '../../events/event.js'
 import type { Handler } from '../../handlers/handler.js'
 import { compilePattern } from '../../handlers/pattern.js'
-import type { Attempt, Delivery } from '../delivery.js'
+import { type Attempt, type Delivery, LOST_ATTEMPT_ERROR } from '../delivery.js'
 import type {
   ClaimedDelivery,
   ClaimSlot,
   CleanupCounts,
   CompletionOutcome,
   DeliveryFilter,
+  DeliveryOutcome,
   DeliveryResult,
   DeliveryStats,
   EventFilter,
@@ -74,10 +75,31 @@ const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at,
  * `deliveries_due` index, which also gives the order. Parameters: handler id, now, limit.
  * Exported so a test can check its query plan.
  */
-export const DUE_WITH_EVENTS_SQL = `SELECT d.id AS delivery_id, d.attempts, d.retry_from, e.id, e.project_id, e.name,
-  e.payload, e.created_at, e.idempotency_key FROM deliveries d JOIN events e ON e.id = d.event_id
+export const DUE_WITH_EVENTS_SQL = `SELECT d.id AS delivery_id, d.attempts, d.retry_from, d.lease_until, e.id,
+  e.project_id, e.name, e.payload, e.created_at, e.idempotency_key FROM deliveries d JOIN events e ON e.id = d.event_id
   WHERE d.handler_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
   ORDER BY d.next_attempt_at LIMIT ?`
+
+/**
+ * The statements that bring back expired claims (see `#expireLeases`), each a range scan of the
+ * partial `deliveries_lease` index that touches only expired rows. Parameters: `@now`, `@owner`
+ * (the claimant) and `@error`; the probe takes now alone. Exported so a test can check their plans.
+ */
+export const EXPIRE_LEASES_SQL = {
+  probe: `SELECT 1 FROM deliveries WHERE status = 'in_flight' AND lease_until <= ? LIMIT 1`,
+  // A lost attempt ran at most from its claim (updated_at) until its lease ran out. Numbered as
+  // insertAttempt numbers: after every attempt recorded so far.
+  recordLost: `INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status, response_body, error)
+  SELECT d.id, (SELECT coalesce(max(a.number), 0) + 1 FROM attempts a WHERE a.delivery_id = d.id),
+  d.updated_at, max(0, d.lease_until - d.updated_at), NULL, NULL, @error FROM deliveries d
+  WHERE d.status = 'in_flight' AND d.lease_until <= @now AND d.lease_owner IS NOT @owner`,
+  // lease_until stays: on a pending row it marks a lost attempt the retry schedule awaits.
+  expireLost: `UPDATE deliveries SET status = 'pending', next_attempt_at = lease_until, attempts = attempts + 1,
+  last_status = NULL, last_error = @error, lease_owner = NULL, updated_at = @now
+  WHERE status = 'in_flight' AND lease_until <= @now AND lease_owner IS NOT @owner`,
+  expireOwn: `UPDATE deliveries SET status = 'pending', next_attempt_at = lease_until, lease_until = NULL,
+  lease_owner = NULL, updated_at = @now WHERE status = 'in_flight' AND lease_until <= @now AND lease_owner = @owner`,
+} as const
 
 /**
  * The SQLite {@link Store}: one file, WAL journal, statements prepared once. Several processes may
@@ -444,8 +466,7 @@ export class SqliteStore implements Store {
   }): Promise<ClaimedDelivery[]> {
     return this.#write(
       () => {
-        // A crashed process's claims come back once their lease has run out.
-        this.#s.expireLeases.run(input.now, input.now)
+        this.#expireLeases(input.now, input.owner)
         const claimed: ClaimedDelivery[] = []
         const events = new Map<string, { event: RioEvent; payloadJson: string }>()
         let room = input.total ?? Number.POSITIVE_INFINITY
@@ -459,7 +480,13 @@ export class SqliteStore implements Store {
             input.now,
             Math.min(slot.limit, room),
           ) as Array<
-            EventRow & { delivery_id: number; attempts: number; retry_from: number; project_id: number }
+            EventRow & {
+              delivery_id: number
+              attempts: number
+              retry_from: number
+              lease_until: number | null
+              project_id: number
+            }
           >
           if (rows.length === 0) continue
           room -= rows.length
@@ -481,6 +508,7 @@ export class SqliteStore implements Store {
               handlerId: slot.handlerId,
               attempts: row.attempts,
               retryFrom: row.retry_from,
+              lastAttemptLost: row.lease_until !== null,
               event: event.event,
               payloadJson: event.payloadJson,
             })
@@ -491,6 +519,22 @@ export class SqliteStore implements Store {
       'claim deliveries',
       false,
     )
+  }
+
+  /**
+   * Brings back in-flight deliveries whose lease ran out, as {@link Store.claimDueDeliveries} says.
+   * A delivery whose attempt was lost keeps `lease_until` (the lease that ran out) while pending:
+   * there it marks a lost attempt the retry schedule has not been applied to (`lastAttemptLost`),
+   * until the delivery moves on (claimed, then settled, completed or released; or redelivered).
+   * Costs one indexed probe when nothing expired, as in nearly every round.
+   */
+  #expireLeases(now: number, owner: string): void {
+    if (!this.#s.leaseExpired.get(now)) return
+    const lost = { now, owner, error: LOST_ATTEMPT_ERROR }
+    // Recorded first, while the rows still hold their claim time and lease.
+    this.#s.recordLostAttempts.run(lost)
+    this.#s.expireLostLeases.run(lost)
+    this.#s.expireOwnLeases.run({ now, owner })
   }
 
   async completeDeliveries(
@@ -567,6 +611,33 @@ export class SqliteStore implements Store {
         return outcomes
       },
       'record delivery results',
+      false,
+    )
+  }
+
+  async settleDeliveries(
+    settlements: ReadonlyArray<{
+      readonly deliveryId: string
+      readonly outcome: Exclude<DeliveryOutcome, { readonly kind: 'succeeded' }>
+    }>,
+    input: { now: number; owner: string },
+  ): Promise<boolean[]> {
+    return this.#write(
+      () =>
+        settlements.map(({ deliveryId, outcome }) => {
+          const retry = outcome.kind === 'retry'
+          return (
+            this.#s.settle.run({
+              status: retry ? 'pending' : 'dead',
+              next: retry ? outcome.nextAttemptAt : null,
+              finished: retry ? null : input.now,
+              now: input.now,
+              id: deliveryId,
+              owner: input.owner,
+            }).changes > 0
+          )
+        }),
+      'settle deliveries',
       false,
     )
   }
@@ -762,9 +833,10 @@ function prepare(db: Database) {
     disableFailing: s(`UPDATE handlers SET enabled = 0, disabled_reason = 'failing', updated_at = ?
       WHERE id = ? AND enabled = 1 AND failing_since <= ? RETURNING id`),
 
-    expireLeases:
-      s(`UPDATE deliveries SET status = 'pending', next_attempt_at = lease_until, lease_until = NULL,
-      lease_owner = NULL, updated_at = ? WHERE status = 'in_flight' AND lease_until <= ?`),
+    leaseExpired: s(EXPIRE_LEASES_SQL.probe),
+    recordLostAttempts: s(EXPIRE_LEASES_SQL.recordLost),
+    expireLostLeases: s(EXPIRE_LEASES_SQL.expireLost),
+    expireOwnLeases: s(EXPIRE_LEASES_SQL.expireOwn),
     dueWithEvents: s(DUE_WITH_EVENTS_SQL),
     markClaimed:
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
@@ -785,6 +857,9 @@ function prepare(db: Database) {
       s(`INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status, response_body, error)
       SELECT @delivery, coalesce(max(number), 0) + 1, @started, @duration, @status, @body, @error
       FROM attempts WHERE delivery_id = @delivery RETURNING number`),
+    settle:
+      s(`UPDATE deliveries SET status = @status, next_attempt_at = @next, lease_until = NULL, lease_owner = NULL,
+      updated_at = @now, finished_at = @finished WHERE id = @id AND status = 'in_flight' AND lease_owner = @owner`),
     release:
       s(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_until = NULL, lease_owner = NULL,
       updated_at = ? WHERE id = ? AND status = 'in_flight' AND lease_owner = ?`),

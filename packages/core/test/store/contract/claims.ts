@@ -62,7 +62,13 @@ export function claimsContract(store: CurrentStore): void {
       const e = eventInput('p', 'order.paid', { payloadJson, idempotencyKey: 'k', createdAt: T0 + 1 })
       await store().insertEvents([e])
       const [claimed] = await claim(store(), h.id, { now: T0 + 1 })
-      expect(claimed).toMatchObject({ handlerId: h.id, attempts: 0, retryFrom: 0, payloadJson })
+      expect(claimed).toMatchObject({
+        handlerId: h.id,
+        attempts: 0,
+        retryFrom: 0,
+        lastAttemptLost: false,
+        payloadJson,
+      })
       expect(claimed!.event).toMatchObject({
         id: e.id,
         project: 'p',
@@ -91,18 +97,18 @@ export function claimsContract(store: CurrentStore): void {
       })
     })
 
-    it('reclaims a delivery for another owner when its lease has run out', async () => {
+    it('reclaims a delivery for another owner, its lost attempt counted, when its lease has run out', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([eventInput('p', 'x')])
       const [first] = await claim(store(), h.id, { now: T0, leaseUntil: T0 + 100, owner: 'a' })
       const [again] = await claim(store(), h.id, { now: T0 + 101, leaseUntil: T0 + 200, owner: 'b' })
-      expect(again).toMatchObject({ id: first!.id, attempts: 0 })
+      expect(again).toMatchObject({ id: first!.id, attempts: 1, lastAttemptLost: true })
       expect(await store().getDelivery(first!.id)).toMatchObject({
         status: 'in_flight',
         leaseUntil: new Date(T0 + 200),
-        attempts: 0,
+        attempts: 1,
       })
-      expect(await store().listAttempts(first!.id)).toEqual([])
+      expect(await store().listAttempts(first!.id)).toHaveLength(1)
     })
 
     it("holds each slot's claims until its own leaseUntil, the others until the claim's", async () => {
