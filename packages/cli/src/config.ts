@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { isScalar, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { UsageError } from './errors.js'
 
@@ -26,10 +26,16 @@ export interface Config {
 /** Where each setting came from: `default`, the file's path, `env RIO_…` or `--flag`. */
 export type ConfigSources = Record<keyof Config, string>
 
+const PORT = 'must be a whole number from 0 to 65535 in decimal digits (0 picks a free port)'
+
 const schema = z
   .object({
     database: z.string().min(1),
-    port: z.coerce.number().int().min(0).max(65_535),
+    // Flags and env give text; rio.yaml gives the text as written (see readFile).
+    port: z.preprocess(
+      (value) => (typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value),
+      z.number({ error: PORT }).int(PORT).min(0, PORT).max(65_535, PORT),
+    ),
     host: z.string().min(1),
     adminToken: z
       .string()
@@ -95,15 +101,22 @@ function readFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown>
       `create it with \`rio init ${env.RIO_CONF ?? dirname(file)}\`, or unset RIO_CONF`,
     )
   }
+  let doc: ReturnType<typeof parseDocument>
   let data: unknown
   try {
-    data = parseYaml(readFileSync(file, 'utf8'))
+    doc = parseDocument(readFileSync(file, 'utf8'))
+    if (doc.errors.length > 0) throw doc.errors[0]
+    data = doc.toJS()
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, 'fix the YAML syntax')
   }
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data))
     throw new UsageError(`${file} must hold a YAML mapping of settings (key: value lines)`)
+  // The port as written: YAML reads `0x50`, `+80`, `1e2` and `80.0` as the number 80 or 100.
+  const port = doc.get('port', true)
+  if (isScalar(port) && typeof port.value === 'number' && port.source !== undefined)
+    (data as Record<string, unknown>).port = port.source
   return data as Record<string, unknown>
 }
 

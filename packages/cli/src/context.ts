@@ -55,20 +55,50 @@ export function print<T>(
   process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : formatTable(rows, columns))
 }
 
+/** A span back from now: `90s`, `15m`, `2h`, `3d`. */
+const SPAN = /^(\d{1,9})\s*([smhd])$/
 /**
- * Reads a time for `--since`: an ISO date, or a relative span back from now like `90s`, `15m`,
- * `2h`, `3d`.
- * @throws Error naming the value and the forms accepted
+ * An ISO 8601 date (`2026-01-31`, midnight UTC) or date and time (`2026-01-31T09:30`, with seconds
+ * and fractions optional, a `Z` or `±hh:mm` offset, local time without one; a space may stand for `T`).
+ */
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+const SINCE_FORMS =
+  'give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d)'
+
+/** Whether the fields of an {@link ISO} match name a real day and time (no 31 April, no 25:00). */
+function realDateTime(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((f) => Number(f ?? 0)) as number[]
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
+  return (
+    month! >= 1 &&
+    month! <= 12 &&
+    day! >= 1 &&
+    day! <= daysInMonth &&
+    hour! < 24 &&
+    minute! < 60 &&
+    second! < 60
+  )
+}
+
+/**
+ * Reads a time for `--since`: an ISO 8601 date or date and time, or a span back from now like
+ * `90s`, `15m`, `2h`, `3d`. Nothing else: `Date.parse` would read `7` as July 2001 and `40` as 2040.
+ * @throws {@link UsageError} naming the value and the forms accepted
  */
 export function parseSince(value: string, now = Date.now()): Date {
-  const relative = /^(\d+)\s*(s|m|h|d)$/.exec(value.trim())
-  if (relative) {
-    const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 's' | 'm' | 'h' | 'd']
-    return new Date(now - Number(relative[1]) * unit)
-  }
-  const at = Date.parse(value)
-  if (Number.isNaN(at))
-    throw new UsageError(`cannot read the time "${value}": give an ISO date or a span like 2h or 3d`)
+  const text = value.trim()
+  const span = SPAN.exec(text)
+  const iso = span ? null : ISO.exec(text)
+  const at = span
+    ? now - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS]
+    : iso && realDateTime(iso)
+      ? Date.parse(text.toUpperCase().replace(' ', 'T'))
+      : Number.NaN
+  // A span too long for a Date (`999999999d`) is as unreadable as a word.
+  if (!Number.isFinite(new Date(at).getTime()))
+    throw new UsageError(`cannot read the time "${value}": ${SINCE_FORMS}`)
   return new Date(at)
 }
 

@@ -30,6 +30,18 @@ export class UsageError extends CliError {
   }
 }
 
+/**
+ * Ends a command that has printed its whole result with a status other than 0 (`rio health`
+ * finding problems): {@link run} returns `exitCode` and prints nothing more. Each run's status
+ * travels with that run, so `process.exitCode` is never used to pass it along.
+ */
+export class CommandStatus extends Error {
+  override name = 'CommandStatus'
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`)
+  }
+}
+
 /** How a failure is reported: one message, a hint, an exit code, and a code for `--json`. */
 export interface FailureReport {
   readonly code: string
@@ -46,8 +58,22 @@ const LISTS: Record<RioNotFoundError['resource'], string> = {
   sender: 'rio sender list <project>',
 }
 
+/** What to do about a name already taken, by the command that tried to take it. */
+const NAME_TAKEN: Readonly<Record<string, string>> = {
+  'project create': 'the project is there already; see `rio project list`',
+  'sender create':
+    'pick another sender name, or `rio sender remove` the existing one first (its DSN stops working)',
+  'handler add': 'pick another --name; `rio handler list --project <project>` shows the names taken',
+}
+/** What to do about a delivery whose state refuses the change (`rio deliveries retry`). */
+const DELIVERY_STATE = {
+  removed:
+    'its handler was removed, so it cannot be sent again; `rio handler list` shows the handlers there are',
+  inFlight: 'wait for the attempt to finish (`rio deliveries show <id>` shows it), then retry',
+  other: 'see its state with `rio deliveries show <id>`',
+}
+
 const RIO_HINTS: Partial<Record<RioError['code'], string>> = {
-  conflict: 'pick another name, or change the existing one instead of creating it',
   database_error:
     'check the database path (--database, RIO_DATABASE, RIO_CONF) and that its directory exists and is writable',
   database_too_new: 'install a Rio at least as new as the one that migrated this database',
@@ -57,9 +83,12 @@ const RIO_HINTS: Partial<Record<RioError['code'], string>> = {
 /**
  * Classifies an error: Rio's and the CLI's own errors are expected (a message and a hint, never a
  * stack); anything else is a bug and is rethrown by the caller.
+ * @param command - the command that failed, as typed without options (`deliveries retry`): some
+ *   hints depend on it (a `conflict` is a name taken for `project create`, a delivery's state for
+ *   `deliveries retry`)
  * @returns the report, or `undefined` for an unexpected error
  */
-export function describeFailure(error: unknown): FailureReport | undefined {
+export function describeFailure(error: unknown, command?: string): FailureReport | undefined {
   if (error instanceof CliError) {
     return {
       code: error.exitCode === EXIT.usage ? 'usage' : 'failed',
@@ -91,7 +120,9 @@ export function describeFailure(error: unknown): FailureReport | undefined {
     const hint =
       error instanceof RioNotFoundError
         ? `see what exists with \`${LISTS[error.resource]}\` (and check --database)`
-        : RIO_HINTS[error.code]
+        : error.code === 'conflict'
+          ? conflictHint(error, command)
+          : RIO_HINTS[error.code]
     return { code: error.code, message: error.message, hint, exitCode }
   }
   const system = error as NodeJS.ErrnoException
@@ -107,4 +138,20 @@ export function describeFailure(error: unknown): FailureReport | undefined {
     return { code: system.code, message: error.message, hint: hints[system.code], exitCode: EXIT.failure }
   }
   return undefined
+}
+
+/**
+ * The hint for a `conflict`: a delivery's state (by the command, `deliveries retry`, or by the
+ * message, which names the delivery and why), else a name already taken (by the command).
+ */
+function conflictHint(error: RioError, command: string | undefined): string {
+  if (command === 'deliveries retry' || /^delivery /.test(error.message)) {
+    if (/removed handler/.test(error.message)) return DELIVERY_STATE.removed
+    if (/being attempted/.test(error.message)) return DELIVERY_STATE.inFlight
+    return DELIVERY_STATE.other
+  }
+  return (
+    (command === undefined ? undefined : NAME_TAKEN[command]) ??
+    'pick another name, or change the existing one instead of creating it'
+  )
 }

@@ -15,7 +15,8 @@ import { addProject } from './commands/project.js'
 import { addSender } from './commands/sender.js'
 import { addStart } from './commands/start.js'
 import { addSync } from './commands/sync.js'
-import { describeFailure, EXIT } from './errors.js'
+import { CommandStatus, describeFailure, EXIT } from './errors.js'
+import { escapeControls } from './escape-controls.js'
 
 export type { SyncChange } from './commands/sync.js'
 export { substituteEnv, syncFile } from './commands/sync.js'
@@ -62,7 +63,10 @@ function commandsOf(command: Command): Command[] {
 /**
  * Runs the `rio` command with `argv` (as `process.argv`). Expected failures print one line (and a
  * hint) on stderr — a JSON object with `--json`, the argument parser's own errors (unknown command
- * or option, missing argument) included — never a stack; unexpected ones are rethrown.
+ * or option, missing argument) included — never a stack; unexpected ones are rethrown. Each call
+ * returns its own exit code and leaves `process.exitCode` as it was: setting it is the caller's
+ * choice. (`rio start` is the exception: it serves on after returning 0, and on SIGINT/SIGTERM sets
+ * `process.exitCode` as it stops.)
  * @returns the exit code: {@link EXIT} (0 done, 1 failed, 2 usage error, 3 not found)
  * @example
  * ```ts
@@ -77,20 +81,30 @@ export async function run(argv: readonly string[]): Promise<number> {
     for (const command of commandsOf(program))
       command.configureOutput({ outputError: () => {} }).showHelpAfterError(false)
   }
+  // The command that ran, as typed (`deliveries retry`): some hints depend on it.
+  let ran: string | undefined
+  program.hook('preAction', (_program, action) => {
+    const names: string[] = []
+    for (let c: Command | null = action; c && c !== program; c = c.parent) names.unshift(c.name())
+    ran = names.join(' ')
+  })
   try {
     await program.parseAsync(argv as string[])
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok
+    return EXIT.ok
   } catch (error) {
+    if (error instanceof CommandStatus) return error.exitCode
     // Help or version; or, without --json, an error Commander has already printed.
     if (error instanceof CommanderError && (error.exitCode === 0 || !json))
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage
-    const failure = describeFailure(error)
+    const failure = describeFailure(error, ran)
     if (!failure) throw error
     if (json) {
       const { code, message, hint } = failure
       process.stderr.write(`${JSON.stringify({ error: { code, message, ...(hint ? { hint } : {}) } })}\n`)
     } else {
-      process.stderr.write(`rio: ${failure.message}\n${failure.hint ? `hint: ${failure.hint}\n` : ''}`)
+      // Messages quote what they were given: a server's answer, a stored name, an argument.
+      const hint = failure.hint ? `hint: ${escapeControls(failure.hint)}\n` : ''
+      process.stderr.write(`rio: ${escapeControls(failure.message)}\n${hint}`)
     }
     return failure.exitCode
   }

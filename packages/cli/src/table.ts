@@ -1,3 +1,5 @@
+import { escapeControls } from './escape-controls.js'
+
 /** A column of {@link formatTable}: a header and how to read the cell from a row. */
 export interface Column<T> {
   readonly header: string
@@ -8,8 +10,8 @@ function cell(value: unknown): string {
   if (value === null || value === undefined) return '-'
   if (value instanceof Date) return value.toISOString().replace('.000Z', 'Z')
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value)
-  // One line per row, whatever the data holds.
-  return text.replace(/[\r\n\t]+/g, ' ')
+  // One line per row, whatever the data holds; no other control character reaches the terminal.
+  return escapeControls(text.replace(/[\r\n\t]+/g, ' '))
 }
 
 /** Renders rows as a plain-text table with aligned columns (no dependency, no colours). */

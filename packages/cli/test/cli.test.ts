@@ -114,14 +114,37 @@ describe('exit codes and error messages', () => {
       [['events', 'list', '--database', database], 1, /does not exist\nhint: run `rio migrate` to create it/],
       [['migrate', '--database', database], 0, /migrated/],
       [['events', 'list', '--since', 'soon', '--database', database], 2, /give an ISO date or a span/],
+      [['deliveries', 'list', '--since', '7', '--database', database], 2, /cannot read the time "7"/],
       [
         ['deliveries', 'show', '42', '--database', database],
         3,
         /delivery "42" does not exist\nhint: .*rio deliveries list/,
       ],
       [['handler', 'enable', 'nope', '--database', database], 3, /handler "nope" does not exist/],
+      // A project filter naming no project is exit 3, not an empty list that hides the typo.
+      [
+        ['sender', 'list', 'nope', '--database', database],
+        3,
+        /^rio: project "nope" does not exist\nhint: see what exists with `rio project list`/,
+      ],
+      [['events', 'list', '--project', 'nope', '--database', database], 3, /project "nope" does not exist/],
+      [
+        ['deliveries', 'list', '--project', 'nope', '--database', database],
+        3,
+        /project "nope" does not exist/,
+      ],
+      [['handler', 'list', '--project', 'nope', '--database', database], 3, /project "nope" does not exist/],
+      [
+        ['deliveries', 'list', '--project', 'nope', '--since', '7', '--database', database],
+        2,
+        /cannot read the time/,
+      ],
+      [['project', 'create', 'shop', '--database', database], 0, /shop/],
+      [['sender', 'list', 'shop', '--database', database], 0, /^\(none\)\n$/],
+      [['events', 'list', '--project', 'shop', '--database', database], 0, /^\(none\)\n$/],
       [['handler', 'add', 'shop', 'x', 'ftp://x', '--database', database], 2, /only http and https URLs/],
       [['start', '--port', '70000', '--database', database], 2, /invalid setting port \(from --port\)/],
+      [['start', '--port', '0x50', '--database', database], 2, /invalid setting port \(from --port\)/],
     ]
     for (const [args, code, message] of cases) {
       const run = rio(args)
@@ -181,5 +204,41 @@ describe('exit codes and error messages', () => {
     expect(await run.exited).toBe(1)
     blocker.close()
     expect(run.output()).toMatch(/EADDRINUSE[\s\S]*hint: another process holds the port/)
+  }, 30_000)
+})
+
+describe('a closed stdout', () => {
+  it('ends a one-shot command with its usual exit code and no stack when its reader went away', async () => {
+    const database = join(tempDir(), 'rio.db')
+    expect(await rio(['project', 'create', 'shop', '--database', database]).exited).toBe(0)
+    for (const args of [
+      ['project', 'list', '--json'],
+      ['project', 'list'],
+      ['deliveries', 'show', '42'], // the failure goes to stderr, which is still open
+    ]) {
+      const run = rio([...args, '--database', database])
+      run.child.stdout!.destroy() // `| head -0`: nobody reads what the command prints
+      const code = await run.exited
+      expect(code, `rio ${args.join(' ')}: ${run.output()}`).toBe(args[1] === 'show' ? 3 : 0)
+      expect(run.output()).not.toMatch(/EPIPE|\n\s+at /)
+    }
+  }, 30_000)
+
+  it('keeps `rio start` serving after its log reader exits, and stops cleanly', async () => {
+    const database = join(tempDir(), 'rio.db')
+    const run = rio(['start', '--port', '0', '--database', database])
+    let err = ''
+    run.child.stderr!.on('data', (c) => (err += c))
+    const [, url] = await run.waitFor(/listening on (http:\/\/\S+)/)
+    await run.waitFor(/admin token: /)
+    run.child.stdout!.destroy() // the log shipper went away
+    // Rio keeps answering, and its next lines (the emit log, the stop messages) go nowhere.
+    for (let i = 0; i < 3; i++) {
+      expect(await (await fetch(`${url}/_health/`)).text()).toBe('ok')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    run.child.kill('SIGTERM')
+    expect(await run.exited).toBe(0)
+    expect(err).toBe('')
   }, 30_000)
 })

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../src/config.js'
+import { UsageError } from '../src/errors.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
@@ -85,6 +86,43 @@ describe('configuration precedence: flags > RIO_* env > rio.yaml > defaults', ()
     expect(() => loadConfig({}, { RIO_SECURE_COOKIES: 'on' })).toThrow(
       /invalid setting secureCookies \(from env RIO_SECURE_COOKIES\): must be auto, true or false/,
     )
+  })
+
+  it('takes a port only as decimal digits from 0 to 65535, from rio.yaml, RIO_PORT and --port alike (exit 2 otherwise)', () => {
+    const dir = tempDir()
+    const fromFile = (yaml: string) => {
+      writeFileSync(join(dir, 'rio.yaml'), `port: ${yaml}\n`)
+      return () => loadConfig({}, { RIO_CONF: dir })
+    }
+    for (const [yaml, port] of [
+      ['8009', 8009],
+      ['"9001"', 9001],
+      ['0', 0],
+      ['65535', 65535],
+    ] as const) {
+      expect(fromFile(yaml)().port, yaml).toBe(port)
+    }
+    expect(loadConfig({}, { RIO_PORT: '0' }).port).toBe(0)
+    expect(loadConfig({ port: '443' }, {}).port).toBe(443)
+    const refused = /must be a whole number from 0 to 65535 in decimal digits \(0 picks a free port\)/
+    for (const yaml of ['""', '" "', 'true', '0x50', '0o17', '+80', '1e3', '80.0', '-1', '65536', '']) {
+      const load = fromFile(yaml)
+      expect(load, `port: ${yaml}`).toThrow(/invalid setting port \(from .*rio\.yaml\)/)
+      expect(load, `port: ${yaml}`).toThrow(refused)
+      expect(load, `port: ${yaml}`).toThrow(UsageError)
+    }
+    for (const text of ['', ' ', ' 80', 'true', '0x50', '1e3', '80.5', '-1', '99999', '080x']) {
+      if (text !== '') {
+        expect(() => loadConfig({}, { RIO_PORT: text }), `RIO_PORT=${JSON.stringify(text)}`).toThrow(
+          /invalid setting port \(from env RIO_PORT\)/,
+        )
+      }
+      expect(() => loadConfig({ port: text }, {}), `--port ${JSON.stringify(text)}`).toThrow(
+        /invalid setting port \(from --port\)/,
+      )
+    }
+    // An empty variable counts as unset, like every RIO_* variable.
+    expect(loadConfig({}, { RIO_PORT: '' }).port).toBe(8009)
   })
 
   it('names the bad key and where it came from', () => {

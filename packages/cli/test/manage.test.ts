@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { Client } from 'rio-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../test/support/receiver.js'
+import { Rio, UnrecoverableError } from '../../core/src/index.js'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
@@ -321,4 +322,85 @@ describe('rio handler output', () => {
     server.child.kill('SIGTERM')
     expect((await server).code).toBe(0)
   }, 60_000)
+})
+
+describe('rio output on a terminal', () => {
+  it('shows control characters from receivers, payloads and names as visible escapes, never raw; --json as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-cli-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const database = join(dir, 'rio.db')
+    const db = ['--database', database]
+    const receiver = await startReceiver()
+    cleanups.push(() => receiver.close())
+    // Clear the screen, set the window title, recolour, ring the bell; C1 CSI (U+009B) too.
+    receiver.respond(() => ({ status: 500, body: 'down\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f' }))
+    const engine = new Rio({ database, retrySchedule: [0], retryJitter: 0, pollIntervalMs: 50 })
+    cleanups.push(() => engine.stop())
+    const webhook = await engine.webhook('order.*', { url: receiver.url, name: 'erp\x9b2J' })
+    engine.on('order.*', 'audit', async () => {
+      throw new UnrecoverableError('refused\x1b[31m red\x08\x00')
+    })
+    await engine.start()
+    await engine.emit('order.paid', { note: 'x\x1b[2Jy\x9b1m' })
+    for (;;) {
+      const dead = await engine.listDeliveries({ status: 'dead' })
+      if (dead.length === 2) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const deliveries = await engine.listDeliveries()
+    await engine.stop()
+    const erp = deliveries.find((d) => d.handlerId === webhook.id)!
+    const audit = deliveries.find((d) => d.handlerId !== webhook.id)!
+    const raw = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/ // any control character but the line break
+    for (const args of [
+      ['deliveries', 'show', erp.id],
+      ['deliveries', 'show', audit.id],
+      ['deliveries', 'list'],
+      ['events', 'list'],
+      ['handler', 'list'],
+      ['handler', 'disable', webhook.id],
+    ]) {
+      const { code, out } = await rio([...args, ...db])
+      expect(code, out).toBe(0)
+      expect(out, args.join(' ')).not.toMatch(raw)
+    }
+    const shown = (await rio(['deliveries', 'show', erp.id, ...db])).out
+    expect(shown).toContain('down\\x1b[2J\\x1b]0;pwned\\x07\\x9b31m\\x7f')
+    expect((await rio(['deliveries', 'show', audit.id, ...db])).out).toContain(
+      'refused\\x1b[31m red\\x08\\x00',
+    )
+    expect((await rio(['events', 'list', ...db])).out).toContain('"x\\u001b[2Jy\\x9b1m"')
+    expect((await rio(['handler', 'list', ...db])).out).toContain('erp\\x9b2J')
+    // JSON escapes them its own way, and stays parseable and exact.
+    const exact = await json<{ attempts: Array<{ responseBody: string }> }>([
+      'deliveries',
+      'show',
+      erp.id,
+      ...db,
+    ])
+    expect(exact.attempts[0]!.responseBody).toBe('down\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f')
+  }, 60_000)
+})
+
+describe('rio deliveries retry refused', () => {
+  it('says why and what to do for a removed handler’s delivery (exit 1), not "pick another name"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-cli-'))
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+    const database = join(dir, 'rio.db')
+    const engine = new Rio({ database })
+    cleanups.push(() => engine.stop())
+    const handler = await engine.webhook('order.*', { url: 'http://127.0.0.1:9/hook', name: 'erp' })
+    await engine.emit('order.paid', {})
+    await engine.removeHandler(handler.id)
+    const [delivery] = await engine.listDeliveries()
+    await engine.stop()
+    const { code, out } = await rio(['deliveries', 'retry', delivery!.id, '--database', database])
+    expect(code, out).toBe(1)
+    expect(out).toBe(
+      `rio: delivery ${delivery!.id} belongs to a removed handler; it cannot be delivered again\nhint: its handler was removed, so it cannot be sent again; \`rio handler list\` shows the handlers there are\n`,
+    )
+    const again = await rio(['project', 'create', 'default', '--database', database])
+    expect(again.code, again.out).toBe(1)
+    expect(again.out).toMatch(/\nhint: the project is there already; see `rio project list`\n$/)
+  }, 30_000)
 })

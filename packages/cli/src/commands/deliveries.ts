@@ -2,6 +2,7 @@ import type { Attempt, Delivery, DeliveryStatus } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parseSince, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+import { escapeControls } from '../escape-controls.js'
 import { progress } from '../progress.js'
 import { redactHandlerName } from '../redact-url.js'
 
@@ -43,17 +44,15 @@ export function addDeliveries(program: Command): void {
       const status = options.failed ? 'dead' : options.status
       if (status && !STATUSES.includes(status))
         throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`)
-      print(
-        options,
-        await rio.listDeliveries({
-          ...(status ? { status: status as DeliveryStatus } : {}),
-          ...(options.handler ? { handlerId: options.handler } : {}),
-          ...(options.project ? { project: options.project } : {}),
-          ...(options.since ? { since: parseSince(options.since) } : {}),
-          limit: parseCount(options.limit, '--limit'),
-        }),
-        columns,
-      )
+      const filter = {
+        ...(status ? { status: status as DeliveryStatus } : {}),
+        ...(options.handler ? { handlerId: options.handler } : {}),
+        ...(options.project ? { project: options.project } : {}),
+        ...(options.since ? { since: parseSince(options.since) } : {}),
+        limit: parseCount(options.limit, '--limit'),
+      }
+      if (options.project) await rio.getProject(options.project) // exit 3 for a typo, not "(none)"
+      print(options, await rio.listDeliveries(filter), columns)
     }),
   )
   common(deliveries.command('show').argument('<id>').description('a delivery and every attempt')).action(
@@ -90,7 +89,7 @@ export function addDeliveries(program: Command): void {
     withRio(options, async (rio) => {
       const since = parseSince(options.since)
       const handler = await rio.getHandler(options.handler)
-      const name = redactHandlerName(handler)
+      const name = escapeControls(redactHandlerName(handler))
       const spinner = progress(`re-queueing dead deliveries of ${name} since ${since.toISOString()}…`, {
         quiet: options.json === true,
       })

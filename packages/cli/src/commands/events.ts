@@ -14,23 +14,21 @@ export function addEvents(program: Command): void {
       .option('--limit <n>', 'at most this many (newest first)', '50')
       .description('list events, newest first'),
   ).action((options: CommonOptions & { project?: string; name?: string; since?: string; limit: string }) =>
-    withRio(options, async (rio) =>
-      print(
-        options,
-        await rio.listEvents({
-          ...(options.project ? { project: options.project } : {}),
-          ...(options.name ? { name: options.name } : {}),
-          ...(options.since ? { since: parseSince(options.since) } : {}),
-          limit: parseCount(options.limit, '--limit'),
-        }),
-        [
-          { header: 'id', value: (e: RioEvent) => e.id },
-          { header: 'project', value: (e: RioEvent) => e.project },
-          { header: 'name', value: (e: RioEvent) => e.name },
-          { header: 'created', value: (e: RioEvent) => e.createdAt },
-          { header: 'payload', value: (e: RioEvent) => JSON.stringify(e.payload).slice(0, 60) },
-        ],
-      ),
-    ),
+    withRio(options, async (rio) => {
+      const filter = {
+        ...(options.project ? { project: options.project } : {}),
+        ...(options.name ? { name: options.name } : {}),
+        ...(options.since ? { since: parseSince(options.since) } : {}),
+        limit: parseCount(options.limit, '--limit'),
+      }
+      if (options.project) await rio.getProject(options.project) // exit 3 for a typo, not "(none)"
+      print(options, await rio.listEvents(filter), [
+        { header: 'id', value: (e: RioEvent) => e.id },
+        { header: 'project', value: (e: RioEvent) => e.project },
+        { header: 'name', value: (e: RioEvent) => e.name },
+        { header: 'created', value: (e: RioEvent) => e.createdAt },
+        { header: 'payload', value: (e: RioEvent) => JSON.stringify(e.payload).slice(0, 60) },
+      ])
+    }),
   )
 }

@@ -2,6 +2,7 @@ import type { Handler } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parsePositive, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+import { escapeControls } from '../escape-controls.js'
 import { redactHeaders } from '../redact-headers.js'
 import { redactHandlerName, redactUrl } from '../redact-url.js'
 
@@ -108,13 +109,14 @@ export function addHandler(program: Command): void {
   )
   common(handler.command('list').option('--project <project>').description('list handlers')).action(
     (options: CommonOptions & { project?: string }) =>
-      withRio(options, async (rio) =>
+      withRio(options, async (rio) => {
+        if (options.project) await rio.getProject(options.project) // exit 3 for a typo, not "(none)"
         print(
           options,
           (await rio.listHandlers(options.project ? { project: options.project } : {})).map((h) => shown(h)),
           columns,
-        ),
-      ),
+        )
+      }),
   )
   for (const verb of ['enable', 'disable', 'remove'] as const) {
     common(handler.command(verb).argument('<id>').description(`${verb} a handler`)).action(
@@ -136,6 +138,7 @@ export function addHandler(program: Command): void {
   }
 
   function formatOne(h: Handler): string {
-    return `handler ${h.id} "${h.name}" (${h.pattern} → ${h.kind === 'webhook' ? h.url : 'function'}) in project ${h.project}\n`
+    const text = `handler ${h.id} "${h.name}" (${h.pattern} → ${h.kind === 'webhook' ? h.url : 'function'}) in project ${h.project}`
+    return `${escapeControls(text)}\n`
   }
 }

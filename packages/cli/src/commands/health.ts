@@ -1,17 +1,21 @@
 import type { Command } from 'commander'
 import { type CommonOptions, common, withRio } from '../context.js'
-import { CliError, EXIT, UsageError } from '../errors.js'
+import { CliError, CommandStatus, EXIT, UsageError } from '../errors.js'
+import { escapeControls } from '../escape-controls.js'
 
 interface HealthOptions extends CommonOptions {
   url?: string
 }
 
-/** Asks a running server: `GET /_health/?full` answers `{ ok, problems }` (500 when there are problems). */
+/** Asks a running server: `GET <url>/_health/?full` answers `{ ok, problems }` (500 when there are problems). */
 async function askServer(url: string): Promise<readonly string[]> {
   if (!URL.canParse(url)) throw new UsageError(`--url "${url}" is not a URL`)
+  // Below the URL's path: behind a proxy at https://host/rio the server answers /rio/_health/.
+  const base = new URL(url)
+  base.pathname = base.pathname.replace(/\/*$/, '/')
   let res: Response
   try {
-    res = await fetch(new URL('/_health/?full', url), { signal: AbortSignal.timeout(10_000) })
+    res = await fetch(new URL('_health/?full', base), { signal: AbortSignal.timeout(10_000) })
   } catch (error) {
     throw new CliError(
       `cannot reach Rio at ${url} (${(error as Error).message}); is \`rio start\` running?`,
@@ -44,8 +48,10 @@ export function addHealth(program: Command): void {
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, problems })}\n`)
     } else {
-      process.stdout.write(problems.length ? `${problems.map((p) => `problem: ${p}`).join('\n')}\n` : 'ok\n')
+      process.stdout.write(
+        problems.length ? `${problems.map((p) => `problem: ${escapeControls(p)}`).join('\n')}\n` : 'ok\n',
+      )
     }
-    if (problems.length > 0) process.exitCode = EXIT.failure
+    if (problems.length > 0) throw new CommandStatus(EXIT.failure)
   })
 }

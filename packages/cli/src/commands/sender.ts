@@ -46,7 +46,9 @@ export function addSender(program: Command): void {
   })
   common(sender.command('list').argument('<project>').description('list the senders of a project')).action(
     (project: string, options: CommonOptions) =>
-      withRio(options, async (rio) =>
+      withRio(options, async (rio) => {
+        // A project that does not exist is exit 3, not an empty list: a typo must not look like "no senders".
+        await rio.getProject(project)
         print(
           options,
           (await rio.listSenders(project)).map(({ secretHash: _hash, ...rest }) => rest),
@@ -54,8 +56,8 @@ export function addSender(program: Command): void {
             { header: 'name', value: (s: Omit<Sender, 'secretHash'>) => s.name },
             { header: 'created', value: (s: Omit<Sender, 'secretHash'>) => s.createdAt },
           ],
-        ),
-      ),
+        )
+      }),
   )
   common(
     sender

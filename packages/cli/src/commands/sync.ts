@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
 import { type CommonOptions, common, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+import { escapeControls } from '../escape-controls.js'
 import { redactHandlerName, redactUrl } from '../redact-url.js'
 
 const handlerSchema = z
@@ -257,7 +258,9 @@ export function addSync(program: Command): void {
         if (options.json) return void process.stdout.write(`${JSON.stringify(changes, null, 2)}\n`)
         const real = changes.filter((c) => c.kind !== 'unchanged')
         process.stdout.write(
-          real.length === 0 ? 'no changes\n' : `${real.map((c) => `${c.kind} ${c.what}`).join('\n')}\n`,
+          real.length === 0
+            ? 'no changes\n'
+            : `${real.map((c) => `${c.kind} ${escapeControls(c.what)}`).join('\n')}\n`,
         )
       },
       { create: true },

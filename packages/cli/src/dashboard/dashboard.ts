@@ -115,18 +115,20 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
     if (isCrossSite(req))
       return send(res, 403, errorPage(null, base, 403, 'Log in from the dashboard itself.'))
     const address = req.socket.remoteAddress ?? 'unknown'
-    const wait = limiter.retryAfter(address)
-    if (wait > 0) {
+    // Counted as a failure before the body is read, so concurrent guesses cannot all be checked.
+    const attempt = limiter.attempt(address)
+    if ('retryAfter' in attempt) {
+      const wait = attempt.retryAfter
       const error = `Too many failed logins from your address; try again in ${wait} s.`
       return send(res, 429, loginPage(base, { error }), HTML, { 'retry-after': String(wait) })
     }
     const form = await readForm(req)
     const next = localPath(form.get('next')) ?? undefined
     if (!sessions.checkToken(form.get('token') ?? '')) {
-      limiter.fail(address)
       const error = 'That is not the admin token.'
       return send(res, 401, loginPage(base, { error, ...(next ? { next } : {}) }))
     }
+    attempt.succeeded()
     return redirect(res, next ?? '/', [sessions.create(secure(req)).setCookie, flashes.clear(secure(req))])
   }
 

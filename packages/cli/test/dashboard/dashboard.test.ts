@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { type AddressInfo, connect } from 'node:net'
 import express, { type RequestHandler } from 'express'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { type Receiver, startReceiver } from '../../../../test/support/receiver.js'
@@ -215,6 +216,48 @@ describe('dashboard login', () => {
     expect((await postLogin(base, TOKEN)).status).toBe(429)
     await clock.advance(60_000)
     expect((await postLogin(base, TOKEN)).status).toBe(303)
+  })
+
+  it('checks at most the allowed number of guesses sent at once, their bodies still arriving (the rest get 429)', async () => {
+    const handler = createDashboardHandler(makeRio(), { adminToken: TOKEN, maxFailedLogins: 3 })
+    let seen = 0
+    const server = createServer((req, res) => {
+      seen++
+      handler(req, res)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onCleanup(() => {
+      server.closeAllConnections()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    })
+    const { port } = server.address() as AddressInfo
+    const body = 'token=wrong-token-0000000000'
+    // Every request's headers arrive first; the bodies only once the server has seen them all.
+    const sockets = Array.from({ length: 20 }, () => {
+      const socket = connect(port, '127.0.0.1')
+      socket.on('error', () => {}) // a refused guess's socket may close before its body is written
+      socket.write(
+        `POST /dashboard/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`,
+      )
+      let answer = ''
+      socket.on('data', (chunk) => (answer += chunk))
+      const status = new Promise<string>((resolve) =>
+        socket.on('close', () => resolve(answer.split(' ')[1]!)),
+      )
+      return { socket, status }
+    })
+    await waitUntil(() => seen === 20, 'every request started')
+    for (const { socket } of sockets) if (socket.writable) socket.write(body)
+    const statuses = await Promise.all(sockets.map((s) => s.status))
+    expect(statuses.filter((s) => s === '401')).toHaveLength(3)
+    expect(statuses.filter((s) => s === '429')).toHaveLength(17)
+    // A right token after a wrong one does not count against the address.
+    const clock = new ManualClock()
+    const base = await serveDashboard(makeRio({ clock }), { adminToken: TOKEN, maxFailedLogins: 2 })
+    expect((await postLogin(base, 'wrong-token-000000')).status).toBe(401)
+    for (let i = 0; i < 3; i++) expect((await postLogin(base, TOKEN)).status).toBe(303)
+    expect((await postLogin(base, 'wrong-token-000000')).status).toBe(401)
+    expect((await postLogin(base, 'wrong-token-000000')).status).toBe(429)
   })
 
   it('refuses a login posted from another site', async () => {
@@ -442,6 +485,20 @@ describe('dashboard pages', () => {
     expect(retrying).toContain('<span class="badge retrying">retrying</span>')
     expect(html).not.toContain(`data-delivery="${of('fine').id}"`)
     expect(html.match(/>Retrigger<\/button>/g)).toHaveLength(2)
+  })
+
+  it('offers no Retrigger for a delivery whose handler was removed, on the delivery, event and failed pages', async () => {
+    const { rio, handler, delivery, eventId } = await withDeadDelivery()
+    await rio.removeHandler(handler.id)
+    expect((await rio.getDelivery(delivery.id)).status).toBe('dead') // finished work is not cancelled
+    const admin = await AdminClient.login(await serveDashboard(rio, { adminToken: TOKEN }), TOKEN)
+    const page = await admin.page(`/deliveries/${delivery.id}`)
+    expect(page).toContain('<span class="muted">(removed)</span>')
+    for (const html of [page, await admin.page(`/events/${eventId}`), await admin.page('/failed')]) {
+      expect(html).toContain('<span class="badge dead">dead</span>')
+      expect(html).not.toContain('>Retrigger</button>')
+      expect(html).not.toContain('/redeliver"')
+    }
   })
 
   it('lists handlers with kind, pattern, redacted URL, state, disabled reason and failing since', async () => {

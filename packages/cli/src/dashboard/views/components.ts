@@ -61,18 +61,23 @@ export function postButton(
   return html`<form class="inline" method="post" action="${ctx.base}${action}"><input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}"><input type="hidden" name="back" value="${ctx.here}">${options.extra ?? ''}<button class="${options.variant ?? 'plain'}" ${options.title ? html`title="${options.title}"` : ''}>${label}</button></form>`
 }
 
-/** Whether a delivery can be retriggered now: not while being attempted, not once its handler is gone. */
-export function canRetrigger(delivery: Delivery): boolean {
-  return delivery.status !== 'in_flight' && delivery.status !== 'cancelled'
+/**
+ * Whether a delivery can be retriggered now: not while being attempted, not once its handler is
+ * gone. A removed handler is not listed (`handler` is undefined), whatever state its finished
+ * deliveries were left in (only unfinished ones become `cancelled`).
+ */
+export function canRetrigger(delivery: Delivery, handler: Handler | undefined): boolean {
+  return handler !== undefined && delivery.status !== 'in_flight' && delivery.status !== 'cancelled'
 }
 
 /** The Retrigger button of a delivery (queues it again, due now), or nothing when it cannot be. */
 export function retriggerButton(
   ctx: PageContext,
   delivery: Delivery,
+  handler: Handler | undefined,
   variant: 'primary' | 'plain' = 'plain',
 ): SafeHtml {
-  if (!canRetrigger(delivery)) return html``
+  if (!canRetrigger(delivery, handler)) return html``
   return postButton(ctx, `/deliveries/${segment(delivery.id)}/redeliver`, 'Retrigger', {
     variant,
     title: 'Queue this delivery again, due now',
@@ -104,7 +109,7 @@ ${options.showEvent ? html`<td>${event ? html`<a href="${href(ctx, `/events/${se
 <td class="num">${d.attempts}</td>
 <td class="last">${d.lastStatus !== null ? httpBadge(d.lastStatus) : ''} ${errorText(d.lastError, d.lastStatus, 80)}</td>
 <td>${d.status === 'pending' ? time(d.nextAttemptAt) : html`<span class="muted">—</span>`}</td>
-<td class="actions">${retriggerButton(ctx, d)}</td></tr>`,
+<td class="actions">${retriggerButton(ctx, d, handler)}</td></tr>`,
   )}</tbody></table></div>`
 }
 

@@ -37,7 +37,7 @@ export function deliveryPage(
     ? html`${redactHandlerName(handler)} <span class="muted">${handler.kind === 'webhook' ? `${handler.method} ${redactUrl(handler.url)}` : 'function'}</span>`
     : html`<code>${d.handlerId}</code> <span class="muted">(removed)</span>`
   const live = html`<dl class="facts">
-<dt>Status</dt><dd>${statusBadge(d)} ${retriggerButton(ctx, d, d.status === 'dead' ? 'primary' : 'plain')}</dd>
+<dt>Status</dt><dd>${statusBadge(d)} ${retriggerButton(ctx, d, handler, d.status === 'dead' ? 'primary' : 'plain')}</dd>
 <dt>Event</dt><dd><a href="${href(ctx, `/events/${segment(d.eventId)}`)}">${event?.name ?? d.eventId}</a> <code class="muted">${d.eventId}</code></dd>
 <dt>Handler</dt><dd>${target}</dd>
 <dt>Attempts</dt><dd>${d.attempts}</dd>
