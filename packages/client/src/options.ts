@@ -180,6 +180,8 @@ const optionsSchema = z
       .custom<FetchLike>((value) => typeof value === 'function', 'expected a fetch function')
       .optional(),
   })
+  // A misspelt option (`timeout` for `timeoutMs`) is refused, not left at its default unnoticed.
+  .strict()
   .refine((options) => options.retryMaxDelayMs >= options.retryDelayMs, {
     path: ['retryMaxDelayMs'],
     message: 'must be at least retryDelayMs',

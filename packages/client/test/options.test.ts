@@ -59,6 +59,7 @@ describe('Client options', () => {
     expect(refuse({ retryDelayMs: 1000, retryMaxDelayMs: 10 })).toEqual(['retryMaxDelayMs'])
     expect(refuse({ maxResponseBytes: 1.5 })).toEqual(['maxResponseBytes'])
     expect(refuse({ fetch: 'fetch' })).toEqual(['fetch'])
+    expect(() => resolveOptions({ dsn, timeout: 5 } as object)).toThrow(/Unrecognized key: "timeout"/)
     expect(refuse({ headers: { 'bad name': 'b' } })).toEqual(['headers.bad name'])
     expect(refuse({ headers: { 'x-a': '☃', 'x-b': 'a\x01b', 'x-c': 'a\x00', 'x-ok': 'café' } })).toEqual([
       'headers.x-a',
