@@ -4,11 +4,6 @@
 
 const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/
 
-/** Whether `text` is standard base64 (padding optional), so every decoder reads the same bytes. */
-export function isStrictBase64(text: string): boolean {
-  return STRICT_BASE64.test(text)
-}
-
 /** Decodes strict base64; `undefined` when `text` is not. */
 export function decodeBase64(text: string): Uint8Array | undefined {
   if (!STRICT_BASE64.test(text)) return undefined
@@ -16,6 +11,16 @@ export function decodeBase64(text: string): Uint8Array | undefined {
   const bytes = new Uint8Array(binary.length)
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
   return bytes
+}
+
+/**
+ * Decodes base64 only in its canonical form, the one {@link encodeBase64} gives: padded, with the
+ * unused low bits of the last character zero. `undefined` otherwise, so a signature has exactly one
+ * accepted spelling, as `v1` signatures (compared as text) do.
+ */
+export function decodeCanonicalBase64(text: string): Uint8Array | undefined {
+  const bytes = decodeBase64(text)
+  return bytes !== undefined && encodeBase64(bytes) === text ? bytes : undefined
 }
 
 /** Encodes bytes as padded standard base64. */

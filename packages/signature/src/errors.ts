@@ -31,7 +31,7 @@ export type WebhookHeaderName = 'webhook-id' | 'webhook-timestamp' | 'webhook-si
  * - `invalid_secret`: `sign()` was given an empty, non-base64 or public (`whpk_`) key, or an
  *   adapter was set up with an unusable secret;
  * - `invalid_id` / `invalid_timestamp` / `invalid_body`: bad input to `sign()`;
- * - `invalid_option`: an option such as `toleranceSeconds` is out of range;
+ * - `invalid_option`: an option such as `toleranceSeconds` has the wrong type or is out of range;
  * - `raw_body_unavailable`: a body parser consumed the request before the adapter could read the
  *   raw bytes the signature covers.
  */
@@ -97,7 +97,9 @@ export class WebhookVerificationError extends WebhookError {
 /**
  * The calling code or the server's setup is wrong: a bad argument to `sign()`, an unusable secret
  * given to an adapter, or a body parser mounted before the verifying middleware.
- * Adapters answer these with a 500, since the sender cannot fix them.
+ * Adapters never answer these themselves: they pass them on to the framework's error handler
+ * (`next(error)`, Fastify's handler, a rethrow from `webhookResponse()`), which logs them and
+ * answers 500, since the sender cannot fix them and the server's owner has to see them.
  */
 export class WebhookUsageError extends WebhookError {
   override name = 'WebhookUsageError'

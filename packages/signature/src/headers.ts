@@ -44,12 +44,37 @@ export interface ParsedWebhookHeaders {
 const MAX_SIGNATURES = 32
 // Decimal, no sign, no leading zero, no exponent or fraction, at most 15 digits (a safe integer).
 const TIMESTAMP = /^(?:0|[1-9][0-9]{0,14})$/
-// The signed content is `{id}.{timestamp}.{body}`: a `.` in the id would make it ambiguous.
-const ID = /^[^\s.,]+$/
+// Printable ASCII, as Standard Webhooks ids are: anything else cannot be sent as a header value by
+// fetch (which throws) or arrives re-encoded. No `.`, since the signed content is
+// `{id}.{timestamp}.{body}` and a dot would make it ambiguous; no `,`, which joins repeated lines.
+const ID = /^[\x21-\x2b\x2d\x2f-\x7e]+$/
 
-/** Whether `id` can be a `webhook-id`: non-empty, without `.`, `,` or whitespace. */
-export function isValidWebhookId(id: string): boolean {
-  return ID.test(id)
+/** The rule {@link webhookIdProblem} checks, for error messages. */
+export const WEBHOOK_ID_RULE = 'printable ASCII without ".", "," or spaces'
+
+/**
+ * What is wrong with `id` as a `webhook-id`, e.g. `"msg_ł" has the non-ASCII character "ł"
+ * (U+0142) at index 4`; `undefined` when it is a valid id (see {@link WEBHOOK_ID_RULE}).
+ * `sign()` and `verify()` apply the same rule, so an id one accepts the other does too.
+ */
+export function webhookIdProblem(id: string): string | undefined {
+  if (ID.test(id)) return undefined
+  if (id.length === 0) return 'the id is empty'
+  for (let i = 0; i < id.length; i++) {
+    const code = id.codePointAt(i)!
+    if (code > 0x20 && code < 0x7f && code !== 0x2c && code !== 0x2e) continue
+    return `${quote(id)} has ${describeCharacter(code)} at index ${i}`
+  }
+  return undefined
+}
+
+function describeCharacter(code: number): string {
+  const hex = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`
+  if (code === 0x2e || code === 0x2c) return `"${String.fromCodePoint(code)}"`
+  if (code === 0x20) return 'a space'
+  if (code < 0x20 || code === 0x7f) return `the control character ${hex}`
+  // JSON.stringify escapes a lone surrogate rather than printing a broken character.
+  return `the non-ASCII character ${JSON.stringify(String.fromCodePoint(code))} (${hex})`
 }
 
 /**
@@ -61,10 +86,11 @@ export function readWebhookHeaders(headers: unknown): ParsedWebhookHeaders {
   const id = readHeader(headers, 'webhook-id')
   const timestampText = readHeader(headers, 'webhook-timestamp')
   const signature = readHeader(headers, 'webhook-signature')
-  if (!isValidWebhookId(id)) {
+  const idProblem = webhookIdProblem(id)
+  if (idProblem !== undefined) {
     throw new WebhookVerificationError(
       'malformed_header',
-      'webhook-id must not contain ".", "," or whitespace (it is part of the signed "{id}.{timestamp}.{body}")',
+      `webhook-id must be ${WEBHOOK_ID_RULE} (it is part of the signed "{id}.{timestamp}.{body}"); ${idProblem}`,
       { header: 'webhook-id' },
     )
   }

@@ -6,9 +6,11 @@
  * Receivers use a framework adapter from a subpath — `@rio/signature/express`, `/fastify`, `/node`,
  * `/web` — or call {@link verify} themselves with the raw body. The adapters that need no framework
  * types (`verifyWebhook`, `verifyNodeRequest`, `verifyRequest`, `webhookResponse`) are re-exported
- * here too; the Fastify plugin is only on its subpath. The adapters that need no framework
- * types (`verifyWebhook`, `verifyNodeRequest`, `verifyRequest`, `webhookResponse`) are re-exported
  * here too; the Fastify plugin is only on its subpath.
+ *
+ * This entry loads `node:crypto`. Where there is none (Workers, Deno, browsers), import
+ * {@link verifyAsync}, {@link signAsync}, the error classes and {@link generateSecret} from
+ * `@rio/signature/web`, which imports nothing from `node:`.
  *
  * @example
  * ```ts

@@ -1,10 +1,10 @@
 import { WebhookUsageError } from './errors.js'
-import { isValidWebhookId } from './headers.js'
+import { WEBHOOK_ID_RULE, webhookIdProblem } from './headers.js'
 import { type DecodedSecret, decodeSecret, secretList } from './secret.js'
 
 /** What `sign()` and `signAsync()` sign. */
 export interface SignInput {
-  /** The message id, unchanged across retries; no `.`, `,` or whitespace. */
+  /** The message id, unchanged across retries: printable ASCII without `.`, `,` or spaces. */
   id: string
   /** When this attempt is signed: Unix seconds (a non-negative integer below 10^11) or a `Date`. */
   timestamp: number | Date
@@ -34,10 +34,14 @@ export interface CheckedSignInput {
  */
 export function checkSignInput(input: SignInput): CheckedSignInput {
   const { id, timestamp, body, secret } = input
-  if (typeof id !== 'string' || !isValidWebhookId(id)) {
+  if (typeof id !== 'string') {
+    throw new WebhookUsageError('invalid_id', `sign(): id must be a string, got ${typeof id}`)
+  }
+  const idProblem = webhookIdProblem(id)
+  if (idProblem !== undefined) {
     throw new WebhookUsageError(
       'invalid_id',
-      'sign(): id must be a non-empty string without ".", "," or whitespace',
+      `sign(): id must be ${WEBHOOK_ID_RULE}, such as "msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"; ${idProblem}`,
     )
   }
   const seconds = timestamp instanceof Date ? Math.floor(timestamp.getTime() / 1000) : timestamp

@@ -1,9 +1,9 @@
-import { decodeBase64, encodeBase64 } from './base64.js'
+import { decodeCanonicalBase64, encodeBase64 } from './base64.js'
 import { WebhookVerificationError } from './errors.js'
 import { noMatchingSignature, readWebhookHeaders, type WebhookHeadersInput } from './headers.js'
 import { secretList } from './secret.js'
 import type { VerifiedWebhook } from './verify.js'
-import { checkBody, checkTimestamp, type VerifyOptions } from './verify-options.js'
+import { checkBody, checkTimestamp, resolveVerifyOptions, type VerifyOptions } from './verify-options.js'
 import { verifyingKey, type WebCryptoKey } from './web-crypto-keys.js'
 
 const utf8 = new TextEncoder()
@@ -20,7 +20,8 @@ const utf8 = new TextEncoder()
  *   (default no limit)
  * @returns the id, timestamp and the body as given
  * @throws WebhookVerificationError (as a rejection) for anything wrong with body, headers or secrets
- * @throws WebhookUsageError (as a rejection) `invalid_option` when an option is out of range
+ * @throws WebhookUsageError (as a rejection) `invalid_option` when an option has the wrong type or
+ *   is out of range
  * @example
  * ```ts
  * const bytes = new Uint8Array(await request.arrayBuffer())
@@ -33,6 +34,7 @@ export async function verifyAsync<TBody extends string | Uint8Array>(
   secret: string | readonly string[],
   options?: VerifyOptions,
 ): Promise<VerifiedWebhook<TBody>> {
+  const resolved = resolveVerifyOptions(options)
   const list = secretList(secret)
   if (list === undefined) {
     throw new WebhookVerificationError(
@@ -43,9 +45,9 @@ export async function verifyAsync<TBody extends string | Uint8Array>(
   // One at a time, in order, so the first bad secret is the one reported, as in verify().
   const keys: WebCryptoKey[] = []
   for (const item of list) keys.push(await verifyingKey(item))
-  checkBody(body, options)
+  checkBody(body, resolved.maxBodyBytes)
   const { id, timestamp, timestampText, signatures } = readWebhookHeaders(headers)
-  checkTimestamp(timestamp, options)
+  checkTimestamp(timestamp, resolved)
 
   const prefix = utf8.encode(`${id}.${timestampText}.`)
   const raw: string | Uint8Array = body
@@ -64,7 +66,7 @@ export async function verifyAsync<TBody extends string | Uint8Array>(
     } else {
       for (const entry of signatures) {
         if (entry.version !== 'v1a' || entry.value.length !== 88) continue
-        const signature = decodeBase64(entry.value)
+        const signature = decodeCanonicalBase64(entry.value)
         if (signature !== undefined && (await subtle.verify('Ed25519', key, signature, signed))) {
           return { id, timestamp, body }
         }

@@ -24,13 +24,66 @@ export interface VerifyOptions {
 /** Standard Webhooks' default: five minutes either way. */
 export const DEFAULT_TOLERANCE_SECONDS = 300
 
+/** {@link VerifyOptions}, checked, with the defaults filled in. */
+export interface ResolvedVerifyOptions {
+  readonly toleranceSeconds: number
+  readonly now: () => number
+  readonly maxBodyBytes: number
+}
+
+// A call, not `Date.now` itself, so a clock faked after this module loads is still the one read.
+const DEFAULT_OPTIONS: ResolvedVerifyOptions = Object.freeze({
+  toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
+  now: () => Date.now(),
+  maxBodyBytes: Number.POSITIVE_INFINITY,
+})
+
+/**
+ * Checks every option of `verify()`/`verifyAsync()` before anything else, so a mistake in the
+ * calling code is reported as such whatever the request, never as a plain `TypeError` or a refusal.
+ *
+ * @throws WebhookUsageError `invalid_option`, naming the option and the bad value
+ */
+export function resolveVerifyOptions(options: unknown): ResolvedVerifyOptions {
+  if (options === undefined) return DEFAULT_OPTIONS
+  if (typeof options !== 'object' || options === null) {
+    throw new WebhookUsageError(
+      'invalid_option',
+      `options must be an object such as { toleranceSeconds: 300 }, got ${options === null ? 'null' : typeof options}`,
+    )
+  }
+  const {
+    toleranceSeconds = DEFAULT_OPTIONS.toleranceSeconds,
+    now = DEFAULT_OPTIONS.now,
+    maxBodyBytes = DEFAULT_OPTIONS.maxBodyBytes,
+  } = options as Record<keyof VerifyOptions, unknown>
+  if (typeof toleranceSeconds !== 'number' || Number.isNaN(toleranceSeconds) || toleranceSeconds < 0) {
+    throw new WebhookUsageError(
+      'invalid_option',
+      `toleranceSeconds must be a number >= 0, got ${describe(toleranceSeconds)}`,
+    )
+  }
+  if (typeof now !== 'function') {
+    throw new WebhookUsageError(
+      'invalid_option',
+      `now must be a function returning milliseconds since the epoch (such as () => Date.now()), got ${describe(now)}`,
+    )
+  }
+  if (typeof maxBodyBytes !== 'number' || Number.isNaN(maxBodyBytes) || maxBodyBytes < 0) {
+    throw new WebhookUsageError(
+      'invalid_option',
+      `maxBodyBytes must be a number >= 0, got ${describe(maxBodyBytes)}`,
+    )
+  }
+  return { toleranceSeconds, now: now as () => number, maxBodyBytes }
+}
+
 /**
  * Checks that `body` is raw bytes within `maxBodyBytes`.
  *
  * @throws WebhookVerificationError `malformed_body` or `body_too_large`
- * @throws WebhookUsageError `invalid_option` for a negative or non-integer `maxBodyBytes`
  */
-export function checkBody(body: unknown, options: VerifyOptions | undefined): void {
+export function checkBody(body: unknown, maxBodyBytes: number): void {
   if (typeof body !== 'string' && !(body instanceof Uint8Array)) {
     throw new WebhookVerificationError(
       'malformed_body',
@@ -38,16 +91,12 @@ export function checkBody(body: unknown, options: VerifyOptions | undefined): vo
         'a parsed JSON object cannot be verified, since re-serialising it changes the bytes',
     )
   }
-  const max = options?.maxBodyBytes
-  if (max === undefined) return
-  if (typeof max !== 'number' || Number.isNaN(max) || max < 0) {
-    throw new WebhookUsageError('invalid_option', `maxBodyBytes must be a number >= 0, got ${String(max)}`)
-  }
-  const size = typeof body === 'string' ? utf8Length(body, max) : body.byteLength
-  if (size > max) {
+  if (maxBodyBytes === Number.POSITIVE_INFINITY) return
+  const size = typeof body === 'string' ? utf8Length(body, maxBodyBytes) : body.byteLength
+  if (size > maxBodyBytes) {
     throw new WebhookVerificationError(
       'body_too_large',
-      `the body is larger than maxBodyBytes (${max} bytes)`,
+      `the body is larger than maxBodyBytes (${maxBodyBytes} bytes)`,
     )
   }
 }
@@ -56,21 +105,15 @@ export function checkBody(body: unknown, options: VerifyOptions | undefined): vo
  * Checks `timestamp` (Unix seconds) against the clock and tolerance.
  *
  * @throws WebhookVerificationError `timestamp_too_old` or `timestamp_too_new`
- * @throws WebhookUsageError `invalid_option` for a bad `toleranceSeconds` or `now()`
+ * @throws WebhookUsageError `invalid_option` when `now()` returns something other than a finite number
  */
-export function checkTimestamp(timestamp: number, options: VerifyOptions | undefined): void {
-  const tolerance = options?.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
-  if (typeof tolerance !== 'number' || Number.isNaN(tolerance) || tolerance < 0) {
-    throw new WebhookUsageError(
-      'invalid_option',
-      `toleranceSeconds must be a number >= 0, got ${String(tolerance)}`,
-    )
-  }
-  const nowMs = options?.now === undefined ? Date.now() : options.now()
+export function checkTimestamp(timestamp: number, options: ResolvedVerifyOptions): void {
+  const tolerance = options.toleranceSeconds
+  const nowMs = options.now()
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
     throw new WebhookUsageError(
       'invalid_option',
-      `now() must return milliseconds since the epoch, got ${String(nowMs)}`,
+      `now() must return milliseconds since the epoch, got ${describe(nowMs)}`,
     )
   }
   const now = Math.floor(nowMs / 1000)
@@ -88,6 +131,15 @@ export function checkTimestamp(timestamp: number, options: VerifyOptions | undef
       { header: 'webhook-timestamp' },
     )
   }
+}
+
+// Strings quoted, so a number passed as text ("300") does not read like the number it should be;
+// objects by kind only, since String() throws for some (Object.create(null)).
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'object' && value !== null) return Array.isArray(value) ? 'an array' : 'an object'
+  if (typeof value === 'symbol' || typeof value === 'function') return `a ${typeof value}`
+  return String(value)
 }
 
 /** UTF-8 length of `text`, counting no further than just past `limit`. */

@@ -5,7 +5,7 @@ import {
   timingSafeEqual,
   verify as verifyEd25519,
 } from 'node:crypto'
-import { isStrictBase64 } from './base64.js'
+import { decodeCanonicalBase64 } from './base64.js'
 import { WebhookVerificationError } from './errors.js'
 import {
   noMatchingSignature,
@@ -14,7 +14,7 @@ import {
   type WebhookHeadersInput,
 } from './headers.js'
 import { decodeSecret, ed25519Spki, secretList } from './secret.js'
-import { checkBody, checkTimestamp, type VerifyOptions } from './verify-options.js'
+import { checkBody, checkTimestamp, resolveVerifyOptions, type VerifyOptions } from './verify-options.js'
 
 /**
  * What a successful verification proves: this body, with this id and timestamp, was signed by a
@@ -40,8 +40,8 @@ const KEY_CACHE_LIMIT = 256
 
 /**
  * Verifies a webhook request on Node (HMAC-SHA256 `v1` and ed25519 `v1a`, `node:crypto`,
- * constant-time comparison). Checks, in order: the secrets, the body size, the three headers, the
- * timestamp's freshness, then the signatures.
+ * constant-time comparison). Checks, in order: the options, the secrets, the body size, the three
+ * headers, the timestamp's freshness, then the signatures.
  *
  * @param body - the raw request body, exactly as received (`string`, `Buffer` or `Uint8Array`);
  *   never a parsed object
@@ -53,7 +53,7 @@ const KEY_CACHE_LIMIT = 256
  * @returns the id, timestamp and the body as given
  * @throws WebhookVerificationError for anything wrong with the body, headers or secrets; its
  *   `reason` says what
- * @throws WebhookUsageError `invalid_option` when an option is out of range
+ * @throws WebhookUsageError `invalid_option` when an option has the wrong type or is out of range
  * @example
  * ```ts
  * const { id, body } = verify(rawBody, req.headers, process.env.RIO_WEBHOOK_SECRET!)
@@ -66,10 +66,11 @@ export function verify<TBody extends string | Uint8Array>(
   secret: string | readonly string[],
   options?: VerifyOptions,
 ): VerifiedWebhook<TBody> {
+  const resolved = resolveVerifyOptions(options)
   const keys = verifyKeys(secret)
-  checkBody(body, options)
+  checkBody(body, resolved.maxBodyBytes)
   const { id, timestamp, timestampText, signatures } = readWebhookHeaders(headers)
-  checkTimestamp(timestamp, options)
+  checkTimestamp(timestamp, resolved)
 
   const prefix = `${id}.${timestampText}.`
   let signed: Buffer | undefined
@@ -80,8 +81,9 @@ export function verify<TBody extends string | Uint8Array>(
     } else {
       signed ??= Buffer.concat([Buffer.from(prefix), typeof body === 'string' ? Buffer.from(body) : body])
       for (const entry of signatures) {
-        if (entry.version !== 'v1a' || entry.value.length !== 88 || !isStrictBase64(entry.value)) continue
-        if (verifyEd25519(null, signed, key.key, Buffer.from(entry.value, 'base64')))
+        if (entry.version !== 'v1a' || entry.value.length !== 88) continue
+        const signature = decodeCanonicalBase64(entry.value)
+        if (signature !== undefined && verifyEd25519(null, signed, key.key, signature))
           return { id, timestamp, body }
       }
     }

@@ -43,6 +43,12 @@ describe('@rio/signature exports', () => {
       'verifyNodeRequest',
     ])
     expect(Object.keys(await import('@rio/signature/web')).sort()).toEqual([
+      'WebhookError',
+      'WebhookUsageError',
+      'WebhookVerificationError',
+      'generateSecret',
+      'signAsync',
+      'verifyAsync',
       'verifyRequest',
       'webhookResponse',
     ])

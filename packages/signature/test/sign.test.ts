@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { generateKeyPair, sign, signAsync, verify, WebhookUsageError } from '../src/index.ts'
 
@@ -47,6 +48,11 @@ describe('sign', () => {
     ['an empty id', { id: '' }, 'invalid_id'],
     ['an id with a dot', { id: 'msg.1' }, 'invalid_id'],
     ['an id with a space', { id: 'msg 1' }, 'invalid_id'],
+    ['an id with a non-ASCII letter', { id: 'msg_ł' }, 'invalid_id'],
+    ['an id with a Latin-1 letter', { id: 'msg_é' }, 'invalid_id'],
+    ['an id with a control character', { id: 'msg_\u0000' }, 'invalid_id'],
+    ['an id with DEL', { id: 'msg_\u007f' }, 'invalid_id'],
+    ['a non-string id', { id: 42 }, 'invalid_id'],
     ['a fractional timestamp', { timestamp: 1.5 }, 'invalid_timestamp'],
     ['a negative timestamp', { timestamp: -1 }, 'invalid_timestamp'],
     ['a timestamp past the safe range', { timestamp: 2 ** 53 }, 'invalid_timestamp'],
@@ -61,5 +67,36 @@ describe('sign', () => {
     const bad = { ...input, ...change } as Parameters<typeof sign>[0]
     expect(usageError(() => sign(bad)).code).toBe(code)
     await expect(signAsync(bad)).rejects.toMatchObject({ name: 'WebhookUsageError', code })
+  })
+
+  it.each([
+    ['msg_ł', '"msg_ł" has the non-ASCII character "ł" (U+0142) at index 4'],
+    ['msg_\u0007x', '"msg_\\u0007x" has the control character U+0007 at index 4'],
+    ['msg.1', '"msg.1" has "." at index 3'],
+    ['msg 1', '"msg 1" has a space at index 3'],
+    ['', 'the id is empty'],
+  ])('names what is wrong with the id %j', (id, problem) => {
+    const error = usageError(() => sign({ ...input, id }))
+    expect(error.message).toContain(problem)
+    expect(error.message).toContain('printable ASCII without ".", "," or spaces')
+  })
+
+  it('signs only ids that fetch can send as a header and verify() accepts', () => {
+    const now = () => input.timestamp * 1000
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }), (id) => {
+        let headers: ReturnType<typeof sign>
+        try {
+          headers = sign({ ...input, id })
+        } catch (error) {
+          expect(error).toMatchObject({ name: 'WebhookUsageError', code: 'invalid_id' })
+          return
+        }
+        const sent = new Headers(headers)
+        expect(sent.get('webhook-id')).toBe(id)
+        expect(verify(input.body, sent, secret, { now }).id).toBe(id)
+      }),
+      { numRuns: 500, examples: [['msg_ł'], ['msg_é'], ['msg\u0001'], ['msg_2KWPBgLlAfxdpx2AI54pPJ85f4W']] },
+    )
   })
 })

@@ -158,6 +158,34 @@ describe('verify', () => {
     expect(error.code).toBe('no_matching_signature')
   })
 
+  it.each([
+    ['now is not a function', { now: timestamp * 1000 }, /now must be a function .*got 1700000000000/],
+    [
+      'toleranceSeconds is a string',
+      { toleranceSeconds: '300' },
+      /toleranceSeconds must be a number >= 0, got "300"/,
+    ],
+    ['maxBodyBytes is a string', { maxBodyBytes: '5' }, /maxBodyBytes must be a number >= 0, got "5"/],
+    ['toleranceSeconds is null', { toleranceSeconds: null }, /toleranceSeconds .* got null/],
+    ['the options are a number', 300, /options must be an object .* got number/],
+    ['the options are null', null, /options must be an object .* got null/],
+  ])(
+    'throws WebhookUsageError invalid_option when %s, in both paths, whatever the request',
+    async (_name, options, message) => {
+      const bad = options as never
+      const usage = {
+        name: 'WebhookUsageError',
+        code: 'invalid_option',
+        message: expect.stringMatching(message),
+      }
+      // A signed request and one without any header: the option is reported first either way.
+      for (const request of [headers, {}]) {
+        expect(() => verify(body, request, secret, bad)).toThrow(expect.objectContaining(usage))
+        await expect(verifyAsync(body, request, secret, bad)).rejects.toMatchObject(usage)
+      }
+    },
+  )
+
   it('throws WebhookUsageError for out-of-range options', () => {
     expect(() => verify(body, headers, secret, { toleranceSeconds: -1 })).toThrow(WebhookUsageError)
     expect(() => verify(body, headers, secret, { toleranceSeconds: Number.NaN })).toThrow(WebhookUsageError)

@@ -30,17 +30,19 @@ export const STATUS_BY_REASON: Readonly<Record<WebhookVerificationReason, 400 | 
  * The HTTP status and JSON body answering a webhook error, for receivers written by hand.
  *
  * @param error - a `WebhookVerificationError` (400/401/413 by its reason, the message included) or
- *   a `WebhookUsageError` (500, details withheld from the client)
+ *   a `WebhookUsageError` (500, details withheld from the client). A `WebhookUsageError` is a
+ *   mistake in the receiver's own set-up: log it too, or it goes unseen.
  * @returns `{ status, body }`, the body to send as JSON
  * @example
  * ```ts
+ * if (error instanceof WebhookUsageError) console.error(error) // the receiver's set-up: fix it
  * const { status, body } = errorResponse(error)
  * res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
  * ```
  */
 export function errorResponse(error: WebhookError): { status: number; body: WebhookErrorBody } {
   if (error instanceof WebhookUsageError) {
-    // The sender cannot fix the receiver's set-up; the details go to the server's error handler.
+    // The sender cannot fix the receiver's set-up; the details are for the server's logs only.
     return {
       status: 500,
       body: { error: { code: error.code, message: 'the webhook receiver is misconfigured; see its logs' } },

@@ -4,11 +4,22 @@
  * @example
  * ```ts
  * import { createServer } from 'node:http'
- * import { verifyNodeRequest } from '@rio/signature/node'
+ * import { WebhookVerificationError } from '@rio/signature'
+ * import { errorResponse, verifyNodeRequest } from '@rio/signature/node'
  *
  * createServer(async (req, res) => {
- *   const webhook = await verifyNodeRequest(req, { secret: process.env.RIO_WEBHOOK_SECRET! })
- *   res.end(JSON.stringify({ received: webhook.id }))
+ *   try {
+ *     const webhook = await verifyNodeRequest(req, { secret: process.env.RIO_WEBHOOK_SECRET! })
+ *     res.end(JSON.stringify({ received: webhook.id }))
+ *   } catch (error) {
+ *     if (error instanceof WebhookVerificationError) {
+ *       const { status, body } = errorResponse(error)
+ *       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+ *     } else {
+ *       console.error(error) // set-up mistake, dropped connection or bug; a rethrow would crash the server
+ *       res.writeHead(500).end()
+ *     }
+ *   }
  * })
  * ```
  *
@@ -36,13 +47,18 @@ export type { Webhook } from './webhook.js'
  * @throws WebhookVerificationError (as a rejection) when the request is refused; answer it with
  *   {@link errorResponse}
  * @throws WebhookUsageError (as a rejection) `raw_body_unavailable` when a body parser consumed the
- *   body and kept only a parsed object; `invalid_secret`/`invalid_option` for bad options
+ *   body and kept only a parsed object; `invalid_secret`/`invalid_option` for bad options. Log
+ *   these: they are the server's own mistakes, and the sender cannot fix them.
+ * @throws the stream's error (as a rejection) when the client drops the connection mid-body
  * @example
  * ```ts
  * try {
  *   const { payload } = await verifyNodeRequest(req, { secret })
  * } catch (error) {
- *   if (!(error instanceof WebhookVerificationError)) throw error
+ *   if (!(error instanceof WebhookVerificationError)) {
+ *     console.error(error)
+ *     return res.writeHead(500).end()
+ *   }
  *   const { status, body } = errorResponse(error)
  *   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
  * }

@@ -1,6 +1,7 @@
 /**
- * Verify Rio webhooks arriving as a Web `Request`: Hono, Next.js route handlers, Cloudflare Workers,
- * Deno, Bun. Uses WebCrypto only; imports nothing from `node:`.
+ * Verify Rio webhooks arriving as a Web `Request` (Hono, Next.js route handlers, Cloudflare Workers,
+ * Deno, Bun), and sign or verify them by hand where `node:crypto` is missing. Uses WebCrypto only;
+ * imports nothing from `node:`, unlike the package root, which loads `node:crypto`.
  *
  * @example
  * ```ts
@@ -18,12 +19,27 @@
  *
  * @module
  */
-import { WebhookError, WebhookUsageError, WebhookVerificationError } from '../errors.js'
+import { WebhookUsageError, WebhookVerificationError } from '../errors.js'
 import { verifyAsync } from '../verify-async.js'
-import { errorResponse } from './error-response.js'
+import { errorResponse, STATUS_BY_REASON } from './error-response.js'
 import { resolveWebhookOptions, type WebhookOptions } from './options.js'
 import { toWebhook, type Webhook } from './webhook.js'
 
+export {
+  WebhookError,
+  type WebhookHeaderName,
+  WebhookUsageError,
+  type WebhookUsageErrorCode,
+  WebhookVerificationError,
+  type WebhookVerificationReason,
+} from '../errors.js'
+export type { WebhookHeaders, WebhookHeadersInput } from '../headers.js'
+export { generateSecret } from '../secret.js'
+export { signAsync } from '../sign-async.js'
+export type { SignInput } from '../sign-input.js'
+export type { VerifiedWebhook } from '../verify.js'
+export { verifyAsync } from '../verify-async.js'
+export type { VerifyOptions } from '../verify-options.js'
 export type { WebhookErrorBody } from './error-response.js'
 export type { WebhookOptions } from './options.js'
 export type { Webhook } from './webhook.js'
@@ -39,7 +55,8 @@ export type { Webhook } from './webhook.js'
  * @throws WebhookVerificationError (as a rejection) when the request is refused; answer with
  *   {@link webhookResponse}
  * @throws WebhookUsageError (as a rejection) `raw_body_unavailable` when the body was already read;
- *   `invalid_secret`/`invalid_option` for bad options
+ *   `invalid_secret`/`invalid_option` for bad options. {@link webhookResponse} rethrows these, so
+ *   they reach the framework's error handler and its logs.
  * @example
  * ```ts
  * // Hono
@@ -64,21 +81,23 @@ export async function verifyRequest(
 }
 
 /**
- * The `Response` for an error from {@link verifyRequest}: JSON `{ error: { code, message } }` with
- * 400 (missing or malformed headers or body), 401 (no matching signature, stale or future
- * timestamp), 413 (too large) or 500 (the receiver's own set-up is wrong).
+ * The `Response` refusing a request {@link verifyRequest} rejected: JSON
+ * `{ error: { code, message } }` with 400 (missing or malformed headers or body), 401 (no matching
+ * signature, stale or future timestamp) or 413 (too large).
  *
- * @param error - what `verifyRequest()` rejected with
+ * @param error - what `verifyRequest()` (or `verifyAsync()`) rejected with
  * @returns the response to send
- * @throws the `error` itself when it is not a webhook error, so real failures reach the framework's
- *   error handling instead of becoming a quiet 500
+ * @throws the `error` itself when the request is not at fault: a `WebhookUsageError` (a body read
+ *   before `verifyRequest()`, a bad secret or option), an `invalid_secret` refusal, or any other
+ *   error. The sender cannot fix these, so they go to the framework's error handler, which logs
+ *   them and answers 500, instead of becoming a 500 nobody sees.
  * @example
  * ```ts
  * try { await verifyRequest(request, { secret }) } catch (error) { return webhookResponse(error) }
  * ```
  */
 export function webhookResponse(error: unknown): Response {
-  if (!(error instanceof WebhookError)) throw error
+  if (!(error instanceof WebhookVerificationError && STATUS_BY_REASON[error.reason] < 500)) throw error
   const { status, body } = errorResponse(error)
   return new Response(JSON.stringify(body), {
     status,
