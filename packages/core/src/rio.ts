@@ -715,7 +715,7 @@ export class Rio {
     }
     const total = { events: 0, deliveries: 0, attempts: 0 }
     for (;;) {
-      const removed = await this.store.deleteFinishedEvents({ before, limit })
+      const removed = await this.store.deleteFinishedEvents({ before, limit, now: this.#clock.now() })
       total.events += removed.events
       total.deliveries += removed.deliveries
       total.attempts += removed.attempts

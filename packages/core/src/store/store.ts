@@ -280,7 +280,7 @@ export interface Store {
    * Deletes up to `limit` events created before `before` whose deliveries are all finished
    * (succeeded, dead or cancelled), with their deliveries and attempts, in one short transaction.
    */
-  deleteFinishedEvents(input: { before: number; limit: number }): Promise<CleanupCounts>
+  deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts>
 }
 
 /** What one retention pass removed. */

@@ -562,14 +562,17 @@ export class SqliteStore implements Store {
           ) as { attempts: number } | undefined
           // Numbered after every attempt recorded so far, a late one from a lost lease included, so
           // no two attempts of a delivery share a number.
-          const { number: attempt } = this.#s.insertAttempt.get({
-            delivery: result.deliveryId,
-            started: result.startedAt,
-            duration: Math.round(result.durationMs),
-            status: result.status,
-            body: result.responseBody,
-            error: result.error,
-          }) as { number: number }
+          const attempt =
+            (
+              this.#s.insertAttempt.get({
+                delivery: result.deliveryId,
+                started: result.startedAt,
+                duration: Math.round(result.durationMs),
+                status: result.status,
+                body: result.responseBody,
+                error: result.error,
+              }) as { number: number } | undefined
+            )?.number ?? 0
           const streak = streaks.get(result.handlerId) ?? { last: 0, succeeded: false, sawSuccess: false }
           streak.last = outcomes.length
           streak.succeeded = outcome.kind === 'succeeded'
@@ -723,12 +726,12 @@ export class SqliteStore implements Store {
     return { pending: row.pending, inFlight: row.in_flight, due: row.due, deadSince: row.dead }
   }
 
-  async deleteFinishedEvents(input: { before: number; limit: number }): Promise<CleanupCounts> {
+  async deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts> {
     return this.#write(
       () => {
-        const ids = (this.#s.finishedEvents.all(input.before, input.limit) as Array<{ id: string }>).map(
-          (r) => r.id,
-        )
+        const ids = (
+          this.#s.finishedEvents.all(input.before, input.now, input.limit) as Array<{ id: string }>
+        ).map((r) => r.id)
         if (ids.length === 0) return { events: 0, deliveries: 0, attempts: 0 }
         const list = JSON.stringify(ids)
         const attempts = this.#s.deleteAttemptsOf.run(list).changes
@@ -842,9 +845,12 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
       WHERE id IN (SELECT value FROM json_each(?))`),
     projectName: s('SELECT name FROM projects WHERE id = ?'),
+    // A delivery cancelled while in flight (its handler removed) keeps its lease: the attempt may
+    // still be running and must find its delivery when it records its result.
     finishedEvents:
       s(`SELECT e.id FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d
-      WHERE d.event_id = e.id AND d.status IN ('pending', 'in_flight')) ORDER BY e.created_at LIMIT ?`),
+      WHERE d.event_id = e.id AND (d.status IN ('pending', 'in_flight')
+        OR (d.status = 'cancelled' AND d.lease_until > ?))) ORDER BY e.created_at LIMIT ?`),
     deleteAttemptsOf: s(`DELETE FROM attempts WHERE delivery_id IN
       (SELECT id FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)))`),
     deleteDeliveriesOf: s('DELETE FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?))'),
@@ -853,10 +859,13 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_status = ?,
       last_error = ?, lease_until = NULL, lease_owner = NULL, updated_at = ?, finished_at = ?
       WHERE id = ? AND status = 'in_flight' AND lease_owner = ? RETURNING attempts`),
+    // Nothing when the delivery is gone (deleted by a cleanup): one late result must not fail the
+    // batch it is written with.
     insertAttempt:
       s(`INSERT INTO attempts (delivery_id, number, started_at, duration_ms, status, response_body, error)
-      SELECT @delivery, coalesce(max(number), 0) + 1, @started, @duration, @status, @body, @error
-      FROM attempts WHERE delivery_id = @delivery RETURNING number`),
+      SELECT @delivery, n, @started, @duration, @status, @body, @error FROM
+      (SELECT coalesce(max(number), 0) + 1 AS n FROM attempts WHERE delivery_id = @delivery)
+      WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = @delivery) RETURNING number`),
     settle:
       s(`UPDATE deliveries SET status = @status, next_attempt_at = @next, lease_until = NULL, lease_owner = NULL,
       updated_at = @now, finished_at = @finished WHERE id = @id AND status = 'in_flight' AND lease_owner = @owner`),

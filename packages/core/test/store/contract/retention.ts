@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { attemptAll, type CurrentStore, claim, eventInput, T0, webhookInput } from './fixtures.js'
+import { attemptAll, type CurrentStore, claim, eventInput, result, T0, webhookInput } from './fixtures.js'
 
 /** Deleting old events once all their deliveries have finished. */
 export function retentionContract(store: CurrentStore): void {
@@ -28,7 +28,7 @@ export function retentionContract(store: CurrentStore): void {
         ['pending'],
       )
 
-      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100 })).toEqual({
+      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100, now: T0 + 200 })).toEqual({
         events: 3,
         deliveries: 2,
         attempts: 3,
@@ -40,17 +40,49 @@ export function retentionContract(store: CurrentStore): void {
       for (const kept of [events.pending, events.inFlight, events.recent]) {
         expect(await store().getEvent(kept.id)).not.toBeNull()
       }
-      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100 })).toEqual({
+      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100, now: T0 + 200 })).toEqual({
         events: 0,
         deliveries: 0,
         attempts: 0,
       })
     })
 
+    it('keeps an event whose delivery was cancelled mid-attempt until that attempt lease ends, and a late result never fails the others', async () => {
+      const removed = await store().insertHandler(webhookInput('p', 'removed', 'a'), T0)
+      const kept = await store().insertHandler(webhookInput('p', 'kept', 'b'), T0)
+      const a = eventInput('p', 'a', { createdAt: T0 })
+      const b = eventInput('p', 'b', { createdAt: T0 + 1 })
+      await store().insertEvents([a, b])
+      const [running] = await claim(store(), removed.id, { now: T0 + 2, leaseUntil: T0 + 1000 })
+      const [other] = await claim(store(), kept.id, { now: T0 + 2, leaseUntil: T0 + 1000 })
+      // The handler is removed while its attempt runs: the delivery is cancelled, the attempt goes on.
+      await store().deleteHandler(removed.id, T0 + 3)
+      expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100, now: T0 + 4 })).toMatchObject({
+        events: 0,
+      })
+      expect(await store().getEvent(a.id)).not.toBeNull()
+
+      // Past its lease the attempt is over (or lost): the event may go, and a result arriving later
+      // still does not fail the batch it is written with.
+      expect(
+        await store().deleteFinishedEvents({ before: T0 + 50, limit: 100, now: T0 + 1001 }),
+      ).toMatchObject({
+        events: 1,
+      })
+      const outcomes = await store().completeDeliveries(
+        [result(running!, { kind: 'succeeded' }), result(other!, { kind: 'succeeded' })],
+        { now: T0 + 5, owner: 'owner-a', disableAfterMs: 1e12 },
+      )
+      expect(outcomes.map((o) => o.applied)).toEqual([false, true])
+      expect(await store().getDelivery(other!.id)).toMatchObject({ status: 'succeeded' })
+    })
+
     it('deletes at most limit events, oldest first', async () => {
       const events = [0, 1, 2].map((i) => eventInput('p', 'x', { createdAt: T0 + i }))
       await store().insertEvents(events)
-      expect(await store().deleteFinishedEvents({ before: T0 + 10, limit: 2 })).toMatchObject({ events: 2 })
+      expect(await store().deleteFinishedEvents({ before: T0 + 10, limit: 2, now: T0 + 200 })).toMatchObject({
+        events: 2,
+      })
       expect((await store().listEvents({ limit: 10 })).map((e) => e.id)).toEqual([events[2]!.id])
     })
   })
