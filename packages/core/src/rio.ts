@@ -275,12 +275,15 @@ export class Rio {
     }
     const input = this.#eventInput(name, payload, options, options.project)
     const [outcome] = this.store.insertEventsSync([input])
-    // The host's transaction commits or rolls back before the next turn of the event loop.
-    setImmediate(() => {
-      if (this.#state !== 'stopped' && this.store instanceof SqliteStore && !this.store.db.inTransaction) {
-        void this.#eventExists(input, outcome!.deliveries)
-      }
-    })
+    // A db.transaction() commits or rolls back before the next turn of the event loop; a
+    // transaction the host holds open across awaits is waited for.
+    const store = this.store
+    const settled = () => {
+      if (this.#state === 'stopped') return
+      if (store.db.inTransaction) setTimeout(settled, 5)
+      else void this.#eventExists(input, outcome!.deliveries)
+    }
+    setImmediate(settled)
     return outcome!
   }
 

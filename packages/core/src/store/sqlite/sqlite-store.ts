@@ -261,6 +261,8 @@ export class SqliteStore implements Store {
   // --- events ---------------------------------------------------------------------------------
 
   async insertEvents(events: readonly EventInput[]): Promise<EventOutcome[]> {
+    // An emit resolves after its own COMMIT: never inside a transaction the host holds open.
+    await this.#outsideHostTransaction()
     return this.insertEventsSync(events)
   }
 
@@ -464,6 +466,9 @@ export class SqliteStore implements Store {
     leaseUntil: number
     owner: string
   }): Promise<ClaimedDelivery[]> {
+    // Claiming inside a host's open transaction could take its uncommitted events, or be rolled
+    // back with it: leave this round out (the dispatcher polls again).
+    if (this.#hostTransactionOpen()) return []
     return this.#write(
       () => {
         this.#expireLeases(input.now, input.owner)
@@ -541,6 +546,7 @@ export class SqliteStore implements Store {
     results: readonly DeliveryResult[],
     input: { now: number; owner: string; disableAfterMs: number },
   ): Promise<CompletionOutcome[]> {
+    await this.#outsideHostTransaction()
     return this.#write(
       () => {
         const outcomes: CompletionOutcome[] = []
@@ -625,6 +631,7 @@ export class SqliteStore implements Store {
     }>,
     input: { now: number; owner: string },
   ): Promise<boolean[]> {
+    await this.#outsideHostTransaction()
     return this.#write(
       () =>
         settlements.map(({ deliveryId, outcome }) => {
@@ -646,6 +653,7 @@ export class SqliteStore implements Store {
   }
 
   async releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number> {
+    await this.#outsideHostTransaction()
     return this.#write(
       () => {
         let released = 0
@@ -742,6 +750,23 @@ export class SqliteStore implements Store {
       'delete old events',
       false,
     )
+  }
+
+  /**
+   * Whether the host holds a transaction open on the shared connection while Rio's asynchronous
+   * work runs (`BEGIN` … `await` … `COMMIT`). Rio's own transactions are synchronous, so they are
+   * never open here; a connection Rio opened itself never has one.
+   */
+  #hostTransactionOpen(): boolean {
+    return !this.#ownsDb && !this.#closed && this.db.inTransaction
+  }
+
+  /**
+   * Waits until no host transaction is open on the shared connection, so a background write (an
+   * emit's commit, a delivery's result) is not made part of it, and undone if the host rolls back.
+   */
+  async #outsideHostTransaction(): Promise<void> {
+    while (this.#hostTransactionOpen()) await new Promise((resolve) => setTimeout(resolve, 5))
   }
 
   /**
