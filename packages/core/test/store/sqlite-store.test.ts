@@ -131,6 +131,26 @@ describe('SqliteStore migrations', () => {
     expect(openDatabase(file).pragma('user_version', { simple: true })).toBe(99)
   })
 
+  it('leaves a host connection to a newer file as it was: nothing is set before the refusal', () => {
+    const db = new Database(join(tempDir(), 'app.db'))
+    db.pragma('user_version = 99')
+    const before = {
+      journal: db.pragma('journal_mode', { simple: true }),
+      foreignKeys: db.pragma('foreign_keys', { simple: true }),
+      busy: db.pragma('busy_timeout', { simple: true }),
+      synchronous: db.pragma('synchronous', { simple: true }),
+    }
+    expect(() => openStore({ database: db })).toThrow(RioDatabaseTooNewError)
+    expect({
+      journal: db.pragma('journal_mode', { simple: true }),
+      foreignKeys: db.pragma('foreign_keys', { simple: true }),
+      busy: db.pragma('busy_timeout', { simple: true }),
+      synchronous: db.pragma('synchronous', { simple: true }),
+    }).toEqual(before)
+    expect(db.open).toBe(true)
+    db.close()
+  })
+
   it('rolls a failing migration back and names it when a table it creates already exists', () => {
     const db = openDatabase()
     db.exec('CREATE TABLE handlers (legacy TEXT)')

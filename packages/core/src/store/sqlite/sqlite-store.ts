@@ -1,5 +1,11 @@
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3'
-import { RioConflictError, RioDatabaseError, RioIdempotencyError, RioNotFoundError } from '../../errors.js'
+import {
+  RioConflictError,
+  RioDatabaseError,
+  RioDatabaseTooNewError,
+  RioIdempotencyError,
+  RioNotFoundError,
+} from '../../errors.js'
 import type { RioEvent } from '../../events/event.js'
 import type { Handler } from '../../handlers/handler.js'
 import { compilePattern } from '../../handlers/pattern.js'
@@ -24,7 +30,7 @@ import type {
   Sender,
   Store,
 } from '../store.js'
-import { migrate } from './migrate.js'
+import { migrate, migrations } from './migrate.js'
 import {
   type AttemptRow,
   type DeliveryRow,
@@ -139,6 +145,9 @@ export class SqliteStore implements Store {
       this.#ownsDb = false
     }
     try {
+      // A file migrated by a newer Rio is refused before anything is set on it or on the host's connection.
+      const version = this.db.pragma('user_version', { simple: true }) as number
+      if (version > migrations.length) throw new RioDatabaseTooNewError(version, migrations.length)
       if (this.db.memory) this.db.pragma('journal_mode = MEMORY')
       // WAL: readers never block the writer, and other processes can share the file.
       else this.db.pragma('journal_mode = WAL')
