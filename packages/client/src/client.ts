@@ -141,7 +141,8 @@ export class Client {
    * ```
    */
   async emit(name: string, payload: unknown, options: EmitOptions = {}): Promise<EmitResult> {
-    const subject = `emit "${typeof name === 'string' ? name : String(name)}"`
+    // Not String(name): it throws for an object without a primitive value, before validation.
+    const subject = typeof name === 'string' ? `emit "${name}"` : `emit (a name of type ${typeof name})`
     this.#assertOpen(subject)
     const extra = callOptions(options, 'emit')
     const event = encodeEvent(

@@ -115,6 +115,13 @@ export function parseDsn(dsn: string): Dsn {
     throw new DsnError('missing', `the DSN is empty; set it to a URL like "${EXAMPLE}"`)
   }
   const shown = redactText(text)
+  // `docker run --env-file` and some CI settings keep the quotes of RIO_DSN="…" as part of the value.
+  if (/^(["'`]).*\1$/s.test(text)) {
+    throw new DsnError(
+      'not_a_url',
+      `DSN ${shown} is not a URL: it is wrapped in quotes; remove them (an env file may keep them as part of the value)`,
+    )
+  }
   // WHATWG URL silently drops tabs and newlines and reads "\" as "/"; refuse rather than guess.
   if (/[\s\u0000-\u001f\u007f\\]/.test(text)) {
     throw new DsnError(

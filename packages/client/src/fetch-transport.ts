@@ -1,3 +1,4 @@
+import { onAbort } from './on-abort.js'
 import type { FetchLike } from './options.js'
 import { ResponseBuffer } from './response-buffer.js'
 import {
@@ -12,7 +13,8 @@ import {
 /**
  * Sends requests with a `fetch`: the caller's (`options.fetch`), or the runtime's where undici
  * is unavailable (Deno, Bun, Cloudflare Workers, browsers). Like the undici transport, it never
- * follows a redirect, and `close()` waits for the requests in flight.
+ * follows a redirect, `close()` waits for the requests in flight, and a request ends at its
+ * timeout or when the caller's signal aborts even if the `fetch` ignores `init.signal`.
  */
 export class FetchTransport implements Transport {
   readonly #fetch: FetchLike
@@ -45,11 +47,11 @@ export class FetchTransport implements Transport {
     const timedOut = new TransportTimeout(request.timeoutMs)
     const timer = setTimeout(() => controller.abort(timedOut), request.timeoutMs)
     const outer = request.signal
-    const onAbort = () => controller.abort(outer!.reason)
-    outer?.addEventListener('abort', onAbort, { once: true })
+    const unlisten =
+      outer?.aborted === false ? onAbort(outer, () => controller.abort(outer.reason)) : undefined
     try {
       if (outer?.aborted) throw outer.reason
-      return await this.#exchange(request, controller.signal)
+      return await settledByAbort(this.#exchange(request, controller.signal), controller.signal)
     } catch (error) {
       // Whatever the fetch threw (an AbortError), say why the request was aborted.
       if (controller.signal.aborted) throw controller.signal.reason
@@ -57,7 +59,7 @@ export class FetchTransport implements Transport {
       throw error
     } finally {
       clearTimeout(timer)
-      outer?.removeEventListener('abort', onAbort)
+      unlisten?.()
     }
   }
 
@@ -99,4 +101,17 @@ export class FetchTransport implements Transport {
       throw error
     }
   }
+}
+
+/**
+ * Settles with `work`, or rejects with the signal's reason as soon as it aborts — whether or not
+ * the fetch heeds the signal. A wrapper that drops `init.signal`, or a runtime whose fetch ignores
+ * it, must not turn `timeoutMs` and the caller's signal into waits without end.
+ */
+function settledByAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }

@@ -1,5 +1,8 @@
+const ASCTIME = /^[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/
+
 /**
- * Reads a `Retry-After` header (RFC 9110 §10.2.3): delta-seconds or an HTTP-date.
+ * Reads a `Retry-After` header (RFC 9110 §10.2.3): delta-seconds or an HTTP-date, in any of its three
+ * forms (IMF-fixdate, RFC 850, asctime).
  *
  * @param value - the header value, or undefined when absent
  * @param now - the current time, in ms since the epoch (default `Date.now()`)
@@ -14,8 +17,13 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   const text = value?.trim()
   if (!text) return undefined
   if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER)
-  // Date.parse reads almost anything ("1 2" is a date); an HTTP-date always ends in GMT.
-  if (!/ GMT$/.test(text)) return undefined
-  const at = Date.parse(text)
+  // Date.parse reads almost anything ("1 2" is a date): only the three HTTP-date forms a
+  // recipient must accept (RFC 9110 §5.6.7) are read. IMF-fixdate and RFC 850 end in GMT; asctime
+  // (`Sun Nov  6 08:49:37 1994`) has no zone and means GMT, which Date.parse would not assume.
+  const at = / GMT$/.test(text)
+    ? Date.parse(text)
+    : ASCTIME.test(text)
+      ? Date.parse(`${text} GMT`)
+      : Number.NaN
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }

@@ -1,4 +1,5 @@
 import { AbortError, ConnectionError, RioClientError, TimeoutError, ValidationError } from './errors.js'
+import { onAbort } from './on-abort.js'
 import { attemptsText, errorFromAnswer, type RequestContext } from './response.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { RetryDecision, RetryPolicy } from './retry-policy.js'
@@ -101,8 +102,10 @@ async function attemptOnce(call: Call, environment: SendEnvironment, attempt: nu
     })
     return { response }
   } catch (cause) {
-    if (cause instanceof RioClientError) throw cause
+    // First: a signal aborted with a rio-client error as its reason (another call's failure, say)
+    // rejects the transport with that error, and the call must still end as aborted.
     if (call.signal?.aborted) throw aborted(call, attempt, call.signal.reason)
+    if (cause instanceof RioClientError) throw cause
     if (cause instanceof TransportTimeout) return { failure: 'timeout', cause }
     // Nothing was sent, and the same request is refused again on every retry.
     if (cause instanceof TransportRefusal) throw refused(call, cause)
@@ -119,7 +122,7 @@ async function pause(
 ): Promise<void> {
   const controller = new AbortController()
   const stop = () => controller.abort()
-  call.signal?.addEventListener('abort', stop, { once: true })
+  const unlisten = call.signal?.aborted === false ? onAbort(call.signal, stop) : undefined
   const untrack = environment.closing.track(controller)
   try {
     if (call.signal?.aborted || environment.closing.isClosed()) stop()
@@ -128,7 +131,7 @@ async function pause(
     if (call.signal?.aborted) throw aborted(call, attempts, call.signal.reason)
     throw closed(call, attempts)
   } finally {
-    call.signal?.removeEventListener('abort', stop)
+    unlisten?.()
     untrack()
   }
 }

@@ -1,4 +1,5 @@
 import type { Agent, Dispatcher } from 'undici'
+import { onAbort } from './on-abort.js'
 import { ResponseBuffer } from './response-buffer.js'
 import {
   isArgumentError,
@@ -22,7 +23,9 @@ export class UndiciTransport implements Transport {
   readonly #origins = new Map<string, { origin: string; path: string }>()
 
   private constructor(undici: Undici) {
-    this.#agent = new undici.Agent()
+    // Each exchange's own timer (`timeoutMs`) bounds the whole request; undici's 300 s defaults for
+    // headers and body would otherwise cut a longer `timeoutMs` short with a connection error.
+    this.#agent = new undici.Agent({ headersTimeout: 0, bodyTimeout: 0 })
   }
 
   /**
@@ -66,11 +69,11 @@ export class UndiciTransport implements Transport {
 
 /** One request and its answer, as an undici dispatch handler; settles exactly once. */
 class Exchange implements Dispatcher.DispatchHandler {
-  readonly #request: TransportRequest
   readonly #resolve: (response: TransportResponse) => void
   readonly #reject: (reason: unknown) => void
   readonly #timer: ReturnType<typeof setTimeout>
-  readonly #onAbort: (() => void) | null
+  /** Stops listening to the caller's signal. */
+  readonly #unlisten: (() => void) | null
   readonly #buffer: ResponseBuffer
   #controller: Dispatcher.DispatchController | null = null
   #settled = false
@@ -82,14 +85,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     resolve: (response: TransportResponse) => void,
     reject: (reason: unknown) => void,
   ) {
-    this.#request = request
     this.#resolve = resolve
     this.#reject = reject
     this.#buffer = new ResponseBuffer(request.maxResponseBytes)
     this.#timer = setTimeout(() => this.#abort(new TransportTimeout(request.timeoutMs)), request.timeoutMs)
     const signal = request.signal
-    this.#onAbort = signal ? () => this.#abort(signal.reason) : null
-    if (signal) signal.addEventListener('abort', this.#onAbort!, { once: true })
+    this.#unlisten = signal ? onAbort(signal, () => this.#abort(signal.reason)) : null
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -142,7 +143,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   #finish(): void {
     this.#settled = true
     clearTimeout(this.#timer)
-    if (this.#onAbort) this.#request.signal!.removeEventListener('abort', this.#onAbort)
+    this.#unlisten?.()
   }
 }
 

@@ -148,6 +148,12 @@ describe('parseDsn', () => {
     ['rio.example.org/project', 'not_a_url', /is not a URL: it must look like/],
     ['http:/s:k@host/p', 'not_a_url', /is not a URL/],
     ['http://s:k@ho st/p', 'not_a_url', /whitespace/],
+    [
+      '"http://s:k@host/p"',
+      'not_a_url',
+      /^DSN "http:\/\/s:\*\*\*@host\/p" is not a URL: it is wrapped in quotes; remove them/,
+    ],
+    ["'http://s:k@host/p'", 'not_a_url', /wrapped in quotes/],
     ['http://s:k@host\\p', 'not_a_url', /backslash/],
     ['http://s:k@exa%mple.org/p', 'not_a_url', /the host "exa%mple.org" is invalid/],
     [

@@ -10,15 +10,26 @@ describe('parseRetryAfter', () => {
     [' 120 ', 120_000],
     ['Wed, 21 Oct 2015 07:28:00 GMT', 60_000],
     ['Wed, 21 Oct 2015 07:26:00 GMT', 0],
+    // The obsolete forms a recipient must still accept (RFC 9110 §5.6.7); asctime names no zone.
+    ['Wednesday, 21-Oct-15 07:28:00 GMT', 60_000],
+    ['Wed Oct 21 07:28:00 2015', 60_000],
+    ['Sun Nov  1 07:27:00 2015', 11 * 86_400_000],
     ['99999999999999999999', Number.MAX_SAFE_INTEGER],
   ])('reads %j as %i ms', (value, ms) => {
     expect(parseRetryAfter(value, now)).toBe(ms)
   })
 
-  it.each([undefined, '', 'soon', '-1', '1.5', '1 2', 'Wed, 99 Oct 2015 07:28:00 GMT'])(
-    'ignores %j',
-    (value) => {
-      expect(parseRetryAfter(value, now)).toBeUndefined()
-    },
-  )
+  it.each([
+    undefined,
+    '',
+    'soon',
+    '-1',
+    '1.5',
+    '1 2',
+    'Wed, 99 Oct 2015 07:28:00 GMT',
+    'Wed Oct 21 07:28:00 2015 +0100',
+    '2015-10-21T07:28:00Z',
+  ])('ignores %j', (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined()
+  })
 })

@@ -40,6 +40,12 @@ describe('emit validation', () => {
       'name of type number is invalid',
     ],
     [
+      'a name that is an object without a string form',
+      () => client.emit(Object.create(null) as string, {}),
+      'invalid_event_name',
+      'name of type object is invalid',
+    ],
+    [
       'a BigInt',
       () => client.emit('a', { order: { total: 10n } }),
       'invalid_payload',

@@ -63,6 +63,8 @@ export class FakeRio {
   #closed = false
   /** Bytes written into endless bodies, and whether the client hung up on them. */
   hugeBytesWritten = 0
+  /** TCP connections accepted so far, to see keep-alive at work. */
+  connections = 0
 
   private constructor(options: FakeRioOptions) {
     this.#options = { sender: 'sender', secret: 'secret', project: 'shop', prefix: '', ...options }
@@ -113,6 +115,7 @@ export class FakeRio {
       })
     })
     server.on('connection', (socket) => {
+      this.connections++
       this.#sockets.add(socket)
       socket.on('close', () => this.#sockets.delete(socket))
     })
