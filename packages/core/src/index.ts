@@ -53,6 +53,15 @@ export { createApiHandler } from './http/api.js'
 export type { ApiErrorBody, ApiIssue } from './http/api-error.js'
 export type { ApiOptions } from './http/api-options.js'
 export type { HealthOptions, HealthReport } from './http/health-report.js'
+export { openApiDocument } from './http/openapi.js'
+export type {
+  JsonSchema,
+  OpenApiContent,
+  OpenApiDocument,
+  OpenApiOperation,
+  OpenApiParameter,
+  OpenApiResponse,
+} from './http/openapi-document.js'
 export type { ListenOptions, RioServer } from './http/server.js'
 export type { ApiErrorCode, HttpErrorCode } from './http/status.js'
 export { HTTP_ERROR_STATUS, RIO_ERROR_STATUS } from './http/status.js'

@@ -29,6 +29,7 @@ describe('@rio/core public surface', () => {
       'VERSION',
       'createApiHandler',
       'diagnostics',
+      'openApiDocument',
       'resolveOptions',
       'systemClock',
     ])

@@ -3,15 +3,9 @@ import type { Rio } from '../rio.js'
 import { ApiError, errorResponse } from './api-error.js'
 import { type ApiOptions, type ResolvedApiOptions, resolveApiOptions } from './api-options.js'
 import { ApiAuth } from './auth.js'
-import { legacyRoutes } from './legacy-route.js'
 import type { ApiContext, ApiReply, Route } from './route.js'
+import { apiRoutes } from './route-table.js'
 import { Router } from './router.js'
-import { deliveryRoutes } from './routes/deliveries.js'
-import { eventRoutes } from './routes/events.js'
-import { handlerRoutes } from './routes/handlers.js'
-import { healthRoutes } from './routes/health.js'
-import { projectRoutes } from './routes/projects.js'
-import { senderRoutes } from './routes/senders.js'
 
 /**
  * A `node:http` request listener. Also usable as Express/Connect middleware: when `next` is
@@ -21,7 +15,8 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, next?: (err
 
 /**
  * Creates Rio's HTTP API as a plain `node:http` request listener: the emit API, the original
- * `/event/:project/emit/:event` route, health checks and the admin management API. Mount it on any
+ * `/event/:project/emit/:event` route, health checks, the admin management API and its own OpenAPI
+ * document (`GET /api/v1/openapi.json`, see {@link openApiDocument}). Mount it on any
  * Node server, Express, Fastify (`reply.raw`) or under a prefix (`basePath`). Every answer is JSON
  * (health checks excepted); errors are `{ "error": { code, message, issues? } }`. The handler
  * never throws and never leaves a rejected promise: unexpected failures become a 500 and are
@@ -44,15 +39,7 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, next?: (err
 export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler {
   const resolved = resolveApiOptions(options)
   const auth = new ApiAuth(rio, resolved)
-  const router = new Router([
-    ...eventRoutes,
-    ...projectRoutes,
-    ...senderRoutes,
-    ...handlerRoutes,
-    ...deliveryRoutes,
-    ...healthRoutes,
-    ...legacyRoutes,
-  ])
+  const router = new Router(apiRoutes)
   const report = (error: unknown) =>
     rio.events.safeEmit('error', error instanceof Error ? error : new Error(String(error)))
 

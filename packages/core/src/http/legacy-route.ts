@@ -1,11 +1,12 @@
+import { z } from 'zod'
 import { RioConflictError, RioDatabaseError, RioError, RioNotFoundError } from '../errors.js'
 import type { RioEvent } from '../events/event.js'
 import { isUuid } from '../events/event-id.js'
 import type { Rio } from '../rio.js'
 import { ApiError } from './api-error.js'
 import { decodeUtf8, isJsonType, parseForm, parseJson, type RawBody, readBody } from './body.js'
-import type { ApiContext, ApiReply, Route } from './route.js'
-import { projectParam } from './schemas.js'
+import type { ApiContext, ApiReply, Route, RouteDoc } from './route.js'
+import { pathParams, projectParam } from './schemas.js'
 import { statusOf } from './status.js'
 
 /** An event id the sender chose: `X-Rio-Event-UUID` names the event; a B3 trace id only suggests one. */
@@ -156,6 +157,44 @@ async function findEvent(rio: Rio, id: string): Promise<RioEvent | null> {
   }
 }
 
+/** Form fields and query parameters: a key given once is a string, a repeated key an array. */
+const fields = z
+  .object({})
+  .catchall(z.union([z.string(), z.array(z.string())]))
+  .describe('each query parameter becomes a payload field (a repeated key an array of its values)')
+
+const legacyDoc = {
+  tag: 'Original route',
+  auth: 'basic-legacy',
+  errors: 'message',
+  params: { project: pathParams.project, event: pathParams.eventName },
+  query: fields,
+  headers: {
+    'X-Rio-Event-UUID': {
+      description:
+        'the event id when it is a UUID; a repeat for the same project and event name is a retry (the stored id is returned, nothing is written)',
+      schema: z.string(),
+    },
+    'X-B3-TraceId': {
+      description:
+        'without X-Rio-Event-UUID: the event id when it is 32 hex digits or a UUID and not taken yet',
+      schema: z.string(),
+    },
+  },
+  responses: {
+    200: '`{ "event": { "uuid" }, "message": "ok", "task": { "id" } }` after the COMMIT (task.id is the event id)',
+    400: 'a bad event name, a path that is not valid percent-encoding, or a JSON body that is not valid JSON or UTF-8',
+    404: '`{"message":"not found"}`: the project does not exist (checked first)',
+    409: 'X-Rio-Event-UUID names another event',
+    413: "the body is over maxBodyBytes, or the payload over Rio's maxPayloadBytes",
+    415: 'a body that is neither JSON nor urlencoded form fields (multipart, say)',
+    500: '`{"message":"internal error"}`',
+  },
+} as const satisfies Omit<RouteDoc, 'operationId' | 'summary'>
+
+const legacyDescription =
+  'The original Rio\'s emit route, answering as the 2016 server did (errors as `{ "message" }`). The payload is the JSON body when Content-Type is JSON; otherwise the query parameters and urlencoded form fields as one flat object; `{}` when there are none.'
+
 /** The original route, kept so old senders need no change. */
 export const legacyRoutes: readonly Route[] = [
   // GET writes here (as it always did), so HEAD must not.
@@ -165,6 +204,32 @@ export const legacyRoutes: readonly Route[] = [
     handle: legacyEmit,
     head: false,
     formatError: legacyError,
+    doc: {
+      ...legacyDoc,
+      operationId: 'emitOriginalGet',
+      summary: 'Emit an event the original way, with GET',
+      description: `${legacyDescription} This GET stores an event, so HEAD gets 405.`,
+    },
   },
-  { method: 'POST', path: '/event/:project/emit/:event', handle: legacyEmit, formatError: legacyError },
+  {
+    method: 'POST',
+    path: '/event/:project/emit/:event',
+    handle: legacyEmit,
+    formatError: legacyError,
+    doc: {
+      ...legacyDoc,
+      operationId: 'emitOriginalPost',
+      summary: 'Emit an event the original way',
+      description: legacyDescription,
+      body: {
+        required: false,
+        content: {
+          'application/json': z.unknown().describe('any JSON value is the payload; an empty body is {}'),
+          'application/x-www-form-urlencoded': fields.describe(
+            'each field is a payload field, with the query parameters (a body without Content-Type is read as a form)',
+          ),
+        },
+      },
+    },
+  },
 ]

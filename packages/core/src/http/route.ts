@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { z } from 'zod'
 import type { Rio } from '../rio.js'
 import type { ApiError } from './api-error.js'
 import type { ResolvedApiOptions } from './api-options.js'
@@ -42,6 +43,82 @@ export interface Route {
    * @default the `{ "error": { code, message } }` shape
    */
   readonly formatError?: (error: ApiError) => ApiReply
+  /** What the OpenAPI document says about the route; required, so no route goes undocumented. */
+  readonly doc: RouteDoc
+}
+
+/**
+ * Who may call a route. The OpenAPI document turns it into the operation's `security` and the
+ * 401/403/429/503 answers every authenticated route can give.
+ * - `admin`: `Authorization: Bearer <adminToken>`
+ * - `sender-or-admin`: a sender of the project (HTTP Basic) or the admin token
+ * - `basic-legacy`: a sender (HTTP Basic), failures worded as the original Rio did
+ * - `none`: anyone
+ */
+export type RouteAuth = 'admin' | 'sender-or-admin' | 'basic-legacy' | 'none'
+
+/** The groups of routes, in the order docs/api.md presents them (OpenAPI tags). */
+export type RouteTag =
+  | 'Emit'
+  | 'Original route'
+  | 'Health'
+  | 'Projects'
+  | 'Senders'
+  | 'Handlers'
+  | 'Events'
+  | 'Deliveries'
+  | 'Reference'
+
+/** A zod schema, or one that depends on the API options (a batch's size limit). */
+export type DocSchema = z.ZodType | ((options: ResolvedApiOptions) => z.ZodType)
+
+/** A path parameter or request header: what it holds, and the values that can exist. */
+export interface ParamDoc {
+  readonly description: string
+  readonly schema: z.ZodType
+}
+
+/** One answer of a route. */
+export interface ResponseDoc {
+  readonly description: string
+  /**
+   * The body: `json`, `error` (the route's error shape), `text` (`text/plain`), `text-or-json`, or
+   * `none`. @default `json` below 400, `error` from 400
+   */
+  readonly body?: 'json' | 'error' | 'text' | 'text-or-json' | 'none'
+}
+
+/** What the API reference says about a route; the OpenAPI document is built from it. */
+export interface RouteDoc {
+  /** Unique and stable: the OpenAPI `operationId` (`emitEvents`). */
+  readonly operationId: string
+  /** One line. */
+  readonly summary: string
+  /** More, in Markdown. */
+  readonly description?: string
+  readonly tag: RouteTag
+  readonly auth: RouteAuth
+  /** Every `:name` of the path, no more. A value outside its schema cannot exist and gets 404. */
+  readonly params?: Readonly<Record<string, ParamDoc>>
+  /** The query parameters: the zod object the route parses them with (its input side). */
+  readonly query?: z.ZodObject
+  /** The request headers the route reads, besides `Authorization`. */
+  readonly headers?: Readonly<Record<string, ParamDoc>>
+  /**
+   * The request body by media type, with the schema it is validated with; `required: false` when an
+   * empty body is accepted. A body adds the 400/413/415 answers.
+   */
+  readonly body?: {
+    readonly required: boolean
+    readonly content: Readonly<Record<string, DocSchema>>
+  }
+  /**
+   * The answers the route gives itself, by status; a string is the description. The answers of its
+   * `auth` and `body` are added where not given here.
+   */
+  readonly responses: Readonly<Record<number, string | ResponseDoc>>
+  /** The error shape: `{ "error": { code, message, issues? } }` or the original route's `{ "message" }`. @default 'api' */
+  readonly errors?: 'api' | 'message'
 }
 
 /** A JSON reply. */

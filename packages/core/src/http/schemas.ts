@@ -2,15 +2,25 @@ import { z } from 'zod'
 import { RioNotFoundError } from '../errors.js'
 import { isUuid } from '../events/event-id.js'
 import { eventNameSchema, projectNameSchema } from '../events/event-name.js'
+import { webhookOptionsSchema } from '../handlers/handler-options.js'
+import { PATTERN_RE } from '../handlers/pattern.js'
 import { ApiError, toApiIssues } from './api-error.js'
+import type { ParamDoc } from './route.js'
 
 const idempotencyKey = z.string().min(1).max(255)
 
 /** One event to emit: `{ name, payload, idempotencyKey? }`. */
 export const emitItemSchema = z.object({
-  name: eventNameSchema,
-  payload: z.unknown().optional(),
-  idempotencyKey: idempotencyKey.optional(),
+  name: eventNameSchema.describe('the event name; handlers subscribe to it or to a pattern matching it'),
+  payload: z
+    .unknown()
+    .optional()
+    .describe("any JSON value (stored as null when absent), at most Rio's maxPayloadBytes serialised"),
+  idempotencyKey: idempotencyKey
+    .optional()
+    .describe(
+      "a repeat in the project with the same name and payload (a retry) returns the first event's id and writes nothing; with another name or payload it is refused with 422 idempotency_key_reused",
+    ),
 })
 
 /** A batch emit: `{ events: [...] }` of 1 to `maxBatchSize` events. */
@@ -31,15 +41,22 @@ export const idempotencyHeaderSchema = z
 /** `POST /api/v1/projects`. */
 export const createProjectSchema = z.object({ name: projectNameSchema })
 
+const senderName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit',
+  )
+
 /** `POST /api/v1/projects/:project/senders`. */
 export const createSenderSchema = z.object({
-  name: z
+  name: senderName,
+  secret: z
     .string()
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
-      'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit',
-    ),
-  secret: z.string().min(6).max(512).optional(),
+    .min(6)
+    .max(512)
+    .optional()
+    .describe('bring your own; generated when absent. Shown once, in the answer; only its hash is kept'),
 })
 
 /**
@@ -52,13 +69,74 @@ export const createHandlerSchema = z.looseObject({
   project: z.string().optional(),
 })
 
+/** Each field of `shape` with its description, for the API reference; validation is unchanged. */
+function describeShape<T extends Record<string, z.ZodType>>(
+  shape: T,
+  docs: { readonly [K in keyof T]: string },
+): T {
+  return Object.fromEntries(
+    Object.entries(shape).map(([key, schema]) => [key, schema.describe(docs[key as keyof T])]),
+  ) as T
+}
+
+// Typed against the shape, so a webhook option added without a description here does not compile.
+const webhookBodyShape = describeShape(
+  { pattern: z.string().regex(PATTERN_RE), ...webhookOptionsSchema.shape },
+  {
+    pattern: 'an event name, or a pattern in which "*" matches any run of characters ("comment.*", "*")',
+    project: 'the project of the path; leave it out (any other value is refused)',
+    concurrency: "at most this many deliveries at once, per process; default Rio's handlerConcurrency",
+    rateLimit: 'at most this many deliveries started per second, per process; null for no limit',
+    retrySchedule:
+      "delays in ms before each attempt (the first is taken as immediate); null for Rio's retrySchedule",
+    enabled: 'whether it receives deliveries (default true)',
+    url: 'http(s) URL; may hold {{ payload.x }} templates',
+    name: 'stable name, unique in the project; posting it again updates that handler (default "<pattern> <url>")',
+    method: 'default POST',
+    contentType:
+      'body encoding: json (default), form (top-level keys as form fields) or form-payload (the JSON in field "payload")',
+    secret:
+      'a signing secret (whsec_… or whsk_… for ed25519); generated when neither secret nor secrets is given',
+    secrets: 'several signing secrets (rotation): every one signs each request',
+    headers: 'static headers sent with every request; names are RFC 9110 tokens',
+    timeoutMs: "request timeout in ms, at most 600000; default Rio's timeoutMs",
+  },
+)
+
+/**
+ * `POST /api/v1/projects/:project/handlers` as `rio.webhook()` validates it, for the API reference:
+ * the route parses {@link createHandlerSchema} and leaves the rest to `rio.webhook()`, which refuses
+ * unknown fields with 400 `invalid_handler`.
+ */
+export const webhookBodySchema = z.object(webhookBodyShape).strict()
+
+/**
+ * `PATCH /api/v1/handlers/:id` as `rio.updateHandler()` validates it, for the API reference: at
+ * least one of `pattern` and the webhook options, except `project`, `name` and `enabled`.
+ */
+export const webhookPatchSchema = z
+  .object(webhookBodyShape)
+  .omit({ project: true, name: true, enabled: true })
+  .partial()
+  .strict()
+  .meta({ minProperties: 1 })
+
 /** `PATCH /api/v1/handlers/:id`: any subset of the webhook options and `pattern`. */
 export const updateHandlerSchema = z.looseObject({}).refine((value) => Object.keys(value).length > 0, {
   message: 'send at least one field to change',
 })
 
 /** `POST /api/v1/handlers/:id/disable`. */
-export const disableHandlerSchema = z.object({ reason: z.string().min(1).max(200).optional() }).strict()
+export const disableHandlerSchema = z
+  .object({
+    reason: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe('kept as the handler\'s disabledReason (default "manual")'),
+  })
+  .strict()
 
 const isoDate = z
   .string()
@@ -79,7 +157,13 @@ const isoDate = z
   })
 
 /** `POST /api/v1/handlers/:id/recover`. */
-export const recoverSchema = z.object({ since: isoDate.optional() }).strict()
+export const recoverSchema = z
+  .object({
+    since: isoDate
+      .optional()
+      .describe('re-queue dead deliveries created since then (an ISO 8601 date); default the last 7 days'),
+  })
+  .strict()
 
 const limit = z
   .string()
@@ -88,45 +172,73 @@ const limit = z
   .pipe(z.number().min(1, 'limit is at least 1').max(1000, 'limit is at most 1000'))
 
 const name = z.string().min(1).max(256)
+const DELIVERY_ID = /^[1-9]\d{0,15}$/
 const eventCursor = z.string().refine(isUuid, 'before is the nextCursor of the previous page (an event id)')
 const deliveryCursor = z
   .string()
-  .regex(/^[1-9]\d{0,15}$/, 'before is the nextCursor of the previous page (a delivery id)')
+  .regex(DELIVERY_ID, 'before is the nextCursor of the previous page (a delivery id)')
 const deliveryStatus = z.enum(['pending', 'in_flight', 'succeeded', 'dead', 'cancelled'])
+
+const pageFields = {
+  before: 'the nextCursor of the previous page',
+  limit: 'page size, 1 to 1000 (default 50)',
+}
 
 /** Query of `GET /api/v1/events`. */
 export const listEventsQuery = z
   .object({
-    project: name.optional(),
-    name: name.optional(),
-    since: isoDate.optional(),
-    until: isoDate.optional(),
-    before: eventCursor.optional(),
-    limit: limit.optional(),
+    project: name.optional().describe('only events of this project'),
+    name: name.optional().describe('only events of this name'),
+    since: isoDate.optional().describe('only events created at or after this ISO 8601 date'),
+    until: isoDate.optional().describe('only events created before this ISO 8601 date'),
+    before: eventCursor.optional().describe(`${pageFields.before} (an event id)`),
+    limit: limit.optional().describe(pageFields.limit),
   })
   .strict()
 
 /** Query of `GET /api/v1/deliveries`; `status` may list several, comma-separated. */
 export const listDeliveriesQuery = z
   .object({
-    project: name.optional(),
+    project: name.optional().describe('only deliveries of this project'),
     status: z
       .string()
       .transform((value) => value.split(','))
       .pipe(z.array(deliveryStatus).min(1))
-      .optional(),
-    handler: z.string().refine(isUuid, 'handler is a handler id').optional(),
-    event: z.string().refine(isUuid, 'event is an event id').optional(),
-    since: isoDate.optional(),
-    before: deliveryCursor.optional(),
-    limit: limit.optional(),
+      .optional()
+      .describe(`one of ${deliveryStatus.options.join(', ')}, or several comma-separated (dead,pending)`),
+    handler: z
+      .string()
+      .refine(isUuid, 'handler is a handler id')
+      .optional()
+      .describe('only deliveries to this handler (its id)'),
+    event: z
+      .string()
+      .refine(isUuid, 'event is an event id')
+      .optional()
+      .describe('only deliveries of this event (its id)'),
+    since: isoDate.optional().describe('only deliveries created at or after this ISO 8601 date'),
+    before: deliveryCursor.optional().describe(`${pageFields.before} (a delivery id)`),
+    limit: limit.optional().describe(pageFields.limit),
   })
   .strict()
 
 /** Delivery ids are positive integers. */
 export function isDeliveryId(value: string): boolean {
-  return /^[1-9]\d{0,15}$/.test(value)
+  return DELIVERY_ID.test(value)
 }
+
+/** The path parameters of the API, for the API reference: the values that can exist. */
+export const pathParams = {
+  project: {
+    description: 'a project name; a name no project can have gets 404',
+    schema: projectNameSchema,
+  },
+  handlerId: { description: 'a handler id (a UUID)', schema: z.guid() },
+  eventId: { description: 'an event id (a UUID)', schema: z.guid() },
+  deliveryId: { description: 'a delivery id (a positive integer)', schema: z.string().regex(DELIVERY_ID) },
+  senderName: { description: 'a sender name', schema: senderName },
+  eventName: { description: 'the event name', schema: eventNameSchema },
+} as const satisfies Record<string, ParamDoc>
 
 /**
  * Validates a request body.

@@ -1,5 +1,5 @@
 import { type ApiContext, json, page, type Route } from '../route.js'
-import { deliveryParam, listDeliveriesQuery, parseQuery } from '../schemas.js'
+import { deliveryParam, listDeliveriesQuery, parseQuery, pathParams } from '../schemas.js'
 
 const DEFAULT_LIMIT = 50
 
@@ -32,7 +32,54 @@ async function redeliver(ctx: ApiContext) {
 
 /** Inspecting and re-triggering deliveries (admin). */
 export const deliveryRoutes: readonly Route[] = [
-  { method: 'GET', path: '/api/v1/deliveries', handle: list },
-  { method: 'GET', path: '/api/v1/deliveries/:id', handle: get },
-  { method: 'POST', path: '/api/v1/deliveries/:id/redeliver', handle: redeliver },
+  {
+    method: 'GET',
+    path: '/api/v1/deliveries',
+    handle: list,
+    doc: {
+      operationId: 'listDeliveries',
+      summary: 'List deliveries, newest first',
+      tag: 'Deliveries',
+      auth: 'admin',
+      query: listDeliveriesQuery,
+      responses: {
+        200: 'a page of deliveries: `{ data: Delivery[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+        400: 'invalid_request: a bad or unknown query parameter (`issues` names it)',
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/deliveries/:id',
+    handle: get,
+    doc: {
+      operationId: 'getDelivery',
+      summary: 'Get a delivery with its attempts',
+      tag: 'Deliveries',
+      auth: 'admin',
+      params: { id: pathParams.deliveryId },
+      responses: {
+        200: 'the delivery with `attempts`, oldest first',
+        404: 'not_found: no such delivery',
+      },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/deliveries/:id/redeliver',
+    handle: redeliver,
+    doc: {
+      operationId: 'redeliverDelivery',
+      summary: 'Deliver again now, with a fresh retry schedule',
+      description: 'Its attempt history is kept. Takes no body.',
+      tag: 'Deliveries',
+      auth: 'admin',
+      params: { id: pathParams.deliveryId },
+      responses: {
+        200: 'the delivery, due now',
+        404: 'not_found: no such delivery',
+        409: 'conflict: it is being attempted, or its handler was removed',
+      },
+    },
+  },
 ]

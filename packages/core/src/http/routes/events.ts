@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import type { EmitManyItem } from '../../rio.js'
 import { ApiError } from '../api-error.js'
 import { parseJsonBody, readBody } from '../body.js'
@@ -10,6 +11,7 @@ import {
   listEventsQuery,
   parseBody,
   parseQuery,
+  pathParams,
   projectParam,
 } from '../schemas.js'
 
@@ -91,7 +93,69 @@ async function get(ctx: ApiContext): Promise<ApiReply> {
 
 /** Emitting and reading events. */
 export const eventRoutes: readonly Route[] = [
-  { method: 'POST', path: '/api/v1/projects/:project/events', handle: emit },
-  { method: 'GET', path: '/api/v1/events', handle: list },
-  { method: 'GET', path: '/api/v1/events/:id', handle: get },
+  {
+    method: 'POST',
+    path: '/api/v1/projects/:project/events',
+    handle: emit,
+    doc: {
+      operationId: 'emitEvents',
+      summary: 'Emit one event or a batch',
+      description:
+        'Stores one event (`{ name, payload, idempotencyKey? }`) or a batch (`{ events: [...] }`, all or nothing) and fans it out to every enabled handler of the project whose pattern matches. Answers 202 after the COMMIT: the event then survives a crash. A body with `events` and no `name` is a batch.',
+      tag: 'Emit',
+      auth: 'sender-or-admin',
+      params: { project: pathParams.project },
+      headers: {
+        'Idempotency-Key': {
+          description:
+            'the idempotency key of a single event whose body has none; in a batch, item i gets `<key>:<i>` unless it has its own',
+          schema: idempotencyHeaderSchema,
+        },
+      },
+      body: {
+        required: true,
+        content: {
+          'application/json': (options) => z.union([emitItemSchema, emitBatchSchema(options.maxBatchSize)]),
+        },
+      },
+      responses: {
+        202: 'stored (after the COMMIT): `{ id, duplicate }` for one event, `{ ids }` in request order for a batch',
+        404: 'not_found: the admin token emitting into a project that does not exist',
+        413: "body_too_large: the body is over maxBodyBytes; payload_too_large: a payload is over Rio's maxPayloadBytes",
+        422: 'invalid_payload: a payload Rio refuses; idempotency_key_reused: the key names a different event (another name or payload)',
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/events',
+    handle: list,
+    doc: {
+      operationId: 'listEvents',
+      summary: 'List events, newest first',
+      tag: 'Events',
+      auth: 'admin',
+      query: listEventsQuery,
+      responses: {
+        200: 'a page of events: `{ data: Event[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+        400: 'invalid_request: a bad or unknown query parameter (`issues` names it)',
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/events/:id',
+    handle: get,
+    doc: {
+      operationId: 'getEvent',
+      summary: 'Get an event with its deliveries',
+      tag: 'Events',
+      auth: 'admin',
+      params: { id: pathParams.eventId },
+      responses: {
+        200: 'the event with `deliveries`: its first 1000 (page on with GET /api/v1/deliveries?event=<id>)',
+        404: 'not_found: no such event',
+      },
+    },
+  },
 ]

@@ -8,9 +8,12 @@ import {
   disableHandlerSchema,
   idParam,
   parseBody,
+  pathParams,
   projectParam,
   recoverSchema,
   updateHandlerSchema,
+  webhookBodySchema,
+  webhookPatchSchema,
 } from '../schemas.js'
 import { readJson } from './read-json.js'
 
@@ -79,14 +82,140 @@ async function recover(ctx: ApiContext) {
   return json(200, await ctx.rio.recover({ handler: id, ...(since ? { since } : {}) }))
 }
 
+const project = { project: pathParams.project }
+const id = { id: pathParams.handlerId }
+const noHandler = 'not_found: no such handler'
+
 /** Subscribing webhooks and operating handlers (admin). */
 export const handlerRoutes: readonly Route[] = [
-  { method: 'GET', path: '/api/v1/projects/:project/handlers', handle: list },
-  { method: 'POST', path: '/api/v1/projects/:project/handlers', handle: create },
-  { method: 'GET', path: '/api/v1/handlers/:id', handle: get },
-  { method: 'PATCH', path: '/api/v1/handlers/:id', handle: update },
-  { method: 'DELETE', path: '/api/v1/handlers/:id', handle: remove },
-  { method: 'POST', path: '/api/v1/handlers/:id/enable', handle: enable },
-  { method: 'POST', path: '/api/v1/handlers/:id/disable', handle: disable },
-  { method: 'POST', path: '/api/v1/handlers/:id/recover', handle: recover },
+  {
+    method: 'GET',
+    path: '/api/v1/projects/:project/handlers',
+    handle: list,
+    doc: {
+      operationId: 'listHandlers',
+      summary: "List a project's handlers",
+      tag: 'Handlers',
+      auth: 'admin',
+      params: project,
+      responses: {
+        200: '`{ data: Handler[] }`, without signing secrets',
+        404: 'not_found: no such project',
+      },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/projects/:project/handlers',
+    handle: create,
+    doc: {
+      operationId: 'createHandler',
+      summary: 'Subscribe a webhook',
+      description:
+        'The body is `rio.webhook(pattern, options)`: posting a `name` that exists again updates that handler and keeps its secret. The URL must be http or https.',
+      tag: 'Handlers',
+      auth: 'admin',
+      params: project,
+      body: { required: true, content: { 'application/json': webhookBodySchema } },
+      responses: {
+        201: 'the handler, with its signing secrets',
+        400: 'invalid_request or invalid_handler (with `issues`, e.g. `headers.x-team`): a bad or unknown field; malformed_json',
+        404: 'not_found: no such project',
+        409: 'conflict: the name belongs to a function handler',
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/handlers/:id',
+    handle: get,
+    doc: {
+      operationId: 'getHandler',
+      summary: 'Get a handler',
+      tag: 'Handlers',
+      auth: 'admin',
+      params: id,
+      responses: { 200: 'the handler, with its signing secrets', 404: noHandler },
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/handlers/:id',
+    handle: update,
+    doc: {
+      operationId: 'updateHandler',
+      summary: "Change a handler's pattern or webhook options",
+      description:
+        'Webhook fields (url, method, contentType, secrets, headers) on a function handler are refused.',
+      tag: 'Handlers',
+      auth: 'admin',
+      params: id,
+      body: { required: true, content: { 'application/json': webhookPatchSchema } },
+      responses: {
+        200: 'the handler',
+        400: 'invalid_request (no field) or invalid_handler (with `issues`): a bad or unknown field; malformed_json',
+        404: noHandler,
+      },
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/handlers/:id',
+    handle: remove,
+    doc: {
+      operationId: 'deleteHandler',
+      summary: 'Remove a handler',
+      description: 'Its unfinished deliveries are cancelled, not dropped.',
+      tag: 'Handlers',
+      auth: 'admin',
+      params: id,
+      responses: {
+        200: '`{ deleted: true, cancelled }`: how many deliveries were cancelled',
+        404: noHandler,
+      },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/handlers/:id/enable',
+    handle: enable,
+    doc: {
+      operationId: 'enableHandler',
+      summary: 'Let a handler receive deliveries again',
+      description: 'Its waiting deliveries resume. Takes no body.',
+      tag: 'Handlers',
+      auth: 'admin',
+      params: id,
+      responses: { 200: 'the handler', 404: noHandler },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/handlers/:id/disable',
+    handle: disable,
+    doc: {
+      operationId: 'disableHandler',
+      summary: 'Stop a handler receiving deliveries',
+      description: 'Its deliveries wait until it is enabled again.',
+      tag: 'Handlers',
+      auth: 'admin',
+      params: id,
+      body: { required: false, content: { 'application/json': disableHandlerSchema } },
+      responses: { 200: 'the handler', 404: noHandler },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/handlers/:id/recover',
+    handle: recover,
+    doc: {
+      operationId: 'recoverHandler',
+      summary: "Re-queue a handler's dead deliveries",
+      tag: 'Handlers',
+      auth: 'admin',
+      params: id,
+      body: { required: false, content: { 'application/json': recoverSchema } },
+      responses: { 200: '`{ requeued }`: how many dead deliveries are due again', 404: noHandler },
+    },
+  },
 ]

@@ -1,4 +1,13 @@
+import { z } from 'zod'
 import type { ApiContext, ApiReply, Route } from '../route.js'
+
+/** The health check reads no query parameter but `full`, and validates none. */
+const healthQuery = z.object({
+  full: z
+    .string()
+    .optional()
+    .describe('present (`?full`, any value) for the readiness report as JSON instead of `ok`'),
+})
 
 /**
  * `GET /_health/` → 200 `ok` (the process answers). `GET /_health/?full` → `{ ok, problems }`,
@@ -25,7 +34,39 @@ async function health(ctx: ApiContext): Promise<ApiReply> {
 
 /** Liveness and readiness, without authentication. */
 export const healthRoutes: readonly Route[] = [
-  { method: 'GET', path: '/_health', handle: health },
+  {
+    method: 'GET',
+    path: '/_health',
+    handle: health,
+    doc: {
+      operationId: 'health',
+      summary: 'Liveness, or readiness with ?full',
+      description:
+        'With `?full`, reports a dispatcher that has not finished a round for heartbeatStaleMs, more than backlogThreshold due deliveries, deliveries that died in the last hour, and a database that cannot be read or written.',
+      tag: 'Health',
+      auth: 'none',
+      query: healthQuery,
+      responses: {
+        200: {
+          description:
+            '`ok` (text/plain): the process answers; with `?full`, `{ "ok": true, "problems": [] }`',
+          body: 'text-or-json',
+        },
+        500: { description: 'with `?full`: `{ "ok": false, "problems": [...] }`', body: 'json' },
+      },
+    },
+  },
   // The original Rio's route, kept for existing monitors.
-  { method: 'GET', path: '/health', handle: () => ({ status: 200, text: 'OK' }) },
+  {
+    method: 'GET',
+    path: '/health',
+    handle: () => ({ status: 200, text: 'OK' }),
+    doc: {
+      operationId: 'healthOriginal',
+      summary: "Liveness, the original Rio's route",
+      tag: 'Health',
+      auth: 'none',
+      responses: { 200: { description: '`OK` (text/plain)', body: 'text' } },
+    },
+  },
 ]

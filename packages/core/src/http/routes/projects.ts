@@ -11,6 +11,13 @@ export const projectRoutes: readonly Route[] = [
       ctx.auth.requireAdmin(ctx.req)
       return json(200, { data: await ctx.rio.listProjects() })
     },
+    doc: {
+      operationId: 'listProjects',
+      summary: 'List projects',
+      tag: 'Projects',
+      auth: 'admin',
+      responses: { 200: '`{ data: Project[] }`; a Project is `{ id, name, createdAt }`' },
+    },
   },
   {
     method: 'POST',
@@ -19,6 +26,17 @@ export const projectRoutes: readonly Route[] = [
       ctx.auth.requireAdmin(ctx.req)
       const { name } = parseBody(createProjectSchema, await readJson(ctx))
       return json(201, await ctx.rio.createProject(name))
+    },
+    doc: {
+      operationId: 'createProject',
+      summary: 'Create a project',
+      tag: 'Projects',
+      auth: 'admin',
+      body: { required: true, content: { 'application/json': createProjectSchema } },
+      responses: {
+        201: 'the project: `{ id, name, createdAt }`',
+        409: 'conflict: a project of that name exists',
+      },
     },
   },
 ]

@@ -3,7 +3,7 @@ import { RioNotFoundError } from '../../errors.js'
 import type { Sender } from '../../store/store.js'
 import type { ResolvedApiOptions } from '../api-options.js'
 import { type ApiContext, json, type Route } from '../route.js'
-import { createSenderSchema, parseBody, projectParam } from '../schemas.js'
+import { createSenderSchema, parseBody, pathParams, projectParam } from '../schemas.js'
 import { readJson } from './read-json.js'
 
 /** A sender as the API shows it: never the secret or its hash. */
@@ -88,7 +88,58 @@ async function remove(ctx: ApiContext) {
 
 /** Managing the credentials allowed to emit into a project (admin). */
 export const senderRoutes: readonly Route[] = [
-  { method: 'GET', path: '/api/v1/projects/:project/senders', handle: list },
-  { method: 'POST', path: '/api/v1/projects/:project/senders', handle: create },
-  { method: 'DELETE', path: '/api/v1/projects/:project/senders/:name', handle: remove },
+  {
+    method: 'GET',
+    path: '/api/v1/projects/:project/senders',
+    handle: list,
+    doc: {
+      operationId: 'listSenders',
+      summary: "List a project's senders",
+      tag: 'Senders',
+      auth: 'admin',
+      params: { project: pathParams.project },
+      responses: {
+        200: '`{ data: Sender[] }`; a Sender is `{ project, name, createdAt }`, never its secret',
+        404: 'not_found: no such project',
+      },
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/projects/:project/senders',
+    handle: create,
+    doc: {
+      operationId: 'createSender',
+      summary: 'Create a sender',
+      description:
+        'The secret is shown once, in the answer, with the DSN to configure the sender with (`http[s]://<name>:<secret>@<host><basePath>/<project>`, from publicUrl or the Host header); only its hash is stored.',
+      tag: 'Senders',
+      auth: 'admin',
+      params: { project: pathParams.project },
+      body: { required: true, content: { 'application/json': createSenderSchema } },
+      responses: {
+        201: '`{ sender, secret, dsn }`',
+        404: 'not_found: no such project',
+        409: 'conflict: the project has a sender of that name',
+      },
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/projects/:project/senders/:name',
+    handle: remove,
+    doc: {
+      operationId: 'deleteSender',
+      summary: 'Revoke a sender',
+      description:
+        'Refused at once by this process; other processes on the same database refuse it within a second.',
+      tag: 'Senders',
+      auth: 'admin',
+      params: { project: pathParams.project, name: pathParams.senderName },
+      responses: {
+        204: { description: 'revoked', body: 'none' },
+        404: 'not_found: no such project or sender',
+      },
+    },
+  },
 ]

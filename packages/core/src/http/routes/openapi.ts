@@ -1,0 +1,36 @@
+import type { ResolvedApiOptions } from '../api-options.js'
+import { buildOpenApiDocument, type OpenApiDocument } from '../openapi-document.js'
+import { json, type Route } from '../route.js'
+
+/**
+ * `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API, with its `basePath` as the
+ * server URL. No authentication: it holds no secrets, only what docs/api.md says.
+ * @param table - the routes to describe (a function: the table holds this route too)
+ */
+export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
+  // Built once per API handler: its options and routes never change.
+  const built = new WeakMap<ResolvedApiOptions, OpenApiDocument>()
+  return [
+    {
+      method: 'GET',
+      path: '/api/v1/openapi.json',
+      handle: (ctx) => {
+        let document = built.get(ctx.options)
+        if (!document) {
+          document = buildOpenApiDocument(table(), ctx.options)
+          built.set(ctx.options, document)
+        }
+        return json(200, document)
+      },
+      doc: {
+        operationId: 'getOpenApiDocument',
+        summary: 'This OpenAPI 3.1 document',
+        description:
+          'Built from the route table and the zod schemas the routes validate with; `servers` holds the `basePath` (or `publicUrl`) the API is mounted under.',
+        tag: 'Reference',
+        auth: 'none',
+        responses: { 200: 'the OpenAPI 3.1 document' },
+      },
+    },
+  ]
+}
