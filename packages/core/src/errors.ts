@@ -20,7 +20,6 @@ export type RioErrorCode =
   | 'closed'
   | 'database_error'
   | 'database_too_new'
-  | 'not_in_transaction'
 
 /** Options shared by every Rio error. */
 export interface RioErrorOptions {
@@ -125,7 +124,7 @@ export class RioClosedError extends RioError {
  * once, without using the rest of the retry schedule (like BullMQ's `UnrecoverableError`).
  * @example
  * ```ts
- * rio.on('user.deleted', 'purge', async (event) => {
+ * rio.on<{ userId?: string }>('user.deleted', 'purge', async (event) => {
  *   if (!event.payload.userId) throw new UnrecoverableError('payload has no userId')
  * })
  * ```

@@ -64,7 +64,11 @@ export interface RioOptions {
   failingAfterAttempts?: number
   /** How long `stop()` waits for in-flight deliveries before releasing them, in ms. @default 10000 */
   stopTimeoutMs?: number
-  /** Refuse webhook connections to private, loopback and link-local addresses (checked at connect time). @default false */
+  /**
+   * Refuse webhook connections to loopback, private, link-local, CGNAT, unspecified, multicast and
+   * reserved addresses, checked on the address actually connected to (so DNS rebinding cannot get
+   * around it). @default false
+   */
   blockPrivateAddresses?: boolean
   /** Bytes of each response body kept with the attempt. @default 4096 */
   maxResponseBytes?: number

@@ -431,7 +431,9 @@ export class Rio {
   /**
    * Registers an in-process function handler under a stable name. The subscription is stored, so
    * its deliveries are durable and retried like webhooks; they run in whichever process has
-   * registered the same name. Returns at once; emits wait for the registration to be stored.
+   * registered the same name. Registering the same name again (on every boot) updates its pattern
+   * and options, keeping its enabled state unless `enabled` is given. Returns at once; emits wait
+   * for the registration to be stored.
    * @param pattern - an event name, or a pattern with `*`
    * @param name - stable across restarts (deliveries are tied to it)
    * @param fn - resolve to succeed; throw to be retried; `UnrecoverableError` to fail for good
@@ -481,6 +483,10 @@ export class Rio {
         )
       }
       handler = await this.store.updateHandler(existing.id, fields, now)
+      // As for webhook(): a stored enabled state is kept unless the registration names one.
+      if (opts.enabled !== undefined && opts.enabled !== handler.enabled) {
+        handler = (await this.store.setHandlerEnabled(handler.id, opts.enabled, 'manual', now))!
+      }
     } else {
       handler = await this.store.insertHandler(
         {
@@ -659,7 +665,8 @@ export class Rio {
   /**
    * Puts a delivery back in the queue, due now, with a fresh retry schedule; its attempt history
    * is kept.
-   * @throws {@link RioNotFoundError}; {@link RioConflictError} while it is being attempted
+   * @throws {@link RioNotFoundError}; {@link RioConflictError} while it is being attempted, or when its
+   *   handler was removed
    */
   async redeliver(deliveryId: string): Promise<Delivery> {
     this.#assertOpen()

@@ -4,13 +4,13 @@
  * | reason | meaning |
  * | --- | --- |
  * | `missing_header` | `webhook-id`, `webhook-timestamp` or `webhook-signature` is absent or empty |
- * | `malformed_header` | a header is present but unparseable (non-integer timestamp, no `v1,…` entry) |
+ * | `malformed_header` | a header is present but unparseable (a timestamp that is not a plain integer, an id that is not printable ASCII or holds `.`, `,` or a space, no `version,value` entry, more than 32 entries) |
  * | `timestamp_too_old` | `webhook-timestamp` is older than the tolerance (a replay, or a slow queue) |
  * | `timestamp_too_new` | `webhook-timestamp` is further in the future than the tolerance (clock skew) |
  * | `no_matching_signature` | no signature in the header matches any configured secret or public key |
  * | `body_too_large` | the body exceeds `maxBodyBytes` |
  * | `malformed_body` | the body is not raw bytes, or (adapters) its JSON does not parse after a valid signature |
- * | `invalid_secret` | a secret given to `verify()` is empty, not a string or not valid base64 |
+ * | `invalid_secret` | a secret given to `verify()` is empty, not a string, not valid base64, a key of the wrong length, or a `whsk_` private key (receivers verify with the `whpk_` public key) |
  */
 export type WebhookVerificationReason =
   | 'missing_header'

@@ -64,7 +64,7 @@ export function addSender(program: Command): void {
       .command('remove')
       .argument('<project>')
       .argument('<name>')
-      .description('revoke a sender: its DSN stops working at once'),
+      .description('revoke a sender: its DSN stops working (a running server refuses it within a second)'),
   ).action((project: string, name: string, options: CommonOptions) =>
     withRio(options, async (rio) => {
       if (!(await rio.removeSender(project, name))) throw new RioNotFoundError('sender', `${project}/${name}`)

@@ -26,7 +26,6 @@ export const RIO_ERROR_STATUS: Readonly<Record<RioErrorCode, number>> = {
   closed: 503,
   database_error: 503,
   database_too_new: 500,
-  not_in_transaction: 500,
 }
 
 /** Error codes only the HTTP layer produces. */

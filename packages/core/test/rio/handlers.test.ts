@@ -1,7 +1,8 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
-import { RioNotFoundError, RioValidationError } from '../../src/index.js'
-import { makeRio, onCleanup, sleep, waitUntil } from '../helpers.js'
+import { Rio, RioNotFoundError, RioValidationError } from '../../src/index.js'
+import { makeRio, onCleanup, sleep, tempDir, waitUntil } from '../helpers.js'
 
 async function receiver() {
   const r = await startReceiver()
@@ -110,6 +111,30 @@ describe('handlers', () => {
     expect(second.url).toBe('http://127.0.0.1:1/b')
     expect(second.secrets).toEqual(first.secrets)
     expect(await rio.listHandlers()).toHaveLength(1)
+  })
+
+  it('applies enabled given when a function handler is registered again under the same name', async () => {
+    const file = join(tempDir(), 'rio.db')
+    const first = new Rio({ database: file })
+    onCleanup(() => first.stop())
+    first.on('x', 'fn', () => undefined)
+    await first.emit('x', {})
+    const [registered] = await first.listHandlers()
+    expect(registered).toMatchObject({ name: 'fn', enabled: true })
+    await first.stop()
+
+    const second = makeRio({ database: file })
+    second.on('x', 'fn', () => undefined, { enabled: false })
+    expect((await second.emit('x', {})).deliveries).toBe(0)
+    expect(await second.getHandler(registered!.id)).toMatchObject({
+      enabled: false,
+      disabledReason: 'manual',
+    })
+    // Left out, the stored state is kept, as for webhook().
+    second.on('x', 'fn', () => undefined)
+    expect((await second.emit('x', {})).deliveries).toBe(0)
+    second.on('x', 'fn', () => undefined, { enabled: true })
+    expect((await second.emit('x', {})).deliveries).toBe(1)
   })
 
   it('enforces a per-handler rate limit', async () => {
