@@ -5,7 +5,13 @@ import { RioClientError, ValidationError } from './errors.js'
 import { type EmitEvent, type EncodedEvent, encodeEvent } from './event.js'
 import { newIdempotencyKey } from './idempotency-key.js'
 import { type ClientOptions, headersSchema, type ResolvedClientOptions, resolveOptions } from './options.js'
-import { type EmitManyResult, type EmitResult, parseBatchAnswer, parseEmitAnswer } from './response.js'
+import {
+  batchAnswerBytes,
+  type EmitManyResult,
+  type EmitResult,
+  parseBatchAnswer,
+  parseEmitAnswer,
+} from './response.js'
 import { RetryPolicy } from './retry-policy.js'
 import { type Call, type SendEnvironment, sendWithRetry } from './send-with-retry.js'
 import type { Transport } from './transport.js'
@@ -102,7 +108,6 @@ export class Client {
       policy: new RetryPolicy(this.#options),
       timeoutMs: this.#options.timeoutMs,
       retryBudgetMs: this.#options.retryBudgetMs,
-      maxResponseBytes: this.#options.maxResponseBytes,
       closing: {
         isClosed: () => this.#closing,
         track: (wait) => {
@@ -153,7 +158,7 @@ export class Client {
     )
     const key = options.idempotencyKey ?? newIdempotencyKey()
     const { response, context } = await sendWithRetry(
-      this.#call(subject, event.json, key, extra, options.signal),
+      this.#call(subject, event.json, key, extra, options.signal, this.#options.maxResponseBytes),
       this.#environment,
     )
     return parseEmitAnswer(response, context)
@@ -213,7 +218,14 @@ export class Client {
           ? `emitMany (${batch.count} events)`
           : `emitMany request ${index + 1} of ${batches.length} (${batch.count} events${ids.length > 0 ? `; the ${ids.length} before are emitted` : ''})`
       const { response, context } = await sendWithRetry(
-        this.#call(subject, batch.body, newIdempotencyKey(), extra, options.signal),
+        this.#call(
+          subject,
+          batch.body,
+          newIdempotencyKey(),
+          extra,
+          options.signal,
+          batchAnswerBytes(batch.count, this.#options.maxResponseBytes),
+        ),
         this.#environment,
       )
       ids.push(...parseBatchAnswer(response, batch.count, context))
@@ -256,6 +268,7 @@ export class Client {
     key: string,
     extra: Readonly<Record<string, string>>,
     signal: AbortSignal | undefined,
+    maxResponseBytes: number,
   ): Call {
     return {
       url: this.#url,
@@ -267,6 +280,7 @@ export class Client {
       target: this.#target,
       project: this.#options.dsn.project,
       signal,
+      maxResponseBytes,
     }
   }
 }

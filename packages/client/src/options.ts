@@ -62,7 +62,11 @@ export interface ClientOptions {
    * @default 1048576 (1 MiB)
    */
   maxBatchBytes?: number
-  /** Most bytes read of an answer; a longer one is cut off there. @default 1048576 (1 MiB) */
+  /**
+   * Most bytes read of an answer; a longer one is cut off there. An `emitMany()` request reads up
+   * to 1 KiB + 64 bytes per event when that is more, room for the ids Rio answers with.
+   * @default 1048576 (1 MiB)
+   */
   maxResponseBytes?: number
   /**
    * Extra request headers (tracing, a proxy's auth). Those the client sets itself — `authorization`,

@@ -27,7 +27,7 @@ export interface RequestContext {
   readonly project: string
   /** Requests sent so far. */
   readonly attempts: number
-  /** Time since the first attempt, in ms. */
+  /** Time since the first attempt, in ms, on a monotonic clock. */
   readonly elapsedMs: number
 }
 
@@ -52,6 +52,29 @@ export function parseEmitAnswer(response: TransportResponse, context: RequestCon
   const parsed = emitAnswer.safeParse(readJson(response, context))
   if (!parsed.success) throw invalidResponse(response, context, '{ "id": "…", "duplicate": false }')
   return { id: parsed.data.id, duplicate: parsed.data.duplicate ?? false }
+}
+
+// Rio's event ids are UUIDs: 36 characters, never escaped in JSON, so `"<id>",` takes 39 bytes
+// of `{"ids":[...]}`. 64 leaves room for ids up to ~60 characters (a server with another id
+// scheme) or a pretty-printed answer; the headroom covers the envelope and any whitespace.
+const BATCH_ANSWER_BYTES_PER_ID = 64
+const BATCH_ANSWER_HEADROOM_BYTES = 1024
+
+/**
+ * How many bytes of the answer to a batch request to read: `maxResponseBytes`, or more when the
+ * `{ "ids": [...] }` Rio owes for `count` events needs more, so a large batch Rio stored is not
+ * reported as `response_too_large`. The cap still grows with the batch only, never without end.
+ *
+ * @param count - how many events the request holds
+ * @param maxResponseBytes - the configured cap, which single emits keep
+ * @returns the cap for this request's answer
+ * @example
+ * ```ts
+ * batchAnswerBytes(30_000, 64 * 1024) // 1_921_024
+ * ```
+ */
+export function batchAnswerBytes(count: number, maxResponseBytes: number): number {
+  return Math.max(maxResponseBytes, BATCH_ANSWER_HEADROOM_BYTES + BATCH_ANSWER_BYTES_PER_ID * count)
 }
 
 /**

@@ -13,7 +13,6 @@ export interface SendEnvironment {
   readonly policy: RetryPolicy
   readonly timeoutMs: number
   readonly retryBudgetMs: number
-  readonly maxResponseBytes: number
   /** The client's shutdown: no attempt starts after `close()`, and it cuts every wait short. */
   readonly closing: Closing
 }
@@ -42,6 +41,8 @@ export interface Call {
   readonly project: string
   /** The caller's signal: aborting it stops the request in flight and any retry. */
   readonly signal: AbortSignal | undefined
+  /** Most bytes read of an answer: `maxResponseBytes`, or room for a batch's ids. */
+  readonly maxResponseBytes: number
 }
 
 type Outcome =
@@ -64,7 +65,9 @@ export async function sendWithRetry(
   call: Call,
   environment: SendEnvironment,
 ): Promise<{ response: TransportResponse; context: RequestContext }> {
-  const started = Date.now()
+  // A monotonic clock: a wall-clock step (NTP, a VM resumed) during the call must neither spend
+  // retryBudgetMs at once nor stretch it. Date.now() stays for Retry-After's absolute dates only.
+  const started = performance.now()
   for (let attempt = 1; ; attempt++) {
     if (call.signal?.aborted) throw aborted(call, attempt - 1, call.signal.reason)
     if (environment.closing.isClosed()) throw closed(call, attempt - 1)
@@ -74,7 +77,7 @@ export async function sendWithRetry(
       target: call.target,
       project: call.project,
       attempts: attempt,
-      elapsedMs: Date.now() - started,
+      elapsedMs: performance.now() - started,
     }
     let retryAfterMs: number | undefined
     if ('response' in outcome) {
@@ -98,7 +101,7 @@ async function attemptOnce(call: Call, environment: SendEnvironment, attempt: nu
       body: call.body,
       timeoutMs: environment.timeoutMs,
       signal: call.signal,
-      maxResponseBytes: environment.maxResponseBytes,
+      maxResponseBytes: call.maxResponseBytes,
     })
     return { response }
   } catch (cause) {

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   AbortError,
   Client,
@@ -230,6 +230,14 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(error.message).toMatch(/Rio asks to wait 3600 s, past what is left of retryBudgetMs/)
     })
 
+    it('honours the first Retry-After when Rio sends the header twice', async () => {
+      // fetch joins them into "3600, 7200"; undici hands over each.
+      rio.fail({ status: 429, headers: { 'retry-after': ['3600', '7200'] } })
+      const error = await rejection(client().emit('a', 1))
+      expect(error).toMatchObject({ code: 'rate_limited', retryAfterMs: 3_600_000, attempts: 1 })
+      expect(rio.requests).toHaveLength(1)
+    })
+
     it.each([
       ['0', '0'],
       ['a past date', 'Thu, 01 Jan 1970 00:00:00 GMT'],
@@ -280,6 +288,33 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(error.message).toContain('retryBudgetMs (300 ms) is spent')
       expect(error.attempts).toBeLessThan(50)
       expect(error.attempts).toBeGreaterThanOrEqual(4)
+    })
+
+    describe('when the wall clock steps during the call', () => {
+      const realNow = Date.now.bind(Date)
+      // The clock steps once Rio has seen the first attempt, as an NTP correction might.
+      const stepClock = (ms: number) =>
+        vi.spyOn(Date, 'now').mockImplementation(() => realNow() + (rio.requests.length > 0 ? ms : 0))
+      afterEach(() => {
+        vi.restoreAllMocks()
+      })
+
+      it('keeps retrying within retryBudgetMs when the clock jumps an hour ahead', async () => {
+        rio.fail({ status: 503 }, { status: 503 })
+        stepClock(3_600_000)
+        await expect(client({ retryBudgetMs: 5_000 }).emit('a', 1)).resolves.toMatchObject({ id: 'evt_1' })
+        expect(rio.requests).toHaveLength(3)
+      })
+
+      it('still stops when retryBudgetMs is spent when the clock jumps an hour back', async () => {
+        rio.fail(...Array.from({ length: 30 }, () => ({ status: 503 })))
+        stepClock(-3_600_000)
+        const error = await rejection(
+          client({ retries: 20, retryDelayMs: 50, retryMaxDelayMs: 50, retryBudgetMs: 200 }).emit('a', 1),
+        )
+        expect(error.message).toContain('retryBudgetMs (200 ms) is spent')
+        expect(error.attempts).toBeLessThan(10)
+      })
     })
 
     it('retries a refused connection, then fails with a ConnectionError', async () => {

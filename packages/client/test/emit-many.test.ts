@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   Client,
@@ -122,6 +123,33 @@ describe('Client.emitMany', () => {
       issues: [{ path: 'events[2]', message: 'expected an object' }],
     })
     expect(rio.requests).toHaveLength(0)
+  })
+
+  it('reads the ids of a batch larger than maxResponseBytes allows, since Rio stored it', async () => {
+    // Rio's ids are UUIDs: 39 bytes each in `{"ids":[...]}`, 1.2 MB for 30 000 events.
+    const stored = Array.from({ length: 30_000 }, () => randomUUID())
+    const body = JSON.stringify({ ids: stored })
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024)
+    rio.fail({ status: 202, body })
+    const options = { maxBatchSize: 30_000, maxBatchBytes: 8 * 1024 * 1024, maxResponseBytes: 64 * 1024 }
+    const { ids } = await start(options).emitMany(events(30_000))
+    expect(rio.requests).toHaveLength(1)
+    expect(ids).toEqual(stored)
+  })
+
+  it('still refuses an answer to a batch over the room its ids need', async () => {
+    rio.fail({ status: 202, huge: true })
+    const error = (await start({ maxResponseBytes: 1024 })
+      .emitMany(events(10))
+      .catch((caught: unknown) => caught)) as RioClientError
+    expect(error).toMatchObject({ code: 'response_too_large', status: 202 })
+    expect(rio.hugeBytesWritten).toBeLessThan(64 * 1024 * 1024)
+    // A single emit keeps the configured cap: an answer the batch's room would fit is refused.
+    rio.fail({
+      status: 202,
+      body: JSON.stringify({ id: randomUUID(), duplicate: false, pad: 'x'.repeat(1200) }),
+    })
+    await expect(client.emit('a', 1)).rejects.toMatchObject({ code: 'response_too_large' })
   })
 
   it('says how many events a failed later request leaves emitted', async () => {

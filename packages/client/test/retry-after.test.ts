@@ -15,6 +15,15 @@ describe('parseRetryAfter', () => {
     ['Wed Oct 21 07:28:00 2015', 60_000],
     ['Sun Nov  1 07:27:00 2015', 11 * 86_400_000],
     ['99999999999999999999', Number.MAX_SAFE_INTEGER],
+    // A header sent twice arrives joined over fetch: the first value counts, as undici takes the first.
+    ['5, 5', 5000],
+    ['5, 7', 5000],
+    ['5,7', 5000],
+    ['7, Wed, 21 Oct 2015 07:28:00 GMT', 7000],
+    ['Wed, 21 Oct 2015 07:28:00 GMT, Wed, 21 Oct 2015 07:29:00 GMT', 60_000],
+    ['Wed, 21 Oct 2015 07:28:00 GMT, 5', 60_000],
+    ['Wednesday, 21-Oct-15 07:28:00 GMT, Wednesday, 21-Oct-15 07:29:00 GMT', 60_000],
+    ['Wed Oct 21 07:28:00 2015, Wed Oct 21 07:29:00 2015', 60_000],
   ])('reads %j as %i ms', (value, ms) => {
     expect(parseRetryAfter(value, now)).toBe(ms)
   })
@@ -29,6 +38,13 @@ describe('parseRetryAfter', () => {
     'Wed, 99 Oct 2015 07:28:00 GMT',
     'Wed Oct 21 07:28:00 2015 +0100',
     '2015-10-21T07:28:00Z',
+    // The first value of a list decides; a readable later one does not rescue it.
+    ', 5',
+    'soon, 5',
+    '1.5, 5',
+    'Wed, 5',
+    'Wed, 99 Oct 2015 07:28:00 GMT, Wed, 21 Oct 2015 07:28:00 GMT',
+    'Oct, 21 Oct 2015 07:28:00 GMT',
   ])('ignores %j', (value) => {
     expect(parseRetryAfter(value, now)).toBeUndefined()
   })

@@ -17,7 +17,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 export type Fault =
   | {
       status: number
-      headers?: Record<string, string>
+      /** An array sends the header once per value. */
+      headers?: Record<string, string | string[]>
       body?: string
       huge?: boolean
       stall?: boolean
