@@ -5,6 +5,7 @@ import { isUuid } from '../events/event-id.js'
 import type { Rio } from '../rio.js'
 import { ApiError } from './api-error.js'
 import { decodeUtf8, isJsonType, parseForm, parseJson, type RawBody, readBody } from './body.js'
+import { legacyEmittedSchema } from './response-schemas.js'
 import type { ApiContext, ApiReply, Route, RouteDoc } from './route.js'
 import { pathParams, projectParam } from './schemas.js'
 import { statusOf } from './status.js'
@@ -182,7 +183,11 @@ const legacyDoc = {
     },
   },
   responses: {
-    200: '`{ "event": { "uuid" }, "message": "ok", "task": { "id" } }` after the COMMIT (task.id is the event id)',
+    200: {
+      description:
+        '`{ "event": { "uuid" }, "message": "ok", "task": { "id" } }` after the COMMIT (task.id is the event id)',
+      schema: legacyEmittedSchema,
+    },
     400: 'a bad event name, a path that is not valid percent-encoding, or a JSON body that is not valid JSON or UTF-8',
     404: '`{"message":"not found"}`: the project does not exist (checked first)',
     409: 'X-Rio-Event-UUID names another event',

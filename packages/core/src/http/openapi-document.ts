@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { VERSION } from '../version.js'
 import type { ApiErrorBody } from './api-error.js'
 import type { ResolvedApiOptions } from './api-options.js'
+import { responseComponents } from './response-schemas.js'
 import type { DocSchema, ResponseDoc, Route, RouteAuth, RouteDoc, RouteTag } from './route.js'
 import { type ApiErrorCode, HTTP_ERROR_STATUS, RIO_ERROR_STATUS } from './status.js'
 
@@ -196,7 +197,11 @@ export function buildOpenApiDocument(routes: readonly Route[], options: Resolved
           description: "a sender's name and secret (the user info of its DSN): emitting into its project",
         },
       },
-      schemas: { Error: jsonSchema(errorBodySchema), LegacyError: jsonSchema(legacyErrorSchema) },
+      schemas: {
+        Error: jsonSchema(errorBodySchema),
+        LegacyError: jsonSchema(legacyErrorSchema),
+        ...componentSchemas(),
+      },
     },
   }
 }
@@ -265,7 +270,7 @@ function implied(doc: RouteDoc, options: ResolvedApiOptions): Record<number, str
 function response(status: number, given: string | ResponseDoc, errors: 'api' | 'message'): OpenApiResponse {
   const doc = typeof given === 'string' ? { description: given } : given
   const headers = STATUS_HEADERS[status]
-  const content = contentOf(doc.body ?? (status >= 400 ? 'error' : 'json'), errors)
+  const content = contentOf(doc, status, errors)
   return {
     description: doc.description,
     ...(headers ? { headers } : {}),
@@ -273,10 +278,10 @@ function response(status: number, given: string | ResponseDoc, errors: 'api' | '
   }
 }
 
-function contentOf(body: NonNullable<ResponseDoc['body']>, errors: 'api' | 'message'): OpenApiContent | null {
-  const json = { 'application/json': { schema: {} } }
-  const text = { 'text/plain': { schema: { type: 'string' } } }
-  switch (body) {
+function contentOf(doc: ResponseDoc, status: number, errors: 'api' | 'message'): OpenApiContent | null {
+  const json = { 'application/json': { schema: doc.schema ? responseSchema(doc.schema) : {} } }
+  const text = { 'text/plain': { schema: doc.text ? responseSchema(doc.text) : { type: 'string' } } }
+  switch (doc.body ?? (status >= 400 ? 'error' : 'json')) {
     case 'json':
       return json
     case 'text':
@@ -365,6 +370,42 @@ function headerParameters(doc: RouteDoc): OpenApiParameter[] {
 
 function resolve(schema: DocSchema, options: ResolvedApiOptions): JsonSchema {
   return jsonSchema(typeof schema === 'function' ? schema(options) : schema)
+}
+
+const COMPONENT_URI = (id: string) => `#/components/schemas/${id}`
+
+/**
+ * The named response schemas as `components.schemas` (what the API sends: `io: 'output'`), each
+ * referring to the others by `$ref`.
+ */
+function componentSchemas(): Record<string, JsonSchema> {
+  const { schemas } = z.toJSONSchema(responseComponents, {
+    io: 'output',
+    unrepresentable: 'throw',
+    uri: COMPONENT_URI,
+  })
+  const shared = Object.keys(schemas).filter((id) => id.startsWith('__'))
+  if (shared.length > 0) throw new Error(`response schemas share unnamed schemas: ${shared.join(', ')}`)
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, { $schema: _dialect, $id: _id, ...rest }]) => [id, rest]),
+  )
+}
+
+/** A `$ref` to a named response schema; any other is written out (`io: 'output'`). */
+function responseSchema(schema: z.ZodType): JsonSchema {
+  const named = responseComponents.get(schema)
+  if (named) return { $ref: COMPONENT_URI(named.id) }
+  const {
+    $schema: _dialect,
+    $defs,
+    ...rest
+  } = z.toJSONSchema(schema, {
+    io: 'output',
+    unrepresentable: 'throw',
+    metadata: responseComponents,
+  })
+  if ($defs) throw new Error('a response schema that uses a named one must be named itself')
+  return rest
 }
 
 /**

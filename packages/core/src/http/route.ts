@@ -86,6 +86,13 @@ export interface ResponseDoc {
    * `none`. @default `json` below 400, `error` from 400
    */
   readonly body?: 'json' | 'error' | 'text' | 'text-or-json' | 'none'
+  /**
+   * The schema of the JSON body, as the API sends it (Dates as ISO strings); one of
+   * `responseComponents` becomes a `$ref` to `components.schemas`. @default any JSON
+   */
+  readonly schema?: z.ZodType
+  /** The schema of the `text/plain` body (`z.literal('ok')`). @default any string */
+  readonly text?: z.ZodType
 }
 
 /** What the API reference says about a route; the OpenAPI document is built from it. */
@@ -114,7 +121,8 @@ export interface RouteDoc {
   }
   /**
    * The answers the route gives itself, by status; a string is the description. The answers of its
-   * `auth` and `body` are added where not given here.
+   * `auth` and `body` are added where not given here. Every success answer with a body names its
+   * schema, so the document says what the API answers, not only what it accepts.
    */
   readonly responses: Readonly<Record<number, string | ResponseDoc>>
   /** The error shape: `{ "error": { code, message, issues? } }` or the original route's `{ "message" }`. @default 'api' */

@@ -1,3 +1,4 @@
+import { deliveryDetailSchema, deliveryPageSchema, deliverySchema } from '../response-schemas.js'
 import { type ApiContext, json, page, type Route } from '../route.js'
 import { deliveryParam, listDeliveriesQuery, parseQuery, pathParams } from '../schemas.js'
 
@@ -43,7 +44,11 @@ export const deliveryRoutes: readonly Route[] = [
       auth: 'admin',
       query: listDeliveriesQuery,
       responses: {
-        200: 'a page of deliveries: `{ data: Delivery[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+        200: {
+          description:
+            'a page of deliveries: `{ data: Delivery[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+          schema: deliveryPageSchema,
+        },
         400: 'invalid_request: a bad or unknown query parameter (`issues` names it)',
       },
     },
@@ -59,7 +64,10 @@ export const deliveryRoutes: readonly Route[] = [
       auth: 'admin',
       params: { id: pathParams.deliveryId },
       responses: {
-        200: 'the delivery with `attempts`, oldest first',
+        200: {
+          description: 'the delivery with `attempts` (every attempt, oldest first) in place of the count',
+          schema: deliveryDetailSchema,
+        },
         404: 'not_found: no such delivery',
       },
     },
@@ -76,7 +84,7 @@ export const deliveryRoutes: readonly Route[] = [
       auth: 'admin',
       params: { id: pathParams.deliveryId },
       responses: {
-        200: 'the delivery, due now',
+        200: { description: 'the delivery, due now', schema: deliverySchema },
         404: 'not_found: no such delivery',
         409: 'conflict: it is being attempted, or its handler was removed',
       },

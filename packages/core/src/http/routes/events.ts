@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { EmitManyItem } from '../../rio.js'
 import { ApiError } from '../api-error.js'
 import { parseJsonBody, readBody } from '../body.js'
+import { emitAnswerSchema, eventDetailSchema, eventPageSchema } from '../response-schemas.js'
 import { type ApiContext, type ApiReply, json, page, type Route } from '../route.js'
 import {
   emitBatchSchema,
@@ -119,7 +120,11 @@ export const eventRoutes: readonly Route[] = [
         },
       },
       responses: {
-        202: 'stored (after the COMMIT): `{ id, duplicate }` for one event, `{ ids }` in request order for a batch',
+        202: {
+          description:
+            'stored (after the COMMIT): `{ id, duplicate }` for one event, `{ ids }` in request order for a batch',
+          schema: emitAnswerSchema,
+        },
         404: 'not_found: the admin token emitting into a project that does not exist',
         413: "body_too_large: the body is over maxBodyBytes; payload_too_large: a payload is over Rio's maxPayloadBytes",
         422: 'invalid_payload: a payload Rio refuses; idempotency_key_reused: the key names a different event (another name or payload)',
@@ -137,7 +142,11 @@ export const eventRoutes: readonly Route[] = [
       auth: 'admin',
       query: listEventsQuery,
       responses: {
-        200: 'a page of events: `{ data: Event[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+        200: {
+          description:
+            'a page of events: `{ data: Event[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+          schema: eventPageSchema,
+        },
         400: 'invalid_request: a bad or unknown query parameter (`issues` names it)',
       },
     },
@@ -153,7 +162,11 @@ export const eventRoutes: readonly Route[] = [
       auth: 'admin',
       params: { id: pathParams.eventId },
       responses: {
-        200: 'the event with `deliveries`: its first 1000 (page on with GET /api/v1/deliveries?event=<id>)',
+        200: {
+          description:
+            'the event with `deliveries`: its first 1000 (page on with GET /api/v1/deliveries?event=<id>)',
+          schema: eventDetailSchema,
+        },
         404: 'not_found: no such event',
       },
     },

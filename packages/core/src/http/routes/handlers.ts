@@ -2,6 +2,13 @@ import type { Handler } from '../../handlers/handler.js'
 import type { WebhookOptions } from '../../handlers/handler-options.js'
 import type { HandlerUpdate } from '../../rio.js'
 import { ApiError } from '../api-error.js'
+import {
+  handlerListSchema,
+  handlerRemovedSchema,
+  handlerSchema,
+  requeuedSchema,
+  webhookHandlerSchema,
+} from '../response-schemas.js'
 import { type ApiContext, json, type Route } from '../route.js'
 import {
   createHandlerSchema,
@@ -85,6 +92,7 @@ async function recover(ctx: ApiContext) {
 const project = { project: pathParams.project }
 const id = { id: pathParams.handlerId }
 const noHandler = 'not_found: no such handler'
+const theHandler = { description: 'the handler, with its signing secrets', schema: handlerSchema }
 
 /** Subscribing webhooks and operating handlers (admin). */
 export const handlerRoutes: readonly Route[] = [
@@ -99,7 +107,7 @@ export const handlerRoutes: readonly Route[] = [
       auth: 'admin',
       params: project,
       responses: {
-        200: '`{ data: Handler[] }`, without signing secrets',
+        200: { description: '`{ data: Handler[] }`, without signing secrets', schema: handlerListSchema },
         404: 'not_found: no such project',
       },
     },
@@ -118,7 +126,7 @@ export const handlerRoutes: readonly Route[] = [
       params: project,
       body: { required: true, content: { 'application/json': webhookBodySchema } },
       responses: {
-        201: 'the handler, with its signing secrets',
+        201: { description: 'the handler, with its signing secrets', schema: webhookHandlerSchema },
         400: 'invalid_request or invalid_handler (with `issues`, e.g. `headers.x-team`): a bad or unknown field; malformed_json',
         404: 'not_found: no such project',
         409: 'conflict: the name belongs to a function handler',
@@ -135,7 +143,10 @@ export const handlerRoutes: readonly Route[] = [
       tag: 'Handlers',
       auth: 'admin',
       params: id,
-      responses: { 200: 'the handler, with its signing secrets', 404: noHandler },
+      responses: {
+        200: { description: 'the handler, with its signing secrets', schema: handlerSchema },
+        404: noHandler,
+      },
     },
   },
   {
@@ -152,7 +163,7 @@ export const handlerRoutes: readonly Route[] = [
       params: id,
       body: { required: true, content: { 'application/json': webhookPatchSchema } },
       responses: {
-        200: 'the handler',
+        200: theHandler,
         400: 'invalid_request (no field) or invalid_handler (with `issues`): a bad or unknown field; malformed_json',
         404: noHandler,
       },
@@ -170,7 +181,10 @@ export const handlerRoutes: readonly Route[] = [
       auth: 'admin',
       params: id,
       responses: {
-        200: '`{ deleted: true, cancelled }`: how many deliveries were cancelled',
+        200: {
+          description: '`{ deleted: true, cancelled }`: how many deliveries were cancelled',
+          schema: handlerRemovedSchema,
+        },
         404: noHandler,
       },
     },
@@ -186,7 +200,7 @@ export const handlerRoutes: readonly Route[] = [
       tag: 'Handlers',
       auth: 'admin',
       params: id,
-      responses: { 200: 'the handler', 404: noHandler },
+      responses: { 200: theHandler, 404: noHandler },
     },
   },
   {
@@ -201,7 +215,7 @@ export const handlerRoutes: readonly Route[] = [
       auth: 'admin',
       params: id,
       body: { required: false, content: { 'application/json': disableHandlerSchema } },
-      responses: { 200: 'the handler', 404: noHandler },
+      responses: { 200: theHandler, 404: noHandler },
     },
   },
   {
@@ -215,7 +229,13 @@ export const handlerRoutes: readonly Route[] = [
       auth: 'admin',
       params: id,
       body: { required: false, content: { 'application/json': recoverSchema } },
-      responses: { 200: '`{ requeued }`: how many dead deliveries are due again', 404: noHandler },
+      responses: {
+        200: {
+          description: '`{ requeued }`: how many dead deliveries are due again',
+          schema: requeuedSchema,
+        },
+        404: noHandler,
+      },
     },
   },
 ]

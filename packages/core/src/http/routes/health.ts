@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { healthySchema, unhealthySchema } from '../response-schemas.js'
 import type { ApiContext, ApiReply, Route } from '../route.js'
 
 /** The health check reads no query parameter but `full`, and validates none. */
@@ -51,8 +52,14 @@ export const healthRoutes: readonly Route[] = [
           description:
             '`ok` (text/plain): the process answers; with `?full`, `{ "ok": true, "problems": [] }`',
           body: 'text-or-json',
+          text: z.literal('ok'),
+          schema: healthySchema,
         },
-        500: { description: 'with `?full`: `{ "ok": false, "problems": [...] }`', body: 'json' },
+        500: {
+          description: 'with `?full`: `{ "ok": false, "problems": [...] }`',
+          body: 'json',
+          schema: unhealthySchema,
+        },
       },
     },
   },
@@ -66,7 +73,7 @@ export const healthRoutes: readonly Route[] = [
       summary: "Liveness, the original Rio's route",
       tag: 'Health',
       auth: 'none',
-      responses: { 200: { description: '`OK` (text/plain)', body: 'text' } },
+      responses: { 200: { description: '`OK` (text/plain)', body: 'text', text: z.literal('OK') } },
     },
   },
 ]

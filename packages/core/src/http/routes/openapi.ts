@@ -1,5 +1,6 @@
 import type { ResolvedApiOptions } from '../api-options.js'
 import { buildOpenApiDocument, type OpenApiDocument } from '../openapi-document.js'
+import { openApiDocumentSchema } from '../response-schemas.js'
 import { json, type Route } from '../route.js'
 
 /**
@@ -29,7 +30,7 @@ export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
           'Built from the route table and the zod schemas the routes validate with; `servers` holds the `basePath` (or `publicUrl`) the API is mounted under.',
         tag: 'Reference',
         auth: 'none',
-        responses: { 200: 'the OpenAPI 3.1 document' },
+        responses: { 200: { description: 'the OpenAPI 3.1 document', schema: openApiDocumentSchema } },
       },
     },
   ]

@@ -1,3 +1,4 @@
+import { projectListSchema, projectSchema } from '../response-schemas.js'
 import { json, type Route } from '../route.js'
 import { createProjectSchema, parseBody } from '../schemas.js'
 import { readJson } from './read-json.js'
@@ -16,7 +17,12 @@ export const projectRoutes: readonly Route[] = [
       summary: 'List projects',
       tag: 'Projects',
       auth: 'admin',
-      responses: { 200: '`{ data: Project[] }`; a Project is `{ id, name, createdAt }`' },
+      responses: {
+        200: {
+          description: '`{ data: Project[] }`; a Project is `{ id, name, createdAt }`',
+          schema: projectListSchema,
+        },
+      },
     },
   },
   {
@@ -34,7 +40,7 @@ export const projectRoutes: readonly Route[] = [
       auth: 'admin',
       body: { required: true, content: { 'application/json': createProjectSchema } },
       responses: {
-        201: 'the project: `{ id, name, createdAt }`',
+        201: { description: 'the project: `{ id, name, createdAt }`', schema: projectSchema },
         409: 'conflict: a project of that name exists',
       },
     },

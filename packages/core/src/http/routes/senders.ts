@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { RioNotFoundError } from '../../errors.js'
 import type { Sender } from '../../store/store.js'
 import type { ResolvedApiOptions } from '../api-options.js'
+import { createdSenderSchema, senderListSchema } from '../response-schemas.js'
 import { type ApiContext, json, type Route } from '../route.js'
 import { createSenderSchema, parseBody, pathParams, projectParam } from '../schemas.js'
 import { readJson } from './read-json.js'
@@ -99,7 +100,10 @@ export const senderRoutes: readonly Route[] = [
       auth: 'admin',
       params: { project: pathParams.project },
       responses: {
-        200: '`{ data: Sender[] }`; a Sender is `{ project, name, createdAt }`, never its secret',
+        200: {
+          description: '`{ data: Sender[] }`; a Sender is `{ project, name, createdAt }`, never its secret',
+          schema: senderListSchema,
+        },
         404: 'not_found: no such project',
       },
     },
@@ -118,7 +122,10 @@ export const senderRoutes: readonly Route[] = [
       params: { project: pathParams.project },
       body: { required: true, content: { 'application/json': createSenderSchema } },
       responses: {
-        201: '`{ sender, secret, dsn }`',
+        201: {
+          description: '`{ sender, secret, dsn }`: the secret is shown this once',
+          schema: createdSenderSchema,
+        },
         404: 'not_found: no such project',
         409: 'conflict: the project has a sender of that name',
       },
