@@ -111,6 +111,9 @@ describe('OpenAPI document', () => {
     const res = await call(`${url}/api/v1/openapi.json`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    // Readable by an API explorer on another origin; the rest of the API is not.
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect((await call(`${url}/_health/`)).headers.get('access-control-allow-origin')).toBeNull()
     expect(res.body.openapi).toBe('3.1.0')
     expect(res.body.servers).toEqual([{ url: '/', description: 'mounted at the root' }])
     expect(res.body.paths['/api/v1/openapi.json'].get.security).toEqual([])

@@ -5,7 +5,8 @@ import { json, type Route } from '../route.js'
 
 /**
  * `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API, with its `basePath` as the
- * server URL. No authentication: it holds no secrets, only what docs/api.md says.
+ * server URL. No authentication: it holds no secrets, only what docs/api.md says; readable from
+ * any origin (`Access-Control-Allow-Origin: *`), as it is sent without credentials.
  * @param table - the routes to describe (a function: the table holds this route too)
  */
 export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
@@ -21,7 +22,8 @@ export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
           document = buildOpenApiDocument(table(), ctx.options)
           built.set(ctx.options, document)
         }
-        return json(200, document)
+        // Public and without credentials, so any origin may read it (an API explorer on another site).
+        return json(200, document, { 'access-control-allow-origin': '*' })
       },
       doc: {
         operationId: 'getOpenApiDocument',
