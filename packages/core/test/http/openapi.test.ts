@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { compileErrors, validate } from '@readme/openapi-parser'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { webhookOptionsSchema } from '../../src/handlers/handler-options.js'
@@ -51,6 +52,25 @@ describe('OpenAPI document', () => {
     expect(committed, 'docs/openapi.json is stale: run `pnpm run docs:openapi` and commit the result').toBe(
       `${JSON.stringify(openApiDocument(), null, 2)}\n`,
     )
+  })
+
+  it('is a valid OpenAPI 3.1 document by the schema of the specification, with every $ref resolving', async () => {
+    // The checker may dereference what it is given: each call gets a copy.
+    const check = (document: unknown) => validate(JSON.parse(JSON.stringify(document)))
+    for (const document of [openApiDocument(), openApiDocument({ basePath: '/rio', maxBatchSize: 5 })]) {
+      const result = await check(document)
+      expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true)
+      expect(result).toMatchObject({ specification: 'OpenAPI', warnings: [] })
+    }
+    // It would say so: a parameter in a place OpenAPI does not have, a $ref to nothing.
+    const misplaced = JSON.parse(JSON.stringify(openApiDocument()))
+    misplaced.paths['/api/v1/events'].get.parameters[0].in = 'body'
+    expect((await check(misplaced)).valid).toBe(false)
+    const dangling = JSON.parse(JSON.stringify(openApiDocument()))
+    dangling.paths['/api/v1/events'].get.responses['200'].content['application/json'].schema = {
+      $ref: '#/components/schemas/NoSuchSchema',
+    }
+    expect((await check(dangling)).valid).toBe(false)
   })
 
   it('has exactly one operation per route of the router, under its path and method, with its path parameters', () => {
