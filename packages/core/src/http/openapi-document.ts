@@ -240,19 +240,19 @@ function implied(doc: RouteDoc, options: ResolvedApiOptions): Record<number, str
     answers[413] = `body_too_large: the body is over maxBodyBytes (${options.maxBodyBytes} bytes)`
     answers[415] = `unsupported_media_type: send ${Object.keys(doc.body.content).join(' or ')}`
   }
-  const retryLater = 'closed or database_error: Rio is stopping or the database is busy; retry later'
   switch (doc.auth) {
     case 'admin':
-      answers[401] = 'unauthorized: the admin token is missing or wrong'
-      answers[403] = 'admin_api_disabled: the API has no adminToken, so the management API is off'
-      answers[429] = 'rate_limited: too many failed authentications from this address'
-      answers[503] = retryLater
-      break
     case 'sender-or-admin':
-      answers[401] = 'unauthorized: no credentials, or a wrong sender secret or token'
-      answers[403] = 'forbidden: a sender of another project'
+      answers[401] =
+        doc.auth === 'admin'
+          ? 'unauthorized: the admin token is missing or wrong'
+          : 'unauthorized: no credentials, or a wrong sender secret or token'
+      answers[403] =
+        doc.auth === 'admin'
+          ? 'admin_api_disabled: the API has no adminToken, so the management API is off'
+          : 'forbidden: a sender of another project'
       answers[429] = 'rate_limited: too many failed authentications from this address'
-      answers[503] = retryLater
+      answers[503] = 'closed or database_error: Rio is stopping or the database is busy; retry later'
       break
     case 'basic-legacy':
       answers[401] =
