@@ -229,7 +229,9 @@ export const eventDetailSchema = named(
       ...eventSchema.shape,
       deliveries: z
         .array(deliverySchema)
-        .describe('its first 1000 (page on with GET /api/v1/deliveries?event=<id>)'),
+        .describe(
+          "its newest 1000, newest first (page on with GET /api/v1/deliveries?event=<id>&before=<the last one's id>)",
+        ),
     })
     .describe('An event with its deliveries.'),
 )

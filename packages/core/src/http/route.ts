@@ -140,8 +140,17 @@ export interface Page<T> {
   readonly nextCursor: string | null
 }
 
-/** Wraps a list fetched with `limit` as a {@link Page}; a full page may have a next one. */
-export function page<T extends { readonly id: string }>(items: readonly T[], limit: number): Page<T> {
+/**
+ * Wraps a list fetched with `limit` as a {@link Page}. A full page is the last one when nothing
+ * follows its last item, so `more` is asked (only then) whether anything comes before that id:
+ * `nextCursor` is null on the last page even when it is exactly full.
+ * @param more - whether the list holds an item before the given cursor (same filters, `limit: 1`)
+ */
+export async function page<T extends { readonly id: string }>(
+  items: readonly T[],
+  limit: number,
+  more: (before: string) => Promise<boolean>,
+): Promise<Page<T>> {
   const last = items.at(-1)
-  return { data: items, nextCursor: items.length >= limit && last ? last.id : null }
+  return { data: items, nextCursor: items.length >= limit && last && (await more(last.id)) ? last.id : null }
 }

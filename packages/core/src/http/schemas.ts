@@ -9,8 +9,11 @@ import type { ParamDoc } from './route.js'
 
 const idempotencyKey = z.string().min(1).max(255)
 
-/** One event to emit: `{ name, payload, idempotencyKey? }`. */
-export const emitItemSchema = z.object({
+/**
+ * One event to emit: `{ name, payload, idempotencyKey? }`. Strict: a misspelt `payload` would
+ * otherwise store the event with a `null` payload, and a stray `events` beside `name` drop a batch.
+ */
+export const emitItemSchema = z.strictObject({
   name: eventNameSchema.describe('the event name; handlers subscribe to it or to a pattern matching it'),
   payload: z
     .unknown()
@@ -25,7 +28,7 @@ export const emitItemSchema = z.object({
 
 /** A batch emit: `{ events: [...] }` of 1 to `maxBatchSize` events. */
 export function emitBatchSchema(maxBatchSize: number) {
-  return z.object({
+  return z.strictObject({
     events: z
       .array(emitItemSchema)
       .min(1, 'a batch holds at least one event')
@@ -39,7 +42,7 @@ export const idempotencyHeaderSchema = z
   .regex(/^[\x21-\x7e]{1,200}$/, 'Idempotency-Key is 1 to 200 visible ASCII characters')
 
 /** `POST /api/v1/projects`. */
-export const createProjectSchema = z.object({ name: projectNameSchema })
+export const createProjectSchema = z.object({ name: projectNameSchema }).strict()
 
 const senderName = z
   .string()
@@ -49,15 +52,18 @@ const senderName = z
   )
 
 /** `POST /api/v1/projects/:project/senders`. */
-export const createSenderSchema = z.object({
-  name: senderName,
-  secret: z
-    .string()
-    .min(6)
-    .max(512)
-    .optional()
-    .describe('bring your own; generated when absent. Shown once, in the answer; only its hash is kept'),
-})
+export const createSenderSchema = z
+  .object({
+    name: senderName,
+    secret: z
+      .string()
+      .min(6)
+      .max(512)
+      .optional()
+      .describe('bring your own; generated when absent. Shown once, in the answer; only its hash is kept'),
+  })
+  // Strict: a misspelt `secret` would otherwise give the sender a generated secret it was never meant to have.
+  .strict()
 
 /**
  * `POST /api/v1/projects/:project/handlers`: `pattern` plus the options of `rio.webhook()`, which
@@ -173,7 +179,11 @@ const limit = z
 
 const name = z.string().min(1).max(256)
 const DELIVERY_ID = /^[1-9]\d{0,15}$/
-const eventCursor = z.string().refine(isUuid, 'before is the nextCursor of the previous page (an event id)')
+// Lower-cased as stored, so a cursor a client re-wrote in upper case still compares in id order.
+const eventCursor = z
+  .string()
+  .refine(isUuid, 'before is the nextCursor of the previous page (an event id)')
+  .transform((value) => value.toLowerCase())
 const deliveryCursor = z
   .string()
   .regex(DELIVERY_ID, 'before is the nextCursor of the previous page (a delivery id)')
@@ -251,10 +261,25 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.outp
 }
 
 /**
- * Validates query parameters (the last of repeated keys counts).
- * @throws {@link ApiError} `invalid_request` (400) with an issue per bad parameter
+ * Validates query parameters. A parameter given twice is refused rather than one of its values
+ * silently dropped (`?status=dead&status=pending` would otherwise list only pending deliveries).
+ * @throws {@link ApiError} `invalid_request` (400) with an issue per bad or repeated parameter
  */
 export function parseQuery<T extends z.ZodType>(schema: T, query: URLSearchParams): z.output<T> {
+  const seen = new Set<string>()
+  const repeated = new Set<string>()
+  for (const key of query.keys()) (seen.has(key) ? repeated : seen).add(key)
+  if (repeated.size > 0) {
+    const issues = [...repeated].slice(0, 10).map((key) => ({
+      path: key.slice(0, 100),
+      message: `${key.slice(0, 100)} is given more than once; give it once${key === 'status' ? ' (several statuses are comma-separated: status=dead,pending)' : ''}`,
+    }))
+    throw new ApiError(
+      'invalid_request',
+      `the query parameters are invalid: ${issues.map((i) => i.message).join('; ')}`,
+      { issues },
+    )
+  }
   const result = schema.safeParse(Object.fromEntries(query))
   if (result.success) return result.data
   throw invalid('the query parameters are invalid', result.error.issues)

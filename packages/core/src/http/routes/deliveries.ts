@@ -8,13 +8,15 @@ const DEFAULT_LIMIT = 50
 async function list(ctx: ApiContext) {
   ctx.auth.requireAdmin(ctx.req)
   const { handler, event, limit = DEFAULT_LIMIT, ...query } = parseQuery(listDeliveriesQuery, ctx.query)
-  const deliveries = await ctx.rio.listDeliveries({
+  const filter = {
     ...query,
     ...(handler !== undefined ? { handlerId: handler.toLowerCase() } : {}),
     ...(event !== undefined ? { eventId: event.toLowerCase() } : {}),
-    limit,
-  })
-  return json(200, page(deliveries, limit))
+  }
+  const deliveries = await ctx.rio.listDeliveries({ ...filter, limit })
+  const more = async (before: string) =>
+    (await ctx.rio.listDeliveries({ ...filter, before, limit: 1 })).length > 0
+  return json(200, await page(deliveries, limit, more))
 }
 
 /** `GET /api/v1/deliveries/:id`: the delivery with every attempt, oldest first. */
@@ -49,7 +51,7 @@ export const deliveryRoutes: readonly Route[] = [
             'a page of deliveries: `{ data: Delivery[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
           schema: deliveryPageSchema,
         },
-        400: 'invalid_request: a bad or unknown query parameter (`issues` names it)',
+        400: 'invalid_request: a bad, unknown or repeated query parameter (`issues` names it)',
       },
     },
   },

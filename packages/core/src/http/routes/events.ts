@@ -81,7 +81,8 @@ async function list(ctx: ApiContext): Promise<ApiReply> {
   const query = parseQuery(listEventsQuery, ctx.query)
   const limit = query.limit ?? DEFAULT_LIMIT
   const events = await ctx.rio.listEvents({ ...query, limit })
-  return json(200, page(events, limit))
+  const more = async (before: string) => (await ctx.rio.listEvents({ ...query, before, limit: 1 })).length > 0
+  return json(200, await page(events, limit, more))
 }
 
 /** `GET /api/v1/events/:id`: the event with its deliveries. */
@@ -147,7 +148,7 @@ export const eventRoutes: readonly Route[] = [
             'a page of events: `{ data: Event[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
           schema: eventPageSchema,
         },
-        400: 'invalid_request: a bad or unknown query parameter (`issues` names it)',
+        400: 'invalid_request: a bad, unknown or repeated query parameter (`issues` names it)',
       },
     },
   },
@@ -164,7 +165,7 @@ export const eventRoutes: readonly Route[] = [
       responses: {
         200: {
           description:
-            'the event with `deliveries`: its first 1000 (page on with GET /api/v1/deliveries?event=<id>)',
+            "the event with `deliveries`: its newest 1000, newest first (page on with GET /api/v1/deliveries?event=<id>&before=<the last one's id>)",
           schema: eventDetailSchema,
         },
         404: 'not_found: no such event',
