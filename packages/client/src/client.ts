@@ -158,7 +158,7 @@ export class Client {
     )
     const key = options.idempotencyKey ?? newIdempotencyKey()
     const { response, context } = await sendWithRetry(
-      this.#call(subject, event.json, key, extra, options.signal, this.#options.maxResponseBytes),
+      this.#call(subject, false, event.json, key, extra, options.signal, this.#options.maxResponseBytes),
       this.#environment,
     )
     return parseEmitAnswer(response, context)
@@ -220,6 +220,7 @@ export class Client {
       const { response, context } = await sendWithRetry(
         this.#call(
           subject,
+          true,
           batch.body,
           newIdempotencyKey(),
           extra,
@@ -264,6 +265,7 @@ export class Client {
 
   #call(
     subject: string,
+    batch: boolean,
     body: string,
     key: string,
     extra: Readonly<Record<string, string>>,
@@ -279,6 +281,7 @@ export class Client {
       subject,
       target: this.#target,
       project: this.#options.dsn.project,
+      batch,
       signal,
       maxResponseBytes,
     }

@@ -55,7 +55,7 @@ export function encodeEvent(event: EmitEvent, maxPayloadBytes: number, path = ''
   if (payloadBytes > maxPayloadBytes) {
     throw new ValidationError(
       'payload_too_large',
-      `${subject}: the payload is ${formatBytes(payloadBytes)} as JSON, over maxPayloadBytes (${formatBytes(maxPayloadBytes)}); send a reference (an id or URL) instead, or raise maxPayloadBytes if the server accepts more`,
+      `${subject}: the payload is ${payloadBytes} bytes (${formatBytes(payloadBytes)}) as JSON, over maxPayloadBytes (${maxPayloadBytes} bytes); send a reference (an id or URL) instead, or raise maxPayloadBytes if the server accepts more`,
       { issues: [{ path: at('payload'), message: `${payloadBytes} bytes, over ${maxPayloadBytes}` }] },
     )
   }

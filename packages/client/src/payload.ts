@@ -9,10 +9,20 @@ const REFUSED_OBJECTS: ReadonlyArray<[new (...args: never[]) => object, string]>
 ]
 
 /**
+ * The deepest nesting of arrays and objects a payload may have (`{}` is 1 level, `{"a":[]}` 2).
+ * Rio's HTTP API refuses a body nested deeper than 64 levels (its `maxJsonDepth`) with a 400, and
+ * a batch's envelope (`{"events":[{"payload":…}]}`) takes 3 of them: a deeper payload would be
+ * refused by Rio only once its batch is sent, after the batches before it were stored. One limit
+ * for `emit()` and `emitMany()`, so an event either call accepts, the other does too.
+ */
+export const MAX_PAYLOAD_DEPTH = 61
+
+/**
  * Serialises an event payload to JSON, refusing what JSON would lose or cannot hold instead of
  * sending something else than the caller meant: BigInt, NaN and ±Infinity (JSON writes `null`),
  * functions and symbols (dropped), Map and Set (written as `{}`), typed arrays and buffers (written as
- * an object of indexes), invalid Dates (written as `null`), cycles. `undefined` properties
+ * an object of indexes), invalid Dates (written as `null`), cycles, and nesting deeper than
+ * {@link MAX_PAYLOAD_DEPTH} levels (which Rio's HTTP API would refuse). `undefined` properties
  * are dropped and `toJSON()` (Date) is honoured, as `JSON.stringify` does.
  *
  * @param payload - the payload given to `emit()`
@@ -40,7 +50,8 @@ function isPlainJson(value: unknown, depth: number): boolean {
       return Number.isFinite(value)
     case 'object': {
       if (value === null) return true
-      if (depth > 64) return false
+      // An object at depth d is nesting level d + 1: one over the limit takes the careful path.
+      if (depth >= MAX_PAYLOAD_DEPTH) return false
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false
         return true
@@ -62,6 +73,9 @@ function isPlainJson(value: unknown, depth: number): boolean {
 function serializeCarefully(payload: unknown, subject: string): string {
   // Each object's path, keyed by the object: the replacer sees only (holder, key, value).
   const paths = new WeakMap<object, string>()
+  // Each object's nesting level (1 for the payload itself); the wrapper JSON.stringify starts
+  // from is in neither map.
+  const levels = new WeakMap<object, number>()
   let json: string | undefined
   try {
     json = JSON.stringify(payload, function (this: object, key: string, value: unknown) {
@@ -73,7 +87,17 @@ function serializeCarefully(payload: unknown, subject: string): string {
           issues: [{ path, message: `is ${problem}` }],
         })
       }
-      if (typeof value === 'object' && value !== null) paths.set(value, path)
+      if (typeof value === 'object' && value !== null) {
+        const level = (levels.get(this) ?? 0) + 1
+        if (level > MAX_PAYLOAD_DEPTH) {
+          const problem = `nested ${level} levels deep, over the ${MAX_PAYLOAD_DEPTH} a payload may have (Rio's HTTP API reads JSON nested at most 64 levels, and a batch's envelope takes 3); flatten it, or send that part as a JSON string`
+          throw new ValidationError('invalid_payload', `${subject}: ${path} is ${problem}`, {
+            issues: [{ path, message: `is ${problem}` }],
+          })
+        }
+        paths.set(value, path)
+        levels.set(value, level)
+      }
       return value
     })
   } catch (error) {

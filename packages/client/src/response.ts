@@ -25,6 +25,8 @@ export interface RequestContext {
   readonly target: string
   /** The project, for hints. */
   readonly project: string
+  /** Whether the request is an `emitMany()` batch (`{ events }`) rather than one event, for hints. */
+  readonly batch: boolean
   /** Requests sent so far. */
   readonly attempts: number
   /** Time since the first attempt, in ms, on a monotonic clock. */
@@ -119,7 +121,7 @@ export function errorFromAnswer(
   const body = readErrorBody(response)
   const what = body.serverCode === undefined ? `${status}` : `${status} ${body.serverCode}`
   const retried = context.attempts > 1 ? ` (${attemptsText(context)})` : ''
-  const message = `Rio answered ${what} to ${context.subject} into ${context.target}${retried}: ${body.text}${hint(response, context, retryAfterMs)}${stopped}`
+  const message = `Rio answered ${what} to ${context.subject} into ${context.target}${retried}: ${body.text}${hint(response, context, retryAfterMs, body.serverCode)}${stopped}`
   const options = {
     status,
     attempts: context.attempts,
@@ -188,6 +190,7 @@ function hint(
   response: TransportResponse,
   context: RequestContext,
   retryAfterMs: number | undefined,
+  serverCode: string | undefined,
 ): string {
   const { status } = response
   // 0: a browser's fetch hides a redirect it was told not to follow (an "opaqueredirect").
@@ -202,12 +205,27 @@ function hint(
   if (status === 401) return '; check the sender and secret in the DSN'
   if (status === 403) return `; check that the DSN's sender belongs to project "${context.project}"`
   if (status === 404) return `; check the DSN's host, path prefix and project ("${context.project}")`
-  if (status === 413) return '; send a smaller payload, or lower maxBatchBytes / maxBatchSize'
+  if (status === 413) return tooLargeHint(context, serverCode)
   if (status === 429) {
     return retryAfterMs === undefined ? '; slow down' : `; Rio asks to wait ${formatMs(retryAfterMs)}`
   }
   if (status >= 500) return '; Rio (or a proxy in front of it) is failing or restarting: retry later'
   return ''
+}
+
+/**
+ * What to change after a 413. Rio's own message speaks of *its* options ("raise maxPayloadBytes"),
+ * so this names the client's: the one whose default is above the server's limit and let the
+ * request through. Fewer events per batch would not help a payload over Rio's payload limit.
+ */
+function tooLargeHint(context: RequestContext, serverCode: string | undefined): string {
+  if (serverCode === 'payload_too_large') {
+    return "; Rio's payload limit is below this client's maxPayloadBytes: set maxPayloadBytes to Rio's limit, so such payloads are refused before they are sent"
+  }
+  if (context.batch) {
+    return "; the batch is over Rio's body limit (its maxBodyBytes, 1 MiB by default, or a proxy's): set maxBatchBytes to that limit, and the client sends smaller batches"
+  }
+  return "; the request is over Rio's body limit (its maxBodyBytes, 1 MiB by default, or a proxy's): send a smaller payload, and set maxPayloadBytes below that limit so such payloads are refused before they are sent"
 }
 
 function excerpt(response: TransportResponse): string {

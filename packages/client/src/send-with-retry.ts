@@ -39,6 +39,8 @@ export interface Call {
   /** `project "shop" at https://rio.example.org:443`. */
   readonly target: string
   readonly project: string
+  /** Whether the body is an `emitMany()` batch (`{ events }`) rather than one event. */
+  readonly batch: boolean
   /** The caller's signal: aborting it stops the request in flight and any retry. */
   readonly signal: AbortSignal | undefined
   /** Most bytes read of an answer: `maxResponseBytes`, or room for a batch's ids. */
@@ -76,6 +78,7 @@ export async function sendWithRetry(
       subject: call.subject,
       target: call.target,
       project: call.project,
+      batch: call.batch,
       attempts: attempt,
       elapsedMs: performance.now() - started,
     }

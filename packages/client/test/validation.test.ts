@@ -5,6 +5,13 @@ import { FakeRio } from './support/fake-rio.ts'
 const cycle: Record<string, unknown> = { a: 1 }
 cycle.self = cycle
 
+/** `levels` arrays, one inside the other, around `1`. */
+function nested(levels: number): unknown {
+  let value: unknown = 1
+  for (let level = 0; level < levels; level++) value = [value]
+  return value
+}
+
 describe('emit validation', () => {
   let rio: FakeRio
   let client: Client
@@ -92,7 +99,29 @@ describe('emit validation', () => {
       'a payload over maxPayloadBytes',
       () => client.emit('a', { text: 'é'.repeat(600) }),
       'payload_too_large',
-      'event "a": the payload is 1.2 KiB as JSON, over maxPayloadBytes (1.0 KiB)',
+      'event "a": the payload is 1211 bytes (1.2 KiB) as JSON, over maxPayloadBytes (1024 bytes)',
+    ],
+    [
+      'a payload one byte over maxPayloadBytes',
+      () => client.emit('a', 'x'.repeat(1023)),
+      'payload_too_large',
+      'event "a": the payload is 1025 bytes (1.0 KiB) as JSON, over maxPayloadBytes (1024 bytes)',
+    ],
+    [
+      'a payload nested 62 levels deep',
+      () => client.emit('a', nested(62)),
+      'invalid_payload',
+      `event "a": payload${'[0]'.repeat(61)} is nested 62 levels deep, over the 61 a payload may have (Rio's HTTP API reads JSON nested at most 64 levels`,
+    ],
+    [
+      'an emitMany event nested 62 levels deep in objects',
+      () =>
+        client.emitMany([
+          { name: 'a', payload: 1 },
+          { name: 'b', payload: { a: nested(61) } },
+        ]),
+      'invalid_payload',
+      `events[1] ("b"): payload.a${'[0]'.repeat(60)} is nested 62 levels deep`,
     ],
     [
       'an idempotency key with a space',
@@ -149,6 +178,13 @@ describe('emit validation', () => {
     expect(error).toBeInstanceOf(ValidationError)
     expect(error).toMatchObject({ code })
     expect((error as Error).message).toContain(message)
+  })
+
+  it('accepts a payload nested 61 levels deep, as emit and in a batch', async () => {
+    await client.emit('a', nested(61))
+    await client.emitMany([{ name: 'a', payload: { a: nested(60) } }])
+    expect(rio.requests).toHaveLength(2)
+    rio.requests.length = 0
   })
 
   it('accepts what JSON represents faithfully, dropping undefined properties as JSON does', async () => {
