@@ -1,5 +1,6 @@
 import { sign } from '@rio/signature'
 import { afterEach, describe, expect, it } from 'vitest'
+import { comment } from '../sender/index.ts'
 import { isSpam, main, type RunningReceiver } from './index.ts'
 
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -52,6 +53,13 @@ describe('express-receiver example', () => {
       json: { error: { code: 'no_matching_signature', message: expect.any(String) } },
     })
     expect(comments).toEqual([])
+  })
+
+  it("flags the original docs' spammer, sent flat as examples/sender emits it", async () => {
+    const url = await start()
+    const body = JSON.stringify(comment(1)) // { id: 1, ip: '127.0.0.1', content: 'I am a spammer' }
+    expect(await deliver(url, body)).toEqual({ status: 200, json: { is_spam: true } })
+    expect(await deliver(url, JSON.stringify(comment(2)))).toEqual({ status: 200, json: { is_spam: false } })
   })
 
   it('flags comments with more than two links', () => {

@@ -31,7 +31,8 @@ export interface RunningReceiver {
   close(): Promise<void>
 }
 
-const SPAM_WORDS = ['viagra', 'casino', 'free money', 'click here', 'crypto giveaway']
+// 'spammer': the original Rio docs' example comment, `I am a spammer`, which examples/sender publishes first.
+const SPAM_WORDS = ['spammer', 'viagra', 'casino', 'free money', 'click here', 'crypto giveaway']
 
 /**
  * The toy rule: a comment is spam when it uses a known spam phrase or carries more than two links.
@@ -79,8 +80,8 @@ export async function main(options: ReceiverOptions): Promise<RunningReceiver> {
   }
 }
 
-// Rio sends the event payload as given to emit(): `{ comment: { content } }` here, or flat fields
-// from a form-encoded handler.
+// Rio sends the event payload as given to emit(): flat `{ id, ip, content }` from examples/sender
+// and the demo, or `{ comment: { content } }` from a sender that nests it.
 function commentText(payload: unknown): string {
   const fields = (payload ?? {}) as { comment?: { content?: unknown }; content?: unknown }
   const content = fields.comment?.content ?? fields.content

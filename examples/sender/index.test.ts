@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { RioHttpError } from 'rio-client'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { comment, main } from './index.ts'
+import { comment, main, optionsFromEnv } from './index.ts'
 
 // A few lines of Rio's emit API: Basic auth, one event per idempotency key, 202 with the id.
 function fakeRio(stored: Map<string, { id: string; name: string; payload: unknown }>): Server {
@@ -76,5 +76,15 @@ describe('sender example', () => {
       serverCode: 'unauthorized',
     })
     expect(stored.size).toBe(0)
+  })
+
+  it('reads RIO_DSN and COUNT from the environment, refusing a count that is not one', () => {
+    const dsn = 'http://blog:s3cret@127.0.0.1:8009/blog'
+    expect(optionsFromEnv({ RIO_DSN: dsn })).toEqual({ dsn, count: 3 })
+    expect(optionsFromEnv({ RIO_DSN: dsn, COUNT: '5' })).toEqual({ dsn, count: 5 })
+    // Number('abc') is NaN, and a loop to NaN emits nothing: that used to print "emitted 0 … events".
+    for (const COUNT of ['abc', '0', '2.5', '-1'])
+      expect(() => optionsFromEnv({ RIO_DSN: dsn, COUNT })).toThrow(/^COUNT must be a whole number/)
+    expect(() => optionsFromEnv({})).toThrow(/^set RIO_DSN to the DSN Rio printed/)
   })
 })

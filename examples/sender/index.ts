@@ -3,7 +3,8 @@
  * the original Rio docs — Rio then calls every handler subscribed to the event (an antispam
  * webhook, a notifier…) without this service knowing about them.
  *
- * Run it: `RIO_DSN=http://<sender>:<secret>@127.0.0.1:8000/<project> pnpm --filter @rio/example-sender start`
+ * Run it: `RIO_DSN=http://<sender>:<secret>@127.0.0.1:8009/<project> pnpm --filter @rio/example-sender start`
+ * (`COUNT=5` publishes five comments).
  *
  * @module
  */
@@ -53,9 +54,32 @@ export async function main(options: SenderOptions): Promise<{ ids: string[] }> {
   }
 }
 
+/**
+ * The options of {@link main} from the environment, as `pnpm start` runs it.
+ *
+ * @param env - `RIO_DSN` (required) and `COUNT` (a whole number ≥ 1; default 3)
+ * @returns the options
+ * @throws Error naming the variable and what to set it to, when one is missing or not a count
+ */
+export function optionsFromEnv(env: Record<string, string | undefined>): SenderOptions {
+  const dsn = env.RIO_DSN
+  if (!dsn)
+    throw new Error(
+      'set RIO_DSN to the DSN Rio printed when the sender was created (`pnpm start` prints the demo\'s: "sender DSN http://demo-sender:…")',
+    )
+  const count = env.COUNT === undefined || env.COUNT === '' ? 3 : Number(env.COUNT)
+  if (!Number.isInteger(count) || count < 1)
+    throw new Error(`COUNT must be a whole number of comments, 1 or more (got ${JSON.stringify(env.COUNT)})`)
+  return { dsn, count }
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const dsn = process.env.RIO_DSN
-  if (!dsn) throw new Error('set RIO_DSN to the DSN Rio showed when the sender was created')
-  const { ids } = await main({ dsn, count: Number(process.env.COUNT ?? 3) })
-  console.log(`emitted ${ids.length} comment-published events: ${ids.join(', ')}`)
+  try {
+    const { ids } = await main(optionsFromEnv(process.env))
+    console.log(`emitted ${ids.length} comment-published events: ${ids.join(', ')}`)
+  } catch (error) {
+    // One line saying what is wrong (rio-client's messages name the fix), not a stack trace.
+    console.error(`sender: ${(error as Error).message}`)
+    process.exitCode = 1
+  }
 }

@@ -1,7 +1,30 @@
 import { createServer, type Server } from 'node:http'
+import { basename, isAbsolute, relative } from 'node:path'
 import type { Rio } from '@rio/core'
 import { verify } from '@rio/signature'
 import { Client } from 'rio-client'
+
+/**
+ * How to run this very `rio` again from the shell: `rio` when it was started under that name (an
+ * installed package's bin), else `node <path of the script>` — from a clone, `rio` is on no PATH
+ * (pnpm links the bin only when `dist/bin.js` existed at install time), so printing a bare `rio`
+ * would send a newcomer to "command not found".
+ *
+ * @param script - the script node runs (`process.argv[1]`)
+ * @param cwd - where the command will be typed (default: the current directory)
+ * @returns a command prefix such as `node packages/cli/dist/bin.js`
+ */
+export function rioCommand(script: string | undefined, cwd: string = process.cwd()): string {
+  if (!script || basename(script) === 'rio') return 'rio'
+  const near = relative(cwd, script)
+  const path = near && !near.startsWith('..') && !isAbsolute(near) ? near : script
+  return `node ${shellQuote(path)}`
+}
+
+/** A path as one POSIX shell word: as it is when it holds only safe characters, else single-quoted. */
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`
+}
 
 /**
  * The demo: a receiver on a free port that checks every signature, two webhooks to it (one fails
@@ -10,7 +33,18 @@ import { Client } from 'rio-client'
  */
 export async function startDemo(
   rio: Rio,
-  { url, database, out }: { url: string; database: string; out: (line: string) => void },
+  {
+    url,
+    database,
+    out,
+    command = rioCommand(process.argv[1]),
+  }: {
+    url: string
+    database: string
+    out: (line: string) => void
+    /** How the printed next steps invoke the CLI; default from {@link rioCommand}. */
+    command?: string
+  },
 ): Promise<{ close(): Promise<void> }> {
   const seen = new Set<string>()
   const secrets: Record<string, string> = {}
@@ -66,9 +100,18 @@ export async function startDemo(
     out(`demo: emitted comment-published ${id}`)
   }
   await client.close()
-  out(
-    `demo: watch them in the dashboard (${url}/dashboard/), or with \`rio deliveries list --database ${database}\``,
-  )
+  const db = shellQuote(database)
+  for (const line of [
+    `demo: watch them in the dashboard (${url}/dashboard/), or in another terminal, from this directory:`,
+    `  ${command} deliveries list --database ${db}`,
+    `  ${command} deliveries show <id> --database ${db}     # every attempt; \`deliveries retry <id>\` re-triggers one`,
+    // The secret stays in the DSN line alone: what the demo prints is also its log.
+    `demo: emit one yourself, with the DSN's secret (the original Rio route; the JSON one is POST ${url}/api/v1/projects/demo/events):`,
+    `  curl -u 'demo-sender:<secret>' ${url}/event/demo/emit/comment-published -H 'content-type: application/json' -d '{"id":4,"content":"hello"}'`,
+    `demo: point a webhook of your own at it (prints the signing secret for your receiver; examples/express-receiver listens there):`,
+    `  ${command} handler add demo comment-published http://127.0.0.1:3000/webhook/comment/antispam --name mine --database ${db}`,
+  ])
+    out(line)
   return {
     close: () =>
       new Promise<void>((resolve) => {
