@@ -909,9 +909,13 @@ export class Rio {
     try {
       const stats = await this.store.deliveryStats({ now, deadSince: now - 3600_000 })
       if (stats.due > backlogThreshold) {
-        problems.push(`${stats.due} deliveries are due and waiting (threshold ${backlogThreshold})`)
+        const due = stats.due === 1 ? '1 delivery is' : `${stats.due} deliveries are`
+        problems.push(`${due} due and waiting (threshold ${backlogThreshold})`)
       }
-      if (stats.deadSince > 0) problems.push(`${stats.deadSince} dead deliveries in the last hour`)
+      if (stats.deadSince > 0) {
+        const deliveries = stats.deadSince === 1 ? 'delivery' : 'deliveries'
+        problems.push(`${stats.deadSince} dead ${deliveries} in the last hour`)
+      }
     } catch (error) {
       problems.push(`the database cannot be read: ${(error as Error).message}`)
     }

@@ -42,7 +42,7 @@ describe('health routes', () => {
     const res = await call(`${url}/_health/?full`)
     expect(res.status).toBe(500)
     expect(res.body.ok).toBe(false)
-    expect(res.body.problems).toEqual([expect.stringMatching(/^1 dead deliveries in the last hour/)])
+    expect(res.body.problems).toEqual([expect.stringMatching(/^1 dead delivery in the last hour/)])
   })
 
   it('reports a backlog of due deliveries over the threshold', async () => {
@@ -53,6 +53,14 @@ describe('health routes', () => {
     const res = await call(`${url}/_health/?full`)
     expect(res.status).toBe(500)
     expect(res.body.problems).toEqual(['2 deliveries are due and waiting (threshold 1)'])
+  })
+
+  it('counts one due delivery in the singular', async () => {
+    const { rio, url } = await startApi({ api: { backlogThreshold: 0 } })
+    rio.on('x', 'slowpoke', () => undefined)
+    await rio.emit('x', null)
+    const res = await call(`${url}/_health/?full`)
+    expect(res.body.problems).toEqual(['1 delivery is due and waiting (threshold 0)'])
   })
 
   it('reports a started dispatcher whose heartbeat went stale', async () => {
