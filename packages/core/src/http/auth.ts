@@ -204,7 +204,7 @@ export class ApiAuth {
 function rateLimited(seconds: number): ApiError {
   return new ApiError(
     'rate_limited',
-    `too many failed or unfinished authentications from this address; try again in ${seconds} s`,
+    `too many failed or unfinished authentications from this address (earlier requests were answered 401); check the credentials it sends (a wrong secret, or the DSN of a removed sender), then try again in ${seconds} s`,
     { headers: { 'retry-after': String(seconds) } },
   )
 }

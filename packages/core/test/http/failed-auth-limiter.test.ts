@@ -49,6 +49,8 @@ describe('failed authentication limit', () => {
     expect(tally(emits.map((res) => res.status))).toEqual({ 401: 5, 429: 35 })
     const refused = emits.find((res) => res.status === 429)!
     expect(refused.body.error.code).toBe('rate_limited')
+    // The cause stays visible: a removed sender's service sees why it is now limited.
+    expect(refused.body.error.message).toMatch(/answered 401.*check the credentials/)
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(await eventCount(rio)).toBe(0)
   })
