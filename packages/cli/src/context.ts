@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
 import { resolveConfig } from './config.js'
-import { CliError, UsageError } from './errors.js'
-import { type Column, formatTable } from './table.js'
+import { CliError, HELP_HINT, UsageError } from './errors.js'
+import { type Column, formatTable, terminalWidth } from './table.js'
 
 /** Options every data command takes. */
 export interface CommonOptions {
@@ -45,14 +45,21 @@ export async function withRio<T>(
   }
 }
 
-/** Prints `data` as JSON (`--json`) or as a table of `columns`. */
+/**
+ * Prints `data` as JSON (`--json`) or as a table of `columns`, fitted to the terminal's width when
+ * stdout is one (long free-text cells cut with `…`) and whole when it is a pipe or a file.
+ */
 export function print<T>(
   options: CommonOptions,
   data: T | readonly T[],
   columns: readonly Column<T>[],
 ): void {
   const rows = (Array.isArray(data) ? data : [data]) as readonly T[]
-  process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : formatTable(rows, columns))
+  process.stdout.write(
+    options.json
+      ? `${JSON.stringify(data, null, 2)}\n`
+      : formatTable(rows, columns, { width: terminalWidth() }),
+  )
 }
 
 /** A span back from now: `90s`, `15m`, `2h`, `3d`. */
@@ -65,7 +72,7 @@ const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 const SINCE_FORMS =
-  'give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d)'
+  'give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d); a date and time without Z or an offset is local time'
 
 /** Whether the fields of an {@link ISO} match name a real day and time (no 31 April, no 25:00). */
 function realDateTime(match: RegExpExecArray): boolean {
@@ -98,7 +105,7 @@ export function parseSince(value: string, now = Date.now()): Date {
       : Number.NaN
   // A span too long for a Date (`999999999d`) is as unreadable as a word.
   if (!Number.isFinite(new Date(at).getTime()))
-    throw new UsageError(`cannot read the time "${value}": ${SINCE_FORMS}`)
+    throw new UsageError(`cannot read the time "${value}"`, SINCE_FORMS)
   return new Date(at)
 }
 
@@ -106,13 +113,14 @@ export function parseSince(value: string, now = Date.now()): Date {
 export function parseCount(value: string, name: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${name} must be a positive whole number, got "${value}"`)
+    throw new UsageError(`${name} must be a positive whole number, got "${value}"`, HELP_HINT)
   return n
 }
 
 /** Reads a positive number option (fractions allowed, e.g. a rate of 0.5 per second). @throws {@link UsageError} */
 export function parsePositive(value: string, name: string): number {
   const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number, got "${value}"`)
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${name} must be a positive number, got "${value}"`, HELP_HINT)
   return n
 }

@@ -10,6 +10,9 @@ import { CommanderError } from 'commander'
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2, notFound: 3 } as const
 
+/** The hint of a mistake on the command line: the argument parser's own, and a bad option value's. */
+export const HELP_HINT = 'run the command with --help for usage'
+
 /** An expected failure of the CLI itself, with an exit code and a hint saying what to do. */
 export class CliError extends Error {
   override name = 'CliError'
@@ -106,7 +109,7 @@ export function describeFailure(error: unknown, command?: string): FailureReport
         error.code === 'commander.help'
           ? 'a command is missing'
           : error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '),
-      hint: 'run the command with --help for usage',
+      hint: HELP_HINT,
       exitCode: EXIT.usage,
     }
   }

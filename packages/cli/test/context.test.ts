@@ -37,7 +37,7 @@ describe('parseSince', () => {
     '-2h',
     '999999999d',
     '',
-  ])('refuses %j with the accepted forms (exit 2)', (value) => {
+  ])('refuses %j, the accepted forms in its hint (exit 2)', (value) => {
     let error: unknown
     try {
       parseSince(value, NOW)
@@ -46,8 +46,9 @@ describe('parseSince', () => {
     }
     expect(error).toBeInstanceOf(UsageError)
     expect((error as UsageError).exitCode).toBe(2)
-    expect((error as Error).message).toBe(
-      `cannot read the time "${value}": give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d)`,
+    expect((error as Error).message).toBe(`cannot read the time "${value}"`)
+    expect((error as UsageError).hint).toBe(
+      'give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d); a date and time without Z or an offset is local time',
     )
   })
 })

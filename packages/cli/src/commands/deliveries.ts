@@ -1,21 +1,77 @@
-import type { Attempt, Delivery, DeliveryStatus } from '@rio/core'
+import type { Attempt, Delivery, DeliveryStatus, Handler, Rio } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parseSince, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
 import { escapeControls } from '../escape-controls.js'
 import { progress } from '../progress.js'
 import { redactHandlerName } from '../redact-url.js'
+import { isRetrying } from '../retrying.js'
+import type { Column } from '../table.js'
 
-const columns = [
-  { header: 'id', value: (d: Delivery) => d.id },
-  { header: 'event', value: (d: Delivery) => d.eventId },
-  { header: 'handler', value: (d: Delivery) => d.handlerId },
-  { header: 'status', value: (d: Delivery) => d.status },
-  { header: 'attempts', value: (d: Delivery) => d.attempts },
-  { header: 'next', value: (d: Delivery) => d.nextAttemptAt },
-  { header: 'last', value: (d: Delivery) => d.lastStatus ?? d.lastError?.slice(0, 50) },
-]
-const STATUSES = ['pending', 'in_flight', 'succeeded', 'dead', 'cancelled']
+/** What `--status` takes: the stored statuses, and `retrying` (pending after a failed attempt). */
+const STATUSES = ['pending', 'retrying', 'in_flight', 'succeeded', 'dead', 'cancelled'] as const
+type StatusFilter = (typeof STATUSES)[number]
+/** Pending deliveries read per query while looking for retrying ones (the core's largest page). */
+const SCAN_PAGE = 1000
+
+/**
+ * A delivery's handler as the tables name it: its name, redacted as `handler list`, the logs and the
+ * dashboard show it (a webhook's default name, `<pattern> <url>`, holds its URL), or its id when the
+ * handler was removed. `--json` keeps the delivery as stored, with its `handlerId`.
+ */
+function handlerName(handlers: ReadonlyMap<string, Handler>, id: string): string {
+  const handler = handlers.get(id)
+  return handler ? redactHandlerName(handler) : `${id} (removed)`
+}
+
+/** The columns of a delivery; `withHandlerId` adds the handler's id (for a single delivery). */
+function deliveryColumns(
+  handlers: ReadonlyMap<string, Handler>,
+  { withHandlerId = false }: { withHandlerId?: boolean } = {},
+): Column<Delivery>[] {
+  return [
+    { header: 'id', value: (d) => d.id },
+    { header: 'event', value: (d) => d.eventId },
+    { header: 'handler', value: (d) => handlerName(handlers, d.handlerId), shrink: true },
+    ...(withHandlerId ? [{ header: 'handler id', value: (d: Delivery) => d.handlerId }] : []),
+    { header: 'status', value: (d) => d.status },
+    { header: 'attempts', value: (d) => d.attempts },
+    { header: 'next', value: (d) => d.nextAttemptAt },
+    { header: 'last', value: (d) => d.lastStatus ?? d.lastError, shrink: true },
+  ]
+}
+
+/** Every handler there is, by id, to name the handlers of deliveries. */
+async function handlerMap(rio: Rio): Promise<Map<string, Handler>> {
+  return new Map((await rio.listHandlers()).map((h) => [h.id, h]))
+}
+
+type DeliveryQuery = NonNullable<Parameters<Rio['listDeliveries']>[0]>
+
+/**
+ * The newest `limit` retrying deliveries ({@link isRetrying}) that match `query`. The store filters
+ * by status but not by attempts, so pending ones are read a page at a time, newest first, until
+ * `limit` are found or none is left — as the dashboard's Failed view finds them.
+ */
+async function listRetrying(
+  rio: Rio,
+  query: Omit<DeliveryQuery, 'status'>,
+  limit: number,
+): Promise<Delivery[]> {
+  const found: Delivery[] = []
+  let before: string | undefined
+  for (;;) {
+    const page = await rio.listDeliveries({
+      ...query,
+      status: 'pending',
+      limit: SCAN_PAGE,
+      ...(before ? { before } : {}),
+    })
+    found.push(...page.filter(isRetrying))
+    if (found.length >= limit || page.length < SCAN_PAGE) return found.slice(0, limit)
+    before = page.at(-1)!.id
+  }
+}
 
 interface ListOptions extends CommonOptions {
   failed?: boolean
@@ -32,9 +88,12 @@ export function addDeliveries(program: Command): void {
   common(
     deliveries
       .command('list')
-      .option('--failed', 'only dead ones')
-      .option('--status <status>', STATUSES.join(', '))
-      .option('--handler <id>')
+      .option('--failed', 'only dead ones (--status dead)')
+      .option(
+        '--status <status>',
+        'pending, retrying (pending after a failed attempt), in_flight, succeeded, dead or cancelled',
+      )
+      .option('--handler <id>', "only this handler's (its id: `rio handler list`)")
       .option('--project <project>')
       .option('--since <time>', 'ISO date or a span like 2h, 3d')
       .option('--limit <n>', 'at most this many (newest first)', '50')
@@ -42,17 +101,28 @@ export function addDeliveries(program: Command): void {
   ).action((options: ListOptions) =>
     withRio(options, async (rio) => {
       const status = options.failed ? 'dead' : options.status
-      if (status && !STATUSES.includes(status))
-        throw new UsageError(`--status must be one of ${STATUSES.join(', ')}`)
-      const filter = {
-        ...(status ? { status: status as DeliveryStatus } : {}),
+      if (status !== undefined && !STATUSES.includes(status as StatusFilter)) {
+        throw new UsageError(
+          `--status must be one of ${STATUSES.join(', ')}, got "${status}"`,
+          '`retrying` lists the pending deliveries that failed at least once; `--failed` is `--status dead`',
+        )
+      }
+      const limit = parseCount(options.limit, '--limit')
+      const query = {
         ...(options.handler ? { handlerId: options.handler } : {}),
         ...(options.project ? { project: options.project } : {}),
         ...(options.since ? { since: parseSince(options.since) } : {}),
-        limit: parseCount(options.limit, '--limit'),
       }
       if (options.project) await rio.getProject(options.project) // exit 3 for a typo, not "(none)"
-      print(options, await rio.listDeliveries(filter), columns)
+      const found =
+        status === 'retrying'
+          ? await listRetrying(rio, query, limit)
+          : await rio.listDeliveries({
+              ...query,
+              ...(status ? { status: status as DeliveryStatus } : {}),
+              limit,
+            })
+      print(options, found, deliveryColumns(await handlerMap(rio)))
     }),
   )
   common(deliveries.command('show').argument('<id>').description('a delivery and every attempt')).action(
@@ -62,22 +132,28 @@ export function addDeliveries(program: Command): void {
         const attempts = await rio.listAttempts(id)
         if (options.json)
           return void process.stdout.write(`${JSON.stringify({ ...delivery, attempts }, null, 2)}\n`)
-        print(options, delivery, columns)
+        print(options, delivery, deliveryColumns(await handlerMap(rio), { withHandlerId: true }))
         process.stdout.write('\n')
         print(options, attempts, [
           { header: '#', value: (a: Attempt) => a.number },
           { header: 'started', value: (a: Attempt) => a.startedAt },
           { header: 'ms', value: (a: Attempt) => a.durationMs },
           { header: 'status', value: (a: Attempt) => a.status },
-          { header: 'error', value: (a: Attempt) => a.error },
-          { header: 'response', value: (a: Attempt) => a.responseBody?.slice(0, 60) },
+          { header: 'error', value: (a: Attempt) => a.error, shrink: true },
+          { header: 'response', value: (a: Attempt) => a.responseBody, shrink: true },
         ])
       }),
   )
   common(
     deliveries.command('retry').argument('<id>').description('put a delivery back in the queue, due now'),
   ).action((id: string, options: CommonOptions) =>
-    withRio(options, async (rio) => print(options, await rio.redeliver(id), columns)),
+    withRio(options, async (rio) =>
+      print(
+        options,
+        await rio.redeliver(id),
+        deliveryColumns(await handlerMap(rio), { withHandlerId: true }),
+      ),
+    ),
   )
   common(
     program

@@ -27,7 +27,7 @@ export function addEvents(program: Command): void {
         { header: 'project', value: (e: RioEvent) => e.project },
         { header: 'name', value: (e: RioEvent) => e.name },
         { header: 'created', value: (e: RioEvent) => e.createdAt },
-        { header: 'payload', value: (e: RioEvent) => JSON.stringify(e.payload).slice(0, 60) },
+        { header: 'payload', value: (e: RioEvent) => JSON.stringify(e.payload), shrink: true },
       ])
     }),
   )

@@ -9,11 +9,15 @@ import { redactHandlerName, redactUrl } from '../redact-url.js'
 const columns = [
   { header: 'id', value: (h: Handler) => h.id },
   { header: 'project', value: (h: Handler) => h.project },
-  { header: 'name', value: (h: Handler) => h.name },
+  { header: 'name', value: (h: Handler) => h.name, shrink: true },
   { header: 'kind', value: (h: Handler) => h.kind },
   { header: 'pattern', value: (h: Handler) => h.pattern },
-  { header: 'url', value: (h: Handler) => (h.kind === 'webhook' ? h.url : null) },
-  { header: 'enabled', value: (h: Handler) => (h.enabled ? 'yes' : `no (${h.disabledReason ?? 'manual'})`) },
+  { header: 'url', value: (h: Handler) => (h.kind === 'webhook' ? h.url : null), shrink: true },
+  {
+    header: 'enabled',
+    value: (h: Handler) => (h.enabled ? 'yes' : `no (${h.disabledReason ?? 'manual'})`),
+    shrink: true,
+  },
   { header: 'failing since', value: (h: Handler) => h.failingSince },
 ]
 

@@ -1,5 +1,6 @@
 import type { Delivery, Handler, Rio, RioEvent } from '@rio/core'
 import { RioError, RioValidationError } from '@rio/core'
+import { isRetrying } from '../retrying.js'
 import type { SafeHtml } from './html.js'
 import type { DeliveryRow } from './views/components.js'
 import { deliveryPage } from './views/delivery.js'
@@ -121,7 +122,7 @@ async function retrying(rio: Rio): Promise<Delivery[]> {
   let before: string | undefined
   for (let scanned = 0; scanned < RETRYING_SCAN && found.length < RETRYING_SHOWN; ) {
     const batch = await rio.listDeliveries({ status: 'pending', limit: 1000, ...(before ? { before } : {}) })
-    found.push(...batch.filter((d) => d.attempts > 0))
+    found.push(...batch.filter(isRetrying))
     if (batch.length < 1000) break
     scanned += batch.length
     before = batch.at(-1)!.id

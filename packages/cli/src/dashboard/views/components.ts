@@ -1,5 +1,6 @@
 import type { Delivery, Handler, RioEvent } from '@rio/core'
 import { redactHandlerName } from '../../redact-url.js'
+import { isRetrying } from '../../retrying.js'
 import { CSRF_FIELD } from '../csrf.js'
 import { html, type SafeHtml } from '../html.js'
 import { href, type PageContext, segment } from './page-context.js'
@@ -20,7 +21,7 @@ export function duration(ms: number): string {
 
 /** What a delivery's status reads as: a pending delivery that has failed before is "retrying". */
 export function statusLabel(delivery: Delivery): string {
-  if (delivery.status === 'pending' && delivery.attempts > 0) return 'retrying'
+  if (isRetrying(delivery)) return 'retrying'
   return delivery.status === 'in_flight' ? 'in flight' : delivery.status
 }
 

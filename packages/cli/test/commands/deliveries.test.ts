@@ -1,0 +1,170 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Delivery, Rio } from '../../../core/src/index.js'
+import { run } from '../../src/index.js'
+
+/** Longer than any excerpt the tables used to cut to, with its distinctive end last. */
+const LONG_ERROR =
+  'the ledger refused order 7: currency EUR is not configured for account 1234 (LEDGER_CURRENCY)'
+const SECRET_URL = 'http://ops:hunter2@127.0.0.1:9/hook?token=abc123&team=erp'
+
+/**
+ * Runs `rio …` in this process, its stdout a pipe, or a terminal `columns` wide, and returns its
+ * exit code and what it printed on stdout and stderr.
+ */
+async function rio(
+  args: string[],
+  terminal?: { columns: number },
+): Promise<{ code: number; out: string; err: string }> {
+  const { stdout, stderr } = process
+  const saved = {
+    out: stdout.write,
+    err: stderr.write,
+    isTTY: Object.getOwnPropertyDescriptor(stdout, 'isTTY'),
+    columns: Object.getOwnPropertyDescriptor(stdout, 'columns'),
+  }
+  let out = ''
+  let err = ''
+  stdout.write = ((chunk: string) => {
+    out += chunk
+    return true
+  }) as typeof stdout.write
+  stderr.write = ((chunk: string) => {
+    err += chunk
+    return true
+  }) as typeof stderr.write
+  Object.defineProperty(stdout, 'isTTY', { value: terminal !== undefined, configurable: true })
+  Object.defineProperty(stdout, 'columns', { value: terminal?.columns, configurable: true })
+  try {
+    return { code: await run(['node', 'rio', ...args]), out, err }
+  } finally {
+    stdout.write = saved.out
+    stderr.write = saved.err
+    for (const key of ['isTTY', 'columns'] as const) {
+      const descriptor = saved[key]
+      if (descriptor) Object.defineProperty(stdout, key, descriptor)
+      else delete (stdout as Partial<NodeJS.WriteStream>)[key]
+    }
+  }
+}
+
+describe('rio deliveries list', () => {
+  let dir: string
+  let db: string[]
+  let deliveries: Delivery[]
+  let paused: string
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rio-cli-deliveries-'))
+    const database = join(dir, 'rio.db')
+    db = ['--database', database]
+    // The first failure schedules a retry a minute later: the delivery stays pending, one attempt made.
+    const engine = new Rio({ database, retrySchedule: [0, 60_000], retryJitter: 0, pollIntervalMs: 20 })
+    try {
+      // A webhook with the default name (`<pattern> <url>`), disabled once its delivery is made: that
+      // delivery waits, never attempted.
+      const webhook = await engine.webhook('order.*', { url: SECRET_URL })
+      paused = webhook.id
+      engine.on('order.*', 'ledger', async () => {
+        throw new Error(LONG_ERROR)
+      })
+      engine.on('order.*', 'audit', async () => {})
+      await engine.emit('order.paid', { order: 7, note: 'x'.repeat(80), end: 'END-OF-PAYLOAD' })
+      await engine.disableHandler(webhook.id)
+      await engine.start()
+      for (;;) {
+        deliveries = await engine.listDeliveries()
+        if (deliveries.filter((d) => d.attempts > 0).length === 2) break
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    } finally {
+      await engine.stop()
+    }
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('prints every value whole, the last column included, when its output is piped', async () => {
+    const { code, out } = await rio(['deliveries', 'list', ...db])
+    expect(code).toBe(0)
+    expect(out).toContain(LONG_ERROR)
+    expect(out).not.toContain('…')
+    const events = await rio(['events', 'list', ...db])
+    expect(events.out).toContain('"end":"END-OF-PAYLOAD"}')
+    const ledger = deliveries.find((d) => d.lastError?.includes(LONG_ERROR))!
+    const shown = await rio(['deliveries', 'show', ledger.id, ...db])
+    expect(shown.out.split(LONG_ERROR)).toHaveLength(3) // the delivery's last error and the attempt's
+  })
+
+  it('fits a terminal, ending every cut cell with …, and cuts nothing on a wide one', async () => {
+    for (const args of [
+      ['deliveries', 'list'],
+      ['events', 'list'],
+      ['handler', 'list'],
+    ]) {
+      const narrow = await rio([...args, ...db], { columns: 140 })
+      expect(narrow.code, narrow.err).toBe(0)
+      const lines = narrow.out.trimEnd().split('\n')
+      for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(140)
+      expect(narrow.out, args.join(' ')).toContain('…')
+      const wide = await rio([...args, ...db], { columns: 1000 })
+      expect(wide.out, args.join(' ')).not.toContain('…')
+    }
+    const { out } = await rio(['deliveries', 'list', ...db], { columns: 140 })
+    const last = out.split('\n').find((line) => line.includes('the ledger'))!
+    expect(last).toMatch(/the ledger[^…]*…$/)
+    expect((await rio(['deliveries', 'list', ...db], { columns: 1000 })).out).toContain(LONG_ERROR)
+  })
+
+  it('names each handler, redacted like `handler list`; the id stays in --json and `show`', async () => {
+    const { out } = await rio(['deliveries', 'list', ...db])
+    expect(out).toMatch(/^ID +EVENT +HANDLER +STATUS/)
+    expect(out).toContain('order.* http://ops:***@127.0.0.1:9/hook?token=***&team=erp')
+    expect(out).not.toContain('hunter2')
+    expect(out).not.toContain('abc123')
+    expect(out).toMatch(/ ledger +pending/)
+    expect(out).toMatch(/ audit +succeeded/)
+    const listed = JSON.parse((await rio(['deliveries', 'list', '--json', ...db])).out) as Delivery[]
+    expect(listed.find((d) => d.handlerId === paused)).toMatchObject({ status: 'pending', attempts: 0 })
+    const waiting = deliveries.find((d) => d.handlerId === paused)!
+    const shown = await rio(['deliveries', 'show', waiting.id, ...db])
+    expect(shown.out).toMatch(/HANDLER +HANDLER ID/)
+    expect(shown.out).toContain(paused)
+  })
+
+  it('lists with --status retrying the pending deliveries that have failed at least once', async () => {
+    const { code, out, err } = await rio(['deliveries', 'list', '--status', 'retrying', '--json', ...db])
+    expect(code, err).toBe(0)
+    const retrying = JSON.parse(out) as Delivery[]
+    expect(retrying.map((d) => [d.status, d.attempts, d.lastError])).toEqual([
+      ['pending', 1, expect.stringContaining(LONG_ERROR)],
+    ])
+    const pending = JSON.parse(
+      (await rio(['deliveries', 'list', '--status', 'pending', '--json', ...db])).out,
+    )
+    expect(pending).toHaveLength(2) // the retrying one and the one never attempted
+  })
+
+  it.each([
+    [
+      ['--status', 'failing'],
+      /^rio: --status must be one of pending, retrying, in_flight, succeeded, dead, cancelled, got "failing"\nhint: `retrying` lists/,
+    ],
+    [
+      ['--limit', '0'],
+      /^rio: --limit must be a positive whole number, got "0"\nhint: run the command with --help/,
+    ],
+    [
+      ['--since', 'soon'],
+      /^rio: cannot read the time "soon"\nhint: give an ISO date or a span like 2h or 3d/,
+    ],
+  ])('refuses %j with exit 2, the message and a hint line', async (option, message) => {
+    const { code, out, err } = await rio(['deliveries', 'list', ...option, ...db])
+    expect(code).toBe(2)
+    expect(out).toBe('')
+    expect(err).toMatch(message)
+    const json = await rio(['deliveries', 'list', ...option, '--json', ...db])
+    expect(JSON.parse(json.err)).toMatchObject({ error: { code: 'usage', hint: expect.any(String) } })
+  })
+})
