@@ -78,13 +78,21 @@ export class RioIdempotencyError extends RioError {
   constructor(
     /** The reused key. */
     readonly idempotencyKey: string,
-    /** The id of the event stored under it. */
+    /**
+     * The id of the event stored under it; when two events of one `emitMany()` call share the key
+     * (see `batchIndexes`), the id the first of them would have had: nothing was stored.
+     */
     readonly eventId: string,
     project: string,
+    /** The positions of the two events of one `emitMany()` call that share the key, if that is the conflict. */
+    readonly batchIndexes?: readonly [number, number],
   ) {
+    const key = JSON.stringify(idempotencyKey.slice(0, 100))
     super(
       'idempotency_key_reused',
-      `idempotency key ${JSON.stringify(idempotencyKey.slice(0, 100))} was already used in project "${project}" for a different event (${eventId}); use a new key for a new event, or resend the same name and payload to get that event's id`,
+      batchIndexes
+        ? `events[${batchIndexes[0]}] and events[${batchIndexes[1]}] use idempotency key ${key} for different events (another name or payload), so nothing of the batch was written; give each event its own key`
+        : `idempotency key ${key} was already used in project "${project}" for a different event (${eventId}); use a new key for a new event, or resend the same name and payload to get that event's id`,
     )
   }
 }

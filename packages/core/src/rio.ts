@@ -12,6 +12,7 @@ import {
   RioClosedError,
   RioConflictError,
   RioError,
+  RioIdempotencyError,
   RioNotFoundError,
   RioValidationError,
 } from './errors.js'
@@ -256,6 +257,7 @@ export class Rio {
       }
     })
     if (inputs.length === 0) return []
+    refuseKeyConflicts(inputs)
     await this.#registering
     return this.#outbox.write(inputs)
   }
@@ -926,6 +928,32 @@ export class Rio {
       problems.push(`the database is not writable: ${(error as Error).message}`)
     }
     return { ok: problems.length === 0, problems }
+  }
+}
+
+/**
+ * Refuses one `emitMany()` call holding two different events (another name or payload) under one
+ * idempotency key, before anything is written: the store would find the first in the same
+ * transaction and name an event the refused batch never stored. The same event twice is a retry
+ * inside the call, answered with one id.
+ * @throws {@link RioIdempotencyError} with `batchIndexes`
+ */
+function refuseKeyConflicts(inputs: readonly EventInput[]): void {
+  let first: Map<string, number> | undefined
+  for (let index = 0; index < inputs.length; index++) {
+    const key = inputs[index]!.idempotencyKey
+    if (key === null) continue
+    first ??= new Map()
+    const earlier = first.get(key)
+    if (earlier === undefined) {
+      first.set(key, index)
+      continue
+    }
+    const a = inputs[earlier]!
+    const b = inputs[index]!
+    if (a.name !== b.name || a.payloadJson !== b.payloadJson) {
+      throw new RioIdempotencyError(key, a.id, a.project, [earlier, index])
+    }
   }
 }
 

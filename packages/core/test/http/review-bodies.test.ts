@@ -80,3 +80,27 @@ describe('emit request bodies', () => {
     expect((await rio.listEvents({ project: 'shop' })).map((e) => e.payload)).toEqual([{ order: 7 }])
   })
 })
+
+describe('batch idempotency keys', () => {
+  it('answers 422 naming both items when two events of one batch share a key', async () => {
+    const { rio, url } = await startApi()
+    await rio.createProject('shop')
+    const { secret } = await rio.createSender('shop', 'checkout')
+    const res = await postJson(
+      `${url}/api/v1/projects/shop/events`,
+      {
+        events: [
+          { name: 'a', payload: 1, idempotencyKey: 'k' },
+          { name: 'a', payload: 2, idempotencyKey: 'k' },
+        ],
+      },
+      { authorization: basic('checkout', secret) },
+    )
+    expect(res.status).toBe(422)
+    expect(res.body.error).toMatchObject({
+      code: 'idempotency_key_reused',
+      message: expect.stringMatching(/^events\[0\] and events\[1\] use idempotency key "k"/),
+    })
+    expect(await rio.listEvents({ project: 'shop' })).toEqual([])
+  })
+})

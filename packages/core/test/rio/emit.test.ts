@@ -37,8 +37,8 @@ describe('emit', () => {
     ]
     // Emits queued in the same group commit as the refused ones are written all the same.
     const bystander = rio.emit('x', { n: 9 })
-    for (const promise of refused) {
-      await expect(promise).rejects.toBeInstanceOf(RioIdempotencyError)
+    for (const outcome of await Promise.allSettled(refused)) {
+      expect(outcome.status === 'rejected' && outcome.reason).toBeInstanceOf(RioIdempotencyError)
     }
     await expect(rio.emit('x', { n: 2 }, { idempotencyKey: 'order-1' })).rejects.toMatchObject({
       code: 'idempotency_key_reused',
@@ -53,6 +53,33 @@ describe('emit', () => {
       id: first.id,
       duplicate: true,
     })
+  })
+
+  it('names the two events of one batch that share a key, not an event it never stored', async () => {
+    const rio = makeRio()
+    const refused = await rio
+      .emitMany([
+        { name: 'x', payload: 0 },
+        { name: 'x', payload: 1, idempotencyKey: 'new-key' },
+        { name: 'x', payload: 2, idempotencyKey: 'new-key' },
+      ])
+      .catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(RioIdempotencyError)
+    expect(refused).toMatchObject({
+      code: 'idempotency_key_reused',
+      idempotencyKey: 'new-key',
+      batchIndexes: [1, 2],
+      message: expect.stringMatching(/^events\[1\] and events\[2\] use idempotency key "new-key"/),
+    })
+    expect((refused as Error).message).not.toMatch(/already used/)
+    expect(await rio.listEvents()).toEqual([])
+    // The same event twice in one call is a retry inside it: one event, one id.
+    const [a, b] = await rio.emitMany([
+      { name: 'x', payload: 1, idempotencyKey: 'k' },
+      { name: 'x', payload: 1, idempotencyKey: 'k' },
+    ])
+    expect(b).toEqual({ id: a!.id, duplicate: true, deliveries: 0 })
+    expect(await rio.listEvents()).toHaveLength(1)
   })
 
   it('de-duplicates concurrent emits with the same key inside one group commit', async () => {
