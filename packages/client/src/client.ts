@@ -210,6 +210,7 @@ export class Client {
       }
       encoded.push(encodeEvent(event as EmitEvent, this.#options.maxPayloadBytes, `events[${index}]`))
     }
+    refuseKeyConflicts(events, encoded)
     const batches = splitIntoBatches(encoded, this.#options.maxBatchSize, this.#options.maxBatchBytes)
     const ids: string[] = []
     for (const [index, batch] of batches.entries()) {
@@ -340,4 +341,33 @@ function base64(text: string): string {
   let binary = ''
   for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte)
   return btoa(binary)
+}
+
+/**
+ * Refuses two different events (another name or payload) under one idempotency key in one
+ * `emitMany()` call, before anything is sent: split into several requests, the first would be
+ * stored and the later one refused by Rio with 422. The same event twice is allowed (Rio answers
+ * one id for both). Same key, same encoded JSON ⇔ same name and payload.
+ * @throws {@link ValidationError} `invalid_idempotency_key`
+ */
+function refuseKeyConflicts(events: readonly EmitEvent[], encoded: readonly EncodedEvent[]): void {
+  let first: Map<string, number> | undefined
+  for (let index = 0; index < events.length; index++) {
+    const key = events[index]!.idempotencyKey
+    if (key === undefined) continue
+    first ??= new Map()
+    const earlier = first.get(key)
+    if (earlier === undefined) first.set(key, index)
+    else if (encoded[earlier]!.json !== encoded[index]!.json) {
+      throw new ValidationError(
+        'invalid_idempotency_key',
+        `events[${earlier}] and events[${index}] use idempotency key ${JSON.stringify(key)} for different events (another name or payload); give each event its own key`,
+        {
+          issues: [
+            { path: `events[${index}].idempotencyKey`, message: `already given to events[${earlier}]` },
+          ],
+        },
+      )
+    }
+  }
 }

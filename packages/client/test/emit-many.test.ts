@@ -27,6 +27,31 @@ describe('Client.emitMany', () => {
     await rio.close()
   })
 
+  it('refuses two different events under one key before sending any batch', async () => {
+    // Split into two requests (maxBatchSize 2), the first would be stored before Rio refused the second.
+    const calls = start({ maxBatchSize: 2 })
+    const error = await calls
+      .emitMany([
+        { name: 'order-paid', payload: { order: 1 }, idempotencyKey: 'order-1' },
+        { name: 'order-paid', payload: { order: 2 } },
+        { name: 'order-paid', payload: { order: 3 }, idempotencyKey: 'order-1' },
+      ])
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect(error).toMatchObject({
+      code: 'invalid_idempotency_key',
+      message: expect.stringMatching(/^events\[0\] and events\[2\] use idempotency key "order-1"/),
+      issues: [{ path: 'events[2].idempotencyKey', message: 'already given to events[0]' }],
+    })
+    expect(rio.requests).toHaveLength(0)
+    // The same event twice under its key is allowed: Rio answers one id for both.
+    await calls.emitMany([
+      { name: 'order-paid', payload: { order: 1 }, idempotencyKey: 'order-1' },
+      { name: 'order-paid', payload: { order: 1 }, idempotencyKey: 'order-1' },
+    ])
+    expect(rio.requests).toHaveLength(1)
+  })
+
   it('posts the events in one request and resolves with their ids in order', async () => {
     const { ids } = await start().emitMany([
       { name: 'comment-published', payload: { id: 1, content: 'First!' } },
