@@ -22,9 +22,9 @@ export interface ApiOptions {
    */
   basePath?: string
   /**
-   * Failed authentications (401) allowed per remote address per `failedAuthWindowMs`; after that
-   * every authenticated route answers 429 with `Retry-After` until the window ends. `false` turns
-   * the limit off. Behind a proxy all clients share the proxy's address: raise it or turn it off.
+   * Failed authentications (401) allowed per remote address (per /64 network for IPv6) per
+   * `failedAuthWindowMs`; after that every authenticated route answers 429 with `Retry-After` until
+   * the window ends. `false` turns the limit off. Behind a proxy all clients share the proxy's address: raise it or turn it off.
    * @default 20
    */
   failedAuthLimit?: number | false

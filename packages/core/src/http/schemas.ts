@@ -59,6 +59,9 @@ export const createSenderSchema = z
       .string()
       .min(6)
       .max(512)
+      // A lone UTF-16 surrogate cannot be put in a DSN (the answer failed after the sender was
+      // stored), nor sent in UTF-8: it is hashed as U+FFFD, so such secrets would collide.
+      .refine((secret) => !/\p{Cs}/u.test(secret), 'a secret must be valid Unicode (no lone surrogates)')
       .optional()
       .describe('bring your own; generated when absent. Shown once, in the answer; only its hash is kept'),
   })

@@ -200,6 +200,8 @@ export interface Store {
   createSender(input: { project: string; name: string; secretHash: string; now: number }): Promise<Sender>
   getSender(project: string, name: string): Promise<Sender | null>
   listSenders(project: string): Promise<Sender[]>
+  /** Senders named `name` in projects other than `except`, oldest first, at most `limit`. */
+  listSendersNamed(name: string, options: { except: string; limit: number }): Promise<Sender[]>
   deleteSender(project: string, name: string): Promise<boolean>
 
   /**

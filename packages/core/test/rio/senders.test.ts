@@ -77,4 +77,25 @@ describe('sender authentication', () => {
     })
     expect(await rio.authenticateSender('blog', 'checkout', other)).toMatchObject({ ok: true })
   })
+
+  it('tries at most three other projects when a secret is wrong, not every one with that sender name', async () => {
+    const rio = makeRio()
+    for (let i = 0; i < 12; i++) await rio.createSender(`p${i}`, 'checkout')
+    let checked = 0
+    const list = rio.store.listSendersNamed.bind(rio.store)
+    rio.store.listSendersNamed = async (name, options) => {
+      const senders = await list(name, options)
+      checked += senders.length
+      return senders
+    }
+    expect(await rio.authenticateSender('p0', 'checkout', 'a-wrong-guess')).toEqual({
+      ok: false,
+      reason: 'unauthorized',
+    })
+    // One scrypt per sender checked: a wrong guess costs at most four, whatever the project count.
+    expect(checked).toBe(3)
+    // The oldest same-named senders are the ones tried: their valid credentials still get a 403.
+    const { secret } = await rio.createSender('solo', 'billing')
+    expect(await rio.authenticateSender('p5', 'billing', secret)).toEqual({ ok: false, reason: 'forbidden' })
+  })
 })

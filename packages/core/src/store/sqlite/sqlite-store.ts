@@ -263,6 +263,10 @@ export class SqliteStore implements Store {
     return (this.#s.listSenders.all(project) as SenderRow[]).map(toSender)
   }
 
+  async listSendersNamed(name: string, options: { except: string; limit: number }): Promise<Sender[]> {
+    return (this.#s.listSendersNamed.all(name, options.except, options.limit) as SenderRow[]).map(toSender)
+  }
+
   async deleteSender(project: string, name: string): Promise<boolean> {
     return this.#write(() => this.#s.deleteSender.run({ project, name }).changes > 0, 'delete a sender')
   }
@@ -820,6 +824,8 @@ function prepare(db: Database) {
 
     getSender: s(`SELECT s.id, p.name AS project, s.name, s.secret_hash, s.created_at FROM senders s
       JOIN projects p ON p.id = s.project_id WHERE p.name = ? AND s.name = ?`),
+    listSendersNamed: s(`SELECT s.id, p.name AS project, s.name, s.secret_hash, s.created_at FROM senders s
+      JOIN projects p ON p.id = s.project_id WHERE s.name = ? AND p.name <> ? ORDER BY s.id LIMIT ?`),
     insertSender: s('INSERT INTO senders (project_id, name, secret_hash, created_at) VALUES (?, ?, ?, ?)'),
     listSenders: s(`SELECT s.id, p.name AS project, s.name, s.secret_hash, s.created_at FROM senders s
       JOIN projects p ON p.id = s.project_id WHERE p.name = ? ORDER BY s.name`),
