@@ -116,18 +116,21 @@ const delivery: Page = {
   },
 }
 
-/** Pending deliveries that have failed before, newest first, scanning at most {@link RETRYING_SCAN}. */
+/**
+ * Pending deliveries that have failed before, newest first, scanning at most {@link RETRYING_SCAN};
+ * one more than {@link RETRYING_SHOWN} when there are more, so the page can say `200+`.
+ */
 async function retrying(rio: Rio): Promise<Delivery[]> {
   const found: Delivery[] = []
   let before: string | undefined
-  for (let scanned = 0; scanned < RETRYING_SCAN && found.length < RETRYING_SHOWN; ) {
+  for (let scanned = 0; scanned < RETRYING_SCAN && found.length <= RETRYING_SHOWN; ) {
     const batch = await rio.listDeliveries({ status: 'pending', limit: 1000, ...(before ? { before } : {}) })
     found.push(...batch.filter(isRetrying))
     if (batch.length < 1000) break
     scanned += batch.length
     before = batch.at(-1)!.id
   }
-  return found.slice(0, RETRYING_SHOWN)
+  return found.slice(0, RETRYING_SHOWN + 1)
 }
 
 const failed: Page = {
@@ -140,12 +143,14 @@ const failed: Page = {
       handlerMap(rio),
     ])
     const shown = dead.slice(0, PAGE_SIZE)
-    const events = await eventMap(rio, [...shown, ...waiting])
+    const retryingShown = waiting.slice(0, RETRYING_SHOWN)
+    const events = await eventMap(rio, [...shown, ...retryingShown])
     return failedPage(ctx, {
       dead: rows(shown, handlers, events),
       olderDead: dead.length > PAGE_SIZE ? shown.at(-1)!.id : null,
       paged: before !== undefined,
-      retrying: rows(waiting, handlers, events),
+      retrying: rows(retryingShown, handlers, events),
+      moreRetrying: waiting.length > RETRYING_SHOWN,
     })
   },
 }

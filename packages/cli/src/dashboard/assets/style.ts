@@ -4,7 +4,7 @@
  */
 export const STYLE_CSS = `
 :root {
-  --bg: #f5f6f8; --card: #fff; --text: #1f2933; --muted: #6b7685; --line: #e3e6eb; --head: #f9fafb;
+  --bg: #f5f6f8; --card: #fff; --text: #1f2933; --muted: #5b6676; --line: #e3e6eb; --head: #f9fafb;
   --brand: #1f4e79; --brand-dark: #173a5a; --ok: #0f7b4f; --ok-bg: #dcf5e8; --bad: #b42318; --bad-bg: #fde7e5;
   --warn: #935f00; --warn-bg: #fdf1d3; --info: #1d4ed8; --info-bg: #e0e9ff; --grey-bg: #eceef1;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
@@ -47,11 +47,15 @@ tbody tr:last-child td { border-bottom: 0; }
 tbody tr:hover { background: #fbfcfd; }
 td.payload { max-width: 26rem; }
 td.payload code { display: block; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: #334155; }
+td.name { min-width: 12rem; overflow-wrap: anywhere; }
+td.target { min-width: 13rem; }
 td.target code { overflow-wrap: anywhere; font-size: .8rem; }
 td.target .method { font-size: .75rem; font-weight: 600; color: var(--muted); margin-right: .2rem; }
 td.pattern code { white-space: nowrap; }
 td.state .muted { display: block; font-size: .8rem; margin-top: .15rem; }
 td.actions { white-space: nowrap; text-align: right; }
+.action-list { display: flex; flex-wrap: wrap; gap: .4rem; justify-content: flex-end; }
+.action-list form.inline + form.inline { margin-left: 0; }
 td.badges .badge { margin: .1rem 0; }
 .empty { background: var(--card); border: 1px dashed var(--line); border-radius: 8px; padding: 1.2rem; color: var(--muted); text-align: center; }
 
@@ -102,4 +106,16 @@ body.login { justify-content: center; }
 .card label { font-size: .85rem; font-weight: 600; }
 .card input { padding: .5rem .6rem; }
 .card button { padding: .5rem; margin-top: .4rem; font-size: .95rem; }
+
+/* Phones: the nav gets a row of its own under the brand and Log out, so nothing is pushed off-screen. */
+@media (max-width: 640px) {
+  .bar { flex-wrap: wrap; height: auto; gap: 0 1rem; padding: 0 1rem; }
+  .brand { height: 3rem; }
+  .bar > form.inline { margin-left: auto; }
+  header nav { order: 3; flex: 1 0 100%; height: 2.6rem; margin: 0 -.8rem; }
+  main { padding: 1.2rem 1rem 2rem; }
+  dl.facts { grid-template-columns: minmax(5.5rem, auto) 1fr; padding: .9rem 1rem; }
+  .login main { padding-top: 8vh; }
+  .card { padding: 1.4rem 1.2rem; }
+}
 `

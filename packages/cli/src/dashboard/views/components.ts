@@ -124,7 +124,9 @@ export function errorText(
   return html`<span class="error-text">${excerpt(error, max)}</span>`
 }
 
-/** At most `max` characters of `text`, with an ellipsis when cut. */
+/** At most `max` characters of `text`, with an ellipsis when cut; never half of a surrogate pair (emoji). */
 export function excerpt(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text
+  if (text.length <= max) return text
+  const end = /[\uD800-\uDBFF]/.test(text[max - 1] ?? '') ? max - 1 : max
+  return `${text.slice(0, end)}…`
 }

@@ -41,9 +41,9 @@ export function deliveryPage(
 <dt>Event</dt><dd><a href="${href(ctx, `/events/${segment(d.eventId)}`)}">${event?.name ?? d.eventId}</a> <code class="muted">${d.eventId}</code></dd>
 <dt>Handler</dt><dd>${target}</dd>
 <dt>Attempts</dt><dd>${d.attempts}</dd>
-<dt>Created</dt><dd>${time(d.createdAt)}</dd>
-${d.status === 'pending' ? html`<dt>Next attempt</dt><dd>${time(d.nextAttemptAt)}</dd>` : ''}
-${d.finishedAt ? html`<dt>Finished</dt><dd>${time(d.finishedAt)}</dd>` : ''}
+<dt>Created (UTC)</dt><dd>${time(d.createdAt)}</dd>
+${d.status === 'pending' ? html`<dt>Next attempt (UTC)</dt><dd>${time(d.nextAttemptAt)}</dd>` : ''}
+${d.finishedAt ? html`<dt>Finished (UTC)</dt><dd>${time(d.finishedAt)}</dd>` : ''}
 ${d.lastError && d.status !== 'succeeded' ? html`<dt>Last error</dt><dd class="error-text">${d.lastError}</dd>` : ''}</dl>
 <h2>Attempts</h2>${attemptsTable(attempts)}`
   return layout(ctx, `Delivery #${d.id}`, { live })

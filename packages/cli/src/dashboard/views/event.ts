@@ -10,7 +10,7 @@ export function eventPage(ctx: PageContext, event: RioEvent, deliveries: readonl
 <dt>Name</dt><dd><strong>${event.name}</strong></dd>
 <dt>Id</dt><dd><code>${event.id}</code></dd>
 <dt>Project</dt><dd>${event.project}</dd>
-<dt>Created</dt><dd>${time(event.createdAt)}</dd>
+<dt>Created (UTC)</dt><dd>${time(event.createdAt)}</dd>
 ${event.idempotencyKey ? html`<dt>Idempotency key</dt><dd><code>${event.idempotencyKey}</code></dd>` : ''}</dl>
 <h2>Payload</h2><pre class="json">${JSON.stringify(event.payload, null, 2) ?? 'null'}</pre>
 <h2>Deliveries</h2>`

@@ -18,7 +18,7 @@ function actions(ctx: PageContext, h: Handler): SafeHtml {
     ([value, span]) =>
       html`<option value="${value}" ${value === '24h' ? html`selected` : ''}>${span.label}</option>`,
   )}</select>`
-  return html`${
+  return html`<div class="action-list">${
     h.enabled
       ? postButton(ctx, `${base}/disable`, 'Disable', {
           variant: 'danger',
@@ -29,7 +29,7 @@ function actions(ctx: PageContext, h: Handler): SafeHtml {
           title: 'Resume: waiting deliveries go out',
         })
   }
-${postButton(ctx, `${base}/recover`, 'Recover', { extra: spans, title: 'Re-queue dead deliveries created since then' })}`
+${postButton(ctx, `${base}/recover`, 'Recover', { extra: spans, title: 'Re-queue dead deliveries created since then' })}</div>`
 }
 
 /** Handlers with their state, Enable/Disable, and Recover (re-queue dead deliveries since a time). */
@@ -42,7 +42,7 @@ export function handlersPage(ctx: PageContext, handlers: readonly Handler[]): Sa
 <thead><tr><th>Name</th>${projects.size > 1 ? html`<th>Project</th>` : ''}<th>Kind</th><th>Pattern</th><th>Target</th><th>State</th><th>Failing since (UTC)</th><th>Actions</th></tr></thead>
 <tbody>${handlers.map(
           (h) => html`<tr data-handler="${h.id}">
-<td><strong>${redactHandlerName(h)}</strong></td>${projects.size > 1 ? html`<td>${h.project}</td>` : ''}
+<td class="name"><strong>${redactHandlerName(h)}</strong></td>${projects.size > 1 ? html`<td>${h.project}</td>` : ''}
 <td>${h.kind}</td><td class="pattern"><code>${h.pattern}</code></td>
 <td class="target">${h.kind === 'webhook' ? html`<span class="method">${h.method}</span> <code>${redactUrl(h.url)}</code>` : html`<span class="muted">in-process function</span>`}</td>
 <td class="state">${handlerState(h)}</td>
