@@ -215,7 +215,7 @@ function operation(route: Route, options: ResolvedApiOptions): OpenApiOperation 
       Object.entries(doc.body.content).map(([type, schema]) => [type, { schema: resolve(schema, options) }]),
     ),
   }
-  const given: Record<number, string | ResponseDoc> = { ...implied(doc, options), ...doc.responses }
+  const given: Record<number, string | ResponseDoc> = { ...implied(route, options), ...doc.responses }
   const responses: Record<string, OpenApiResponse> = {}
   for (const [status, answer] of Object.entries(given)) {
     responses[status] = response(Number(status), answer, doc.errors ?? 'api')
@@ -232,11 +232,20 @@ function operation(route: Route, options: ResolvedApiOptions): OpenApiOperation 
   }
 }
 
-/** The answers a route gives through its authentication and body, worded for its options. */
-function implied(doc: RouteDoc, options: ResolvedApiOptions): Record<number, string> {
+/**
+ * The answers a route gives through its path parameters, authentication and body, worded for its
+ * options. The router refuses a path parameter that is not valid percent-encoding with 400 before
+ * the route runs, so every route with one can answer 400.
+ */
+function implied(route: Route, options: ResolvedApiOptions): Record<number, string> {
+  const { doc } = route
   const answers: Record<number, string> = {}
+  const badPath = route.path.includes('/:')
+    ? 'invalid_request: a path parameter that is not valid percent-encoding (`%zz`)'
+    : undefined
+  if (badPath) answers[400] = badPath
   if (doc.body) {
-    answers[400] = `invalid_request (with \`issues\`) or malformed_json: the body failed validation, is not JSON or UTF-8, or is nested deeper than maxJsonDepth (${options.maxJsonDepth})`
+    answers[400] = `invalid_request (with \`issues\`) or malformed_json: the body failed validation, is not JSON or UTF-8, or is nested deeper than maxJsonDepth (${options.maxJsonDepth})${badPath ? `; ${badPath}` : ''}`
     answers[413] = `body_too_large: the body is over maxBodyBytes (${options.maxBodyBytes} bytes)`
     answers[415] = `unsupported_media_type: send ${Object.keys(doc.body.content).join(' or ')}`
   }
