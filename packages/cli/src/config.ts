@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path'
 import { isScalar, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { UsageError } from './errors.js'
+import { redactUrl } from './redact-url.js'
 
 /** Settings of the standalone server, after precedence: flags > `RIO_*` env > config file > defaults. */
 export interface Config {
@@ -121,6 +122,20 @@ function readFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown>
 }
 
 /**
+ * The refused value, quoted so that a stray space or a `\r` from an env file shows (`; got "80\r"`).
+ * The admin token is never echoed, only its length; a URL's credentials are redacted.
+ */
+function shownValue(key: string, value: unknown): string {
+  if (value === undefined) return ''
+  if (key === 'adminToken')
+    return typeof value === 'string' ? `; got ${value.length} characters (not shown)` : ''
+  // A string is quoted; a YAML number, list or mapping is shown as JSON.
+  if (typeof value !== 'string') return `; got ${JSON.stringify(value)?.slice(0, 200) ?? typeof value}`
+  const shown = key === 'publicUrl' ? redactUrl(value) : value
+  return `; got ${JSON.stringify(shown.length > 200 ? `${shown.slice(0, 200)}…` : shown)}`
+}
+
+/**
  * Resolves the configuration: each key from the first of flags, environment, file, defaults, and
  * where it came from. A relative `database` in the file is taken relative to the file's directory.
  * @throws {@link UsageError} naming the bad key and where its value came from
@@ -165,7 +180,7 @@ export function resolveConfig(
     }
     const key = String(issue.path[0] ?? '')
     throw new UsageError(
-      `invalid setting ${key} (from ${source[key] ?? 'the config file'}): ${issue.message}`,
+      `invalid setting ${key} (from ${source[key] ?? 'the config file'}): ${issue.message}${shownValue(key, merged[key])}`,
     )
   }
   return {

@@ -109,10 +109,13 @@ export function parseSince(value: string, now = Date.now()): Date {
   return new Date(at)
 }
 
-/** Reads a positive integer option. @throws {@link UsageError} */
+/**
+ * Reads a positive integer option, in decimal digits only: `Number()` alone would read `0x10` as 16
+ * and `1e3` as 1000, which for `rio cleanup --days` decides what is deleted. @throws {@link UsageError}
+ */
 export function parseCount(value: string, name: string): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 1)
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < 1)
     throw new UsageError(`${name} must be a positive whole number, got "${value}"`, HELP_HINT)
   return n
 }

@@ -135,6 +135,9 @@ export function describeFailure(error: unknown, command?: string): FailureReport
       EADDRINUSE:
         'another process holds the port; pick another with --port (or RIO_PORT), or 0 for a free one',
       EACCES: 'check the permissions, or use a port above 1024',
+      EADDRNOTAVAIL:
+        'the host is not an address of this machine: bind 127.0.0.1, 0.0.0.0 (every interface) or one of its addresses',
+      ENOTFOUND: 'check the host name (--host, RIO_HOST or host in rio.yaml)',
       ENOENT: 'check the path',
       ECONNREFUSED: 'is the server running, and is the URL right?',
     }

@@ -1,7 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { DeliveryReport, Handler, Rio, RioEvent } from '@rio/core'
 import pino, { type Logger } from 'pino'
-import { redactHandlerName, redactUrl } from './redact-url.js'
+import { redactHandlerName, redactUrl, redactUrlsIn } from './redact-url.js'
 
 /** Log format: structured JSON lines (default) or `pretty` for people. */
 export type LogFormat = 'json' | 'pretty'
@@ -42,6 +42,15 @@ export function createLogger(
     })
   }
   return options.destination ? pino(settings, options.destination as pino.DestinationStream) : pino(settings)
+}
+
+/**
+ * An attempt's error fit for a log line: the engine's text can quote a URL the receiver chose (a
+ * redirect's `Location`, which may carry a token in its userinfo or query), so URLs in it are
+ * redacted like the webhook's own.
+ */
+function shownError(error: string | null | undefined): string {
+  return error ? redactUrlsIn(error) : ''
 }
 
 function excerpt(text: string): string {
@@ -87,7 +96,7 @@ export function logRio(rio: Rio, logger: Logger): () => void {
     const r = message as DeliveryReport & { outcome: string; responseBody?: string | null }
     const body = typeof r.responseBody === 'string' ? excerpt(r.responseBody) : ''
     // A bare `HTTP <status>` error repeats the status; the body says more when there is one.
-    const detail = r.error && r.error !== `HTTP ${r.status}` ? r.error : body
+    const detail = r.error && r.error !== `HTTP ${r.status}` ? shownError(r.error) : body
     tasks.debug(
       { delivery: r.deliveryId, attempt: r.attempt, ms: Math.round(r.durationMs), outcome: r.outcome },
       `RESPONSE ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${detail}`.trimEnd(),
@@ -96,15 +105,15 @@ export function logRio(rio: Rio, logger: Logger): () => void {
   const onRetrying = (r: DeliveryReport) =>
     tasks.warn(
       { delivery: r.deliveryId, attempt: r.attempt, next: r.nextAttemptAt },
-      `RETRY ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${r.error ?? ''}`.trimEnd(),
+      `RETRY ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${shownError(r.error)}`.trimEnd(),
     )
   const onDead = (r: DeliveryReport) =>
     tasks.error(
       { delivery: r.deliveryId, attempt: r.attempt },
-      `DEAD ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${r.error ?? ''}`.trimEnd(),
+      `DEAD ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${shownError(r.error)}`.trimEnd(),
     )
   const onDisabled = (handler: Handler, reason: string) =>
-    tasks.error({ handler: handler.id }, `DISABLED ${redactHandlerName(handler)}: ${reason}`)
+    tasks.error({ handler: handler.id }, `DISABLED ${redactHandlerName(handler)}: ${shownError(reason)}`)
   const onEnabled = (handler: Handler) =>
     tasks.info({ handler: handler.id }, `ENABLED ${redactHandlerName(handler)}`)
   const onError = (error: Error) => logger.error({ err: error }, error.message)

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, withRio } from '../context.js'
+import { HELP_HINT, UsageError } from '../errors.js'
 import { progress } from '../progress.js'
 
 /** `rio cleanup --days N`: deletes finished events older than N days, in small batches. */
@@ -13,6 +14,9 @@ export function addCleanup(program: Command): void {
   ).action((options: CommonOptions & { days: string; batch: string }) => {
     const days = parseCount(options.days, '--days')
     const batchSize = parseCount(options.batch, '--batch')
+    const olderThan = new Date(Date.now() - days * 86_400_000)
+    if (!Number.isFinite(olderThan.getTime()))
+      throw new UsageError(`--days ${days} reaches back before any date there is`, HELP_HINT)
     return withRio(options, async (rio) => {
       // A progress line on a terminal only; scripts and logs get the final count.
       const spinner = progress(`removing finished events older than ${days} days…`, {
@@ -20,7 +24,7 @@ export function addCleanup(program: Command): void {
       })
       const removed = await rio
         .cleanup({
-          olderThan: new Date(Date.now() - days * 86_400_000),
+          olderThan,
           batchSize,
           onProgress: (so) =>
             spinner.update(`removed ${so.events} events, ${so.deliveries} deliveries so far…`),

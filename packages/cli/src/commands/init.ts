@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { CliError } from '../errors.js'
@@ -55,6 +55,9 @@ export function addInit(program: Command): void {
       }
       mkdirSync(target, { recursive: true })
       const token = randomBytes(32).toString('base64url')
+      // `mode` applies only to a new file: an overwritten one keeps its permissions, so narrow them
+      // before the new token is written, or it could land in a world-readable file.
+      if (existsSync(file)) chmodSync(file, 0o600)
       writeFileSync(file, template(token).replace('{dir}', target), { mode: 0o600 })
       process.stdout.write(`wrote ${file}\nuse it with: export RIO_CONF=${target}\n`)
     })

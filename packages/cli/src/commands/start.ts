@@ -35,6 +35,18 @@ function tokenLine(config: Config, sources: ConfigSources, generated: string): s
   return `admin token: ${generated} (generated for this run; set adminToken in rio.yaml or RIO_ADMIN_TOKEN to keep one)`
 }
 
+/**
+ * A listen failure (`EADDRINUSE`, `EADDRNOTAVAIL`, `ENOTFOUND`, `EACCES`) names the address and where
+ * its host and port came from, so an operator knows which of flag, environment or rio.yaml to fix.
+ * The system's `code` is kept (it is the `--json` error code).
+ */
+function listenError(error: unknown, config: Config, sources: ConfigSources): unknown {
+  const system = error as NodeJS.ErrnoException
+  if (!(error instanceof Error) || typeof system.code !== 'string') return error
+  error.message = `cannot listen on ${config.host}:${config.port} (host from ${sources.host}, port from ${sources.port}): ${error.message}`
+  return error
+}
+
 /** What the server answers besides the API: `/metrics`, and the dashboard. */
 function mounts(
   rio: Rio,
@@ -113,6 +125,8 @@ export function addStart(program: Command): void {
             mounts: mounts(rio, adminToken, config, metrics),
             port: config.port,
             host: config.host,
+          }).catch((error: unknown) => {
+            throw listenError(error, config, sources)
           })
         }
         if (role !== 'web') await rio.start()

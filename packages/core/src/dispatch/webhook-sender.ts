@@ -508,7 +508,7 @@ function answered(
   let errorCode: SendErrorCode = 'status'
   if (status >= 300 && status < 400) {
     const location = headers.location
-    error = `redirect ${status}${location ? ` to ${String(location)}` : ''} not followed; point the webhook at the final URL`
+    error = `redirect ${status}${location ? ` to ${redactLocation(String(location))}` : ''} not followed; point the webhook at the final URL`
     errorCode = 'redirect'
   } else if (status === 410) {
     error = 'HTTP 410 Gone: the endpoint asked to be disabled'
@@ -611,4 +611,27 @@ function describeError(
     return failure(started, 'connect', `cannot reach ${host} (${code})`, status)
   }
   return failure(started, 'connect', `${code ? `${code}: ` : ''}${message} (${host})`, status)
+}
+
+/**
+ * A redirect target fit to store in an attempt's error, which the API, the dashboard and the CLI
+ * show: credentials in its userinfo become `***`, and so does every query value (a signed or
+ * token-bearing URL is a common redirect target). Scheme, host, path and parameter names stay, so
+ * the operator can still tell where the receiver pointed. A relative target keeps its path.
+ */
+export function redactLocation(location: string): string {
+  const absolute = URL.canParse(location)
+  const url = new URL(location, 'http://relative.invalid')
+  let changed = false
+  if (url.username || url.password) {
+    url.username = '***'
+    url.password = ''
+    changed = true
+  }
+  for (const name of new Set(url.searchParams.keys())) {
+    url.searchParams.set(name, '***')
+    changed = true
+  }
+  if (!changed) return location
+  return absolute ? url.toString() : `${url.pathname}${url.search}${url.hash}`
 }

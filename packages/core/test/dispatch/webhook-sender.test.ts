@@ -6,6 +6,7 @@ import { hasOpenssl, selfSignedCertificate } from '../../../../test/support/self
 import type { WebhookRequest } from '../../src/dispatch/webhook-request.js'
 import {
   isPrivateAddress,
+  redactLocation,
   WebhookSender,
   type WebhookSenderOptions,
 } from '../../src/dispatch/webhook-sender.js'
@@ -130,6 +131,22 @@ describe('WebhookSender', () => {
     expect(result).toMatchObject({ ok: false, status: 302, errorCode: 'redirect' })
     expect(result.error).toMatch(/^redirect 302 to \/new not followed/)
     expect(r.requests.map((q) => q.path)).toEqual(['/old'])
+  })
+
+  it('keeps no credential of a redirect target in the error it records', async () => {
+    const r = await receiver({
+      respond: () => ({
+        status: 302,
+        headers: { location: 'https://TOKEN:pw@elsewhere.example/next?access_token=SECRET&page=2#top' },
+      }),
+    })
+    const result = await sender().send(post(r.url), { timeoutMs: 5000 })
+    expect(result.error).toBe(
+      'redirect 302 to https://***@elsewhere.example/next?access_token=***&page=***#top not followed; point the webhook at the final URL',
+    )
+    expect(result.error).not.toMatch(/TOKEN|pw@|SECRET/)
+    expect(redactLocation('/new?sig=abc')).toBe('/new?sig=***')
+    expect(redactLocation('/new')).toBe('/new')
   })
 
   it('parses Retry-After on 429 and 503 only', async () => {
