@@ -22,12 +22,20 @@ export interface Config {
    * `publicUrl` is https), `true` (always) or `false` (never). `X-Forwarded-Proto` is not trusted.
    */
   secureCookies: 'auto' | boolean
+  /**
+   * How many reverse proxies sit in front of `rio start` (0 to 10). With N > 0 the failed-sign-in
+   * limits of the API and the dashboard count each client by the address the proxies wrote into
+   * `X-Forwarded-For` (the Nth from the right) rather than by the proxy's own; 0 never reads it.
+   */
+  trustProxy: number
 }
 
 /** Where each setting came from: `default`, the file's path, `env RIO_…` or `--flag`. */
 export type ConfigSources = Record<keyof Config, string>
 
 const PORT = 'must be a whole number from 0 to 65535 in decimal digits (0 picks a free port)'
+const TRUST_PROXY =
+  'must be a whole number from 0 to 10 in decimal digits: how many reverse proxies are in front of Rio'
 
 const schema = z
   .object({
@@ -51,6 +59,11 @@ const schema = z
       (value) => (value === 'true' ? true : value === 'false' ? false : value),
       z.union([z.literal('auto'), z.boolean()], { error: 'must be auto, true or false' }),
     ),
+    // Like the port: decimal digits from flags, env and rio.yaml alike.
+    trustProxy: z.preprocess(
+      (value) => (typeof value === 'string' && /^\d{1,2}$/.test(value) ? Number(value) : value),
+      z.number({ error: TRUST_PROXY }).int(TRUST_PROXY).min(0, TRUST_PROXY).max(10, TRUST_PROXY),
+    ),
   })
   .strict()
 
@@ -60,6 +73,7 @@ const DEFAULTS = {
   host: '127.0.0.1',
   logLevel: 'info',
   secureCookies: 'auto',
+  trustProxy: 0,
 }
 const KEYS = [
   'database',
@@ -70,6 +84,7 @@ const KEYS = [
   'logLevel',
   'logFormat',
   'secureCookies',
+  'trustProxy',
 ] as const
 const ENV: Record<string, keyof Config> = {
   RIO_DATABASE: 'database',
@@ -80,6 +95,7 @@ const ENV: Record<string, keyof Config> = {
   RIO_LOG_LEVEL: 'logLevel',
   RIO_LOG_FORMAT: 'logFormat',
   RIO_SECURE_COOKIES: 'secureCookies',
+  RIO_TRUST_PROXY: 'trustProxy',
 }
 
 /**
@@ -114,10 +130,12 @@ function readFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown>
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data))
     throw new UsageError(`${file} must hold a YAML mapping of settings (key: value lines)`)
-  // The port as written: YAML reads `0x50`, `+80`, `1e2` and `80.0` as the number 80 or 100.
-  const port = doc.get('port', true)
-  if (isScalar(port) && typeof port.value === 'number' && port.source !== undefined)
-    (data as Record<string, unknown>).port = port.source
+  // Numbers as written: YAML reads `0x50`, `+80`, `1e2` and `80.0` as the number 80 or 100.
+  for (const key of ['port', 'trustProxy']) {
+    const node = doc.get(key, true)
+    if (isScalar(node) && typeof node.value === 'number' && node.source !== undefined)
+      (data as Record<string, unknown>)[key] = node.source
+  }
   return data as Record<string, unknown>
 }
 

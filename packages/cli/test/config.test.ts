@@ -88,6 +88,46 @@ describe('configuration precedence: flags > RIO_* env > rio.yaml > defaults', ()
     )
   })
 
+  it('takes trustProxy as decimal digits from 0 to 10 from rio.yaml, RIO_TRUST_PROXY or --trust-proxy', () => {
+    const dir = tempDir()
+    const fromFile = (yaml: string) => {
+      writeFileSync(join(dir, 'rio.yaml'), `trustProxy: ${yaml}\n`)
+      return () => loadConfig({}, { RIO_CONF: dir })
+    }
+    expect(loadConfig({}, {}).trustProxy).toBe(0)
+    for (const [yaml, value] of [
+      ['0', 0],
+      ['1', 1],
+      ['"2"', 2],
+      ['10', 10],
+    ] as const) {
+      expect(fromFile(yaml)().trustProxy, yaml).toBe(value)
+    }
+    writeFileSync(join(dir, 'rio.yaml'), 'trustProxy: 1\n')
+    expect(loadConfig({}, { RIO_CONF: dir, RIO_TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(loadConfig({ trustProxy: '3' }, { RIO_CONF: dir, RIO_TRUST_PROXY: '2' }).trustProxy).toBe(3)
+    // An empty variable counts as unset, like every RIO_* variable.
+    expect(loadConfig({}, { RIO_CONF: dir, RIO_TRUST_PROXY: '' }).trustProxy).toBe(1)
+    const refused = /must be a whole number from 0 to 10 in decimal digits/
+    for (const yaml of ['""', 'true', '0x1', '+1', '1e0', '1.0', '-1', '11', 'yes', '']) {
+      const load = fromFile(yaml)
+      expect(load, `trustProxy: ${yaml}`).toThrow(/invalid setting trustProxy \(from .*rio\.yaml\)/)
+      expect(load, `trustProxy: ${yaml}`).toThrow(refused)
+    }
+    for (const text of [' 1', '1 ', '0x1', '1.5', '-1', '11', '99', 'true']) {
+      expect(
+        () => loadConfig({}, { RIO_TRUST_PROXY: text }),
+        `RIO_TRUST_PROXY=${JSON.stringify(text)}`,
+      ).toThrow(
+        /invalid setting trustProxy \(from env RIO_TRUST_PROXY\): must be a whole number from 0 to 10/,
+      )
+      expect(() => loadConfig({ trustProxy: text }, {}), `--trust-proxy ${JSON.stringify(text)}`).toThrow(
+        /invalid setting trustProxy \(from --trust-proxy\): must be a whole number from 0 to 10/,
+      )
+    }
+    expect(() => loadConfig({ trustProxy: '1\r' }, {})).toThrow(/; got "1\\r"/)
+  })
+
   it('takes a port only as decimal digits from 0 to 65535, from rio.yaml, RIO_PORT and --port alike (exit 2 otherwise)', () => {
     const dir = tempDir()
     const fromFile = (yaml: string) => {

@@ -27,6 +27,7 @@ describe('@rio/core public surface', () => {
       'SqliteStore',
       'UnrecoverableError',
       'VERSION',
+      'clientAddress',
       'createApiHandler',
       'diagnostics',
       'openApiDocument',

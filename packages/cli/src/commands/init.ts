@@ -30,6 +30,13 @@ adminToken: ${adminToken}
 # behind an https proxy, set publicUrl or true.
 # secureCookies: auto
 
+# How many reverse proxies (nginx, a load balancer, a CDN) sit in front of Rio. Failed sign-ins are
+# limited per client address; behind proxies every client has the proxy's address, so one client's
+# wrong guesses lock out all. With N, the address the proxies wrote into X-Forwarded-For (the Nth
+# from the right) counts instead. Set exactly the number you run: more lets clients choose their
+# own address. 0 never reads the header.
+# trustProxy: 0
+
 # trace, debug (REQUEST/RESPONSE lines), info (EMIT lines), warn (retries), error (dead deliveries)
 logLevel: info
 # json for machines, pretty for people

@@ -23,6 +23,7 @@ interface StartOptions {
   logLevel?: string
   logFormat?: LogFormat
   secureCookies?: string
+  trustProxy?: string
 }
 
 const ROLES = ['all', 'web', 'worker'] as const
@@ -58,6 +59,7 @@ function mounts(
     adminToken,
     basePath: '/dashboard',
     secureCookies: config.secureCookies,
+    trustProxy: config.trustProxy,
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
   })
   return [
@@ -84,6 +86,10 @@ export function addStart(program: Command): void {
       '--secure-cookies <when>',
       'mark dashboard cookies Secure: auto (over TLS or an https public URL), true or false (env RIO_SECURE_COOKIES; default auto)',
     )
+    .option(
+      '--trust-proxy <n>',
+      'how many reverse proxies are in front of Rio, 0 to 10: failed sign-ins are then counted per client by the Nth X-Forwarded-For address from the right; must match your setup (env RIO_TRUST_PROXY; default 0: the header is never read)',
+    )
     .addHelpText(
       'after',
       '\nSeveral processes may share one database file: e.g. one `rio start web` and two `rio start worker`.\nSIGINT or SIGTERM stops gracefully (a second one stops at once).',
@@ -102,6 +108,7 @@ export function addStart(program: Command): void {
         logLevel: options.logLevel,
         logFormat: options.logFormat,
         secureCookies: options.secureCookies,
+        trustProxy: options.trustProxy,
       })
       const format = config.logFormat ?? (options.demo ? 'pretty' : 'json')
       const adminToken = config.adminToken ?? randomBytes(24).toString('base64url')
@@ -121,7 +128,11 @@ export function addStart(program: Command): void {
       try {
         if (metrics) {
           server = await serve({
-            api: rio.handler({ adminToken, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
+            api: rio.handler({
+              adminToken,
+              trustProxy: config.trustProxy,
+              ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+            }),
             mounts: mounts(rio, adminToken, config, metrics),
             port: config.port,
             host: config.host,

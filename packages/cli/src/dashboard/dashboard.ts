@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Rio } from '@rio/core'
-import { RIO_ERROR_STATUS, RioError } from '@rio/core'
+import { clientAddress, RIO_ERROR_STATUS, RioError } from '@rio/core'
 import { findAction } from './actions.js'
 import { FAVICON_SVG } from './assets/favicon.js'
 import { LIVE_JS } from './assets/live.js'
@@ -114,7 +114,8 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
       return send(res, 405, 'method not allowed', 'text/plain', { allow: 'GET, POST' })
     if (isCrossSite(req))
       return send(res, 403, errorPage(null, base, 403, 'Log in from the dashboard itself.'))
-    const address = req.socket.remoteAddress ?? 'unknown'
+    // The same client address as the API's failed-authentication limit, behind proxies too.
+    const address = clientAddress(req, opts.trustProxy) ?? 'unknown'
     // Counted as a failure before the body is read, so concurrent guesses cannot all be checked.
     const attempt = limiter.attempt(address)
     if ('retryAfter' in attempt) {

@@ -8,7 +8,8 @@
  * It is a plain `node:http` handler: `rio start` mounts it at `/dashboard`; a host app mounts it in
  * its own server, Express or Fastify. Security: the session is an HttpOnly, SameSite=Strict cookie
  * signed per process, with an expiry, and `Secure` when served over https (`secureCookies`); every
- * POST needs the session's CSRF token; failed logins are rate-limited per address; every value is
+ * POST needs the session's CSRF token; failed logins are rate-limited per address (behind reverse
+ * proxies, the forwarded one: `trustProxy`); every value is
  * HTML-escaped; every response carries a strict CSP (no inline script or style), `nosniff`,
  * `no-referrer`, `DENY` framing and `no-store`.
  *

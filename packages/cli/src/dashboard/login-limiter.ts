@@ -18,7 +18,8 @@ export interface LoginAttempt {
  * counts as a failure from the moment it is admitted until it succeeds, so guesses sent at once
  * (their bodies still arriving, their tokens not yet compared) cannot all slip in before the first
  * failure is counted: at most `limit` are ever checked per window. Memory is bounded by
- * {@link MAX_TRACKED} addresses. Behind a proxy every client shares the proxy's address.
+ * {@link MAX_TRACKED} addresses. Which address a request counts against is the caller's choice
+ * (the dashboard's `trustProxy`: behind proxies, the forwarded one).
  */
 export class LoginLimiter {
   readonly #windows = new Map<string, Window>()

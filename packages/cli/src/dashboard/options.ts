@@ -32,6 +32,16 @@ export interface DashboardOptions {
   sessionTtlMs?: number
   /** Failed logins allowed per remote address per minute; the next ones get 429. @default 10 */
   maxFailedLogins?: number
+  /**
+   * How many reverse proxies sit in front of the server (0 to 10), for `maxFailedLogins`' notion
+   * of a remote address: 0 takes the TCP peer address and never reads `X-Forwarded-For`; N takes
+   * the address the proxies wrote there, N entries from the right, as `@rio/core`'s `clientAddress`
+   * does (and the API with the same `trustProxy`). It must equal the number of proxies you run:
+   * more lets a client pick its own address by sending the header, fewer counts every client as
+   * the proxy, so one can lock out all.
+   * @default 0
+   */
+  trustProxy?: number
   /** How often lists refresh themselves in the browser, in ms; 0 turns live refresh off. @default 5000 */
   refreshIntervalMs?: number
 }
@@ -44,6 +54,7 @@ export interface ResolvedDashboardOptions {
   readonly publicUrl: string | undefined
   readonly sessionTtlMs: number
   readonly maxFailedLogins: number
+  readonly trustProxy: number
   readonly refreshIntervalMs: number
 }
 
@@ -73,6 +84,12 @@ const schema = z.object({
     .max(30 * 86_400_000)
     .default(8 * 3_600_000),
   maxFailedLogins: z.number().int().positive().max(1_000_000).default(10),
+  trustProxy: z
+    .number({ error: 'trustProxy is a whole number from 0 to 10' })
+    .int('trustProxy is a whole number from 0 to 10')
+    .min(0, 'trustProxy is a whole number from 0 to 10')
+    .max(10, 'trustProxy is a whole number from 0 to 10')
+    .default(0),
   refreshIntervalMs: z.union([z.literal(0), z.number().int().min(1000).max(3_600_000)]).default(5000),
 })
 

@@ -218,6 +218,38 @@ describe('dashboard login', () => {
     expect((await postLogin(base, TOKEN)).status).toBe(303)
   })
 
+  it('counts failed logins per forwarded client with trustProxy, ignoring entries the client wrote further left', async () => {
+    const base = await serveDashboard(makeRio(), { adminToken: TOKEN, maxFailedLogins: 3, trustProxy: 1 })
+    const from = (forwardedFor: string) => ({ 'x-forwarded-for': forwardedFor })
+    expect((await postLogin(base, 'wrong-token-000000', from('203.0.113.7'))).status).toBe(401)
+    // A new spoofed leftmost entry for every guess is still the same client.
+    expect((await postLogin(base, 'wrong-token-000000', from('1.1.1.1, 203.0.113.7'))).status).toBe(401)
+    expect((await postLogin(base, 'wrong-token-000000', from('1.1.1.2,203.0.113.7'))).status).toBe(401)
+    const limited = await postLogin(base, TOKEN, from('1.1.1.3, 203.0.113.7'))
+    expect(limited.status).toBe(429)
+    expect(await limited.text()).toContain('Too many failed logins')
+    // Another client behind the same proxy (the same TCP peer) still logs in.
+    expect((await postLogin(base, TOKEN, from('203.0.113.8'))).status).toBe(303)
+    // An entry that is not an address is not trusted: the peer address counts.
+    for (let i = 0; i < 3; i++)
+      expect((await postLogin(base, 'wrong-token-000000', from('unknown'))).status).toBe(401)
+    expect((await postLogin(base, TOKEN)).status).toBe(429)
+    expect((await postLogin(base, TOKEN, from('203.0.113.9'))).status).toBe(303)
+  })
+
+  it('ignores X-Forwarded-For without trustProxy (the default): every client counts as the peer address', async () => {
+    for (const options of [{}, { trustProxy: 0 }]) {
+      const base = await serveDashboard(makeRio(), { adminToken: TOKEN, maxFailedLogins: 2, ...options })
+      expect((await postLogin(base, 'wrong-token-000000', { 'x-forwarded-for': '203.0.113.1' })).status).toBe(
+        401,
+      )
+      expect((await postLogin(base, 'wrong-token-000000', { 'x-forwarded-for': '203.0.113.2' })).status).toBe(
+        401,
+      )
+      expect((await postLogin(base, TOKEN, { 'x-forwarded-for': '203.0.113.3' })).status).toBe(429)
+    }
+  })
+
   it('checks at most the allowed number of guesses sent at once, their bodies still arriving (the rest get 429)', async () => {
     const handler = createDashboardHandler(makeRio(), { adminToken: TOKEN, maxFailedLogins: 3 })
     let seen = 0
@@ -275,6 +307,12 @@ describe('dashboard login', () => {
     expect(() => createDashboardHandler(rio, { adminToken: TOKEN, basePath: 'dashboard/' })).toThrow(
       /basePath/,
     )
+    for (const trustProxy of [-1, 1.5, 11, Number.NaN]) {
+      expect(
+        () => createDashboardHandler(rio, { adminToken: TOKEN, trustProxy }),
+        String(trustProxy),
+      ).toThrow(/invalid dashboard options: trustProxy: trustProxy is a whole number from 0 to 10/)
+    }
   })
 })
 

@@ -1,18 +1,13 @@
-import { spawn } from 'node:child_process'
 import { request as httpRequest } from 'node:http'
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { hasOpenssl, selfSignedCertificate } from '../../../../test/support/self-signed.js'
-import { makeRio, onCleanup, tempDir } from '../../../core/test/helpers.js'
+import { makeRio, onCleanup } from '../../../core/test/helpers.js'
 import { createDashboardHandler, type DashboardOptions } from '../../src/dashboard/index.js'
-import { serveDashboard } from './serve.js'
+import { serveDashboard, startDashboard } from './serve.js'
 
 const TOKEN = 'dashboard-admin-token-0123456789'
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
-const root = fileURLToPath(new URL('../../../../', import.meta.url))
-const bin = fileURLToPath(new URL('../../src/bin.ts', import.meta.url))
 
 interface Answer {
   status: number
@@ -146,46 +141,11 @@ describe('dashboard cookies: Secure (createDashboardHandler)', () => {
   )
 })
 
-/** Runs `rio start web` from the sources with `args` and `env` (no other RIO_* variable); returns its dashboard URL. */
-async function startDashboard(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RIO_')))
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', bin, 'start', 'web', '--port', '0', '--admin-token', TOKEN, ...args],
-    {
-      cwd: root,
-      env: {
-        ...clean,
-        TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
-        RIO_DATABASE: join(tempDir(), 'rio.db'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  let out = ''
-  child.stdout.on('data', (chunk) => (out += chunk))
-  child.stderr.on('data', (chunk) => (out += chunk))
-  const deadline = Date.now() + 20_000
-  let listening = /listening on (http:\/\/\S+)/.exec(out)
-  while (!listening) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`rio start did not listen:\n${out}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    listening = /listening on (http:\/\/\S+)/.exec(out)
-  }
-  return `${listening[1]}/dashboard`
-}
-
 describe('dashboard cookies: Secure (rio start)', () => {
   it('without https anywhere (the default, or --secure-cookies auto): not Secure, X-Forwarded-Proto: https notwithstanding', async () => {
     const [byDefault, auto] = await Promise.all([
-      startDashboard([]),
-      startDashboard(['--secure-cookies', 'auto']),
+      startDashboard(TOKEN, []),
+      startDashboard(TOKEN, ['--secure-cookies', 'auto']),
     ])
     for (const base of [byDefault, auto]) {
       expect(secureFlags(await dashboardCookies(base))).toEqual(NONE)
@@ -197,24 +157,24 @@ describe('dashboard cookies: Secure (rio start)', () => {
 
   it('marks both cookies Secure when the public URL is https (RIO_PUBLIC_URL or --public-url)', async () => {
     const bases = await Promise.all([
-      startDashboard([], { RIO_PUBLIC_URL: 'https://rio.example.com' }),
-      startDashboard(['--public-url', 'https://rio.example.com/']),
+      startDashboard(TOKEN, [], { RIO_PUBLIC_URL: 'https://rio.example.com' }),
+      startDashboard(TOKEN, ['--public-url', 'https://rio.example.com/']),
     ])
     for (const base of bases) expect(secureFlags(await dashboardCookies(base))).toEqual(ALL)
   })
 
   it('marks both cookies Secure over plain http when the setting is true (RIO_SECURE_COOKIES, --secure-cookies)', async () => {
     const bases = await Promise.all([
-      startDashboard([], { RIO_SECURE_COOKIES: 'true' }),
-      startDashboard(['--secure-cookies', 'true']),
+      startDashboard(TOKEN, [], { RIO_SECURE_COOKIES: 'true' }),
+      startDashboard(TOKEN, ['--secure-cookies', 'true']),
     ])
     for (const base of bases) expect(secureFlags(await dashboardCookies(base))).toEqual(ALL)
   })
 
   it('never marks them Secure when the setting is false, even with an https public URL', async () => {
     const bases = await Promise.all([
-      startDashboard(['--secure-cookies', 'false', '--public-url', 'https://rio.example.com']),
-      startDashboard([], { RIO_SECURE_COOKIES: 'false', RIO_PUBLIC_URL: 'https://rio.example.com' }),
+      startDashboard(TOKEN, ['--secure-cookies', 'false', '--public-url', 'https://rio.example.com']),
+      startDashboard(TOKEN, [], { RIO_SECURE_COOKIES: 'false', RIO_PUBLIC_URL: 'https://rio.example.com' }),
     ])
     for (const base of bases) expect(secureFlags(await dashboardCookies(base))).toEqual(NONE)
   })

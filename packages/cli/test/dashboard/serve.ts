@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
 import type { Rio } from '../../../core/src/index.js'
-import { onCleanup } from '../../../core/test/helpers.js'
+import { onCleanup, tempDir } from '../../../core/test/helpers.js'
 import { createDashboardHandler, type DashboardOptions } from '../../src/dashboard/index.js'
 
 /** Serves the dashboard on 127.0.0.1:0 for one test; returns its base URL (…/dashboard). */
@@ -17,6 +20,48 @@ export async function serveDashboard(rio: Rio, options: DashboardOptions): Promi
   )
   const address = server.address()
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}${options.basePath ?? '/dashboard'}`
+}
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url))
+const bin = fileURLToPath(new URL('../../src/bin.ts', import.meta.url))
+
+/** Runs `rio start web` from the sources with `args` and `env` (no other RIO_* variable); returns its dashboard URL. */
+export async function startDashboard(
+  adminToken: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RIO_')))
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', bin, 'start', 'web', '--port', '0', '--admin-token', adminToken, ...args],
+    {
+      cwd: root,
+      env: {
+        ...clean,
+        TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
+        RIO_DATABASE: join(tempDir(), 'rio.db'),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+  onCleanup(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  let out = ''
+  child.stdout.on('data', (chunk) => (out += chunk))
+  child.stderr.on('data', (chunk) => (out += chunk))
+  const deadline = Date.now() + 20_000
+  let listening = /listening on (http:\/\/\S+)/.exec(out)
+  while (!listening) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`rio start did not listen:\n${out}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    listening = /listening on (http:\/\/\S+)/.exec(out)
+  }
+  return `${listening[1]}/dashboard`
 }
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { formatIssues, RioValidationError } from '../errors.js'
+import { MAX_TRUST_PROXY } from './client-address.js'
 
 /** How the HTTP API behaves; see {@link createApiHandler} and {@link Rio.listen}. Parsed once, before any I/O. */
 export interface ApiOptions {
@@ -24,12 +25,22 @@ export interface ApiOptions {
   /**
    * Failed authentications (401) allowed per remote address (per /64 network for IPv6) per
    * `failedAuthWindowMs`; after that every authenticated route answers 429 with `Retry-After` until
-   * the window ends. `false` turns the limit off. Behind a proxy all clients share the proxy's address: raise it or turn it off.
+   * the window ends. `false` turns the limit off. Behind a reverse proxy every client would share
+   * the proxy's address: set `trustProxy` to count each client by its forwarded address instead.
    * @default 20
    */
   failedAuthLimit?: number | false
   /** The window of `failedAuthLimit`, in ms. @default 60000 */
   failedAuthWindowMs?: number
+  /**
+   * How many reverse proxies sit in front of the server (0 to 10), for `failedAuthLimit`'s notion
+   * of a client address. 0: the TCP peer address, `X-Forwarded-For` is never read. N: the address
+   * N entries left of the peer address in `[...X-Forwarded-For, peer]`, which the N proxies wrote
+   * (see {@link clientAddress}). It must equal the number of proxies you run: more lets a client
+   * choose its own address by sending `X-Forwarded-For`, fewer counts every client as a proxy.
+   * @default 0
+   */
+  trustProxy?: number
   /** `GET /_health/?full` reports a problem when more deliveries than this are due and waiting. @default 1000 */
   backlogThreshold?: number
   /**
@@ -69,6 +80,7 @@ export const apiOptionsSchema = z.object({
     ),
   failedAuthLimit: z.union([limit(1_000_000), z.literal(false)]),
   failedAuthWindowMs: limit(24 * 3600 * 1000),
+  trustProxy: z.number().int().min(0).max(MAX_TRUST_PROXY),
   backlogThreshold: z.number().int().nonnegative(),
   heartbeatStaleMs: limit(24 * 3600 * 1000),
   maxJsonDepth: limit(10_000),
@@ -87,6 +99,7 @@ const defaults = {
   basePath: '',
   failedAuthLimit: 20,
   failedAuthWindowMs: 60_000,
+  trustProxy: 0,
   backlogThreshold: 1000,
   heartbeatStaleMs: 60_000,
   maxJsonDepth: 64,

@@ -4,6 +4,7 @@ import type { Rio } from '../rio.js'
 import type { Sender } from '../store/store.js'
 import { ApiError } from './api-error.js'
 import type { ResolvedApiOptions } from './api-options.js'
+import { clientAddress } from './client-address.js'
 import { FailedAuthLimiter } from './failed-auth-limiter.js'
 
 /** What an `Authorization` header holds. */
@@ -64,9 +65,11 @@ export class ApiAuth {
   readonly #rio: Rio
   readonly #tokens: readonly Buffer[]
   readonly #limiter: FailedAuthLimiter | null
+  readonly #trustProxy: number
 
   constructor(rio: Rio, options: ResolvedApiOptions) {
     this.#rio = rio
+    this.#trustProxy = options.trustProxy
     this.#tokens = options.adminToken.map(digest)
     this.#limiter =
       options.failedAuthLimit === false
@@ -164,7 +167,7 @@ export class ApiAuth {
     if (!this.#limiter) return this.#rio.authenticateSender(project, user, password)
     // Reserved before the scrypt starts: counting failures only once checks finish would let one
     // address start any number of checks at once.
-    const from = address(req)
+    const from = this.#address(req)
     // Held only while the check runs, as the request itself holds the secret; hashing it would add
     // a SHA-256 to every emit.
     const key = `${project}\n${user}\n${password}`
@@ -193,11 +196,15 @@ export class ApiAuth {
   }
 
   #retryAfter(req: IncomingMessage): number {
-    return this.#limiter?.retryAfter(address(req)) ?? 0
+    return this.#limiter?.retryAfter(this.#address(req)) ?? 0
   }
 
   #fail(req: IncomingMessage): void {
-    this.#limiter?.fail(address(req))
+    this.#limiter?.fail(this.#address(req))
+  }
+
+  #address(req: IncomingMessage): string {
+    return clientKey(clientAddress(req, this.#trustProxy))
   }
 }
 
@@ -233,8 +240,4 @@ function clientKey(remoteAddress: string | undefined): string {
   const all = [...front, ...Array<string>(Math.max(0, 8 - front.length - groups)).fill('0'), ...back]
   const prefix = all.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16))
   return `${prefix.join(':')}::/64`
-}
-
-function address(req: IncomingMessage): string {
-  return clientKey(req.socket.remoteAddress)
 }

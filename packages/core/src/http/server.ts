@@ -8,7 +8,8 @@ import type { ApiOptions } from './api-options.js'
 /**
  * Options of {@link Rio.listen}: where to listen, plus the {@link ApiOptions}. The server keeps
  * Node's limits (headers within 60 s, the whole request within 300 s, idle keep-alive 5 s, 16 KiB
- * of headers) and caps no connection count: put a reverse proxy in front when facing the internet.
+ * of headers) and caps no connection count: put a reverse proxy in front when facing the internet,
+ * and set {@link ApiOptions.trustProxy} to the number of proxies.
  */
 export interface ListenOptions extends ApiOptions {
   /** TCP port; 0 picks a free one (see {@link RioServer.port}). @default 8009 */
