@@ -348,7 +348,7 @@ function base64(text: string): string {
  * `emitMany()` call, before anything is sent: split into several requests, the first would be
  * stored and the later one refused by Rio with 422. The same event twice is allowed (Rio answers
  * one id for both). Same key, same encoded JSON ⇔ same name and payload.
- * @throws {@link ValidationError} `invalid_idempotency_key`
+ * @throws {@link ValidationError} `idempotency_key_reused`, as Rio names the same conflict
  */
 function refuseKeyConflicts(events: readonly EmitEvent[], encoded: readonly EncodedEvent[]): void {
   let first: Map<string, number> | undefined
@@ -360,7 +360,7 @@ function refuseKeyConflicts(events: readonly EmitEvent[], encoded: readonly Enco
     if (earlier === undefined) first.set(key, index)
     else if (encoded[earlier]!.json !== encoded[index]!.json) {
       throw new ValidationError(
-        'invalid_idempotency_key',
+        'idempotency_key_reused',
         `events[${earlier}] and events[${index}] use idempotency key ${JSON.stringify(key)} for different events (another name or payload); give each event its own key`,
         {
           issues: [

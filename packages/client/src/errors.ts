@@ -22,6 +22,7 @@ export type ValidationErrorCode =
   | 'invalid_payload'
   | 'payload_too_large'
   | 'invalid_idempotency_key'
+  | 'idempotency_key_reused'
   | 'invalid_request'
 
 /** Codes of {@link RioHttpError}: Rio answered, but not with what an emit needs. */
@@ -42,7 +43,8 @@ export type ServerErrorCode = 'server_error' | 'rate_limited'
  * | `invalid_event_name` | {@link ValidationError} | – | the name breaks `^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$` |
  * | `invalid_payload` | {@link ValidationError} | – | the payload is not plain JSON (BigInt, cycle, Map, NaN…) |
  * | `payload_too_large` | {@link ValidationError} | – | the payload's JSON exceeds `maxPayloadBytes` |
- * | `invalid_idempotency_key` | {@link ValidationError} | – | not 1–200 visible ASCII characters, or one key for two different events in one `emitMany()` |
+ * | `invalid_idempotency_key` | {@link ValidationError} | – | not 1–200 visible ASCII characters |
+ * | `idempotency_key_reused` | {@link ValidationError} | – | one key for two different events in one `emitMany()` (Rio's code for the same conflict) |
  * | `invalid_request` | {@link ValidationError} | no | the HTTP layer (undici, `fetch`) refused to build the request, e.g. a header a `fetch` wrapper added; nothing was sent |
  * | `http_error` | {@link RioHttpError} | no | a 4xx (other than 429) or another non-2xx status |
  * | `invalid_response` | {@link RioHttpError} | no | a 2xx whose body is not the expected JSON |

@@ -39,7 +39,7 @@ describe('Client.emitMany', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ValidationError)
     expect(error).toMatchObject({
-      code: 'invalid_idempotency_key',
+      code: 'idempotency_key_reused',
       message: expect.stringMatching(/^events\[0\] and events\[2\] use idempotency key "order-1"/),
       issues: [{ path: 'events[2].idempotencyKey', message: 'already given to events[0]' }],
     })

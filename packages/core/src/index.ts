@@ -52,7 +52,7 @@ export type { ApiHandler } from './http/api.js'
 export { createApiHandler } from './http/api.js'
 export type { ApiErrorBody, ApiIssue } from './http/api-error.js'
 export type { ApiOptions } from './http/api-options.js'
-export { clientAddress } from './http/client-address.js'
+export { clientAddress, clientKey } from './http/client-address.js'
 export type { HealthOptions, HealthReport } from './http/health-report.js'
 export { openApiDocument } from './http/openapi.js'
 export type {

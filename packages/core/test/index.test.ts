@@ -28,6 +28,7 @@ describe('@rio/core public surface', () => {
       'UnrecoverableError',
       'VERSION',
       'clientAddress',
+      'clientKey',
       'createApiHandler',
       'diagnostics',
       'openApiDocument',

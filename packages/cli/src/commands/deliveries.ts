@@ -51,7 +51,9 @@ type DeliveryQuery = NonNullable<Parameters<Rio['listDeliveries']>[0]>
 /**
  * The newest `limit` retrying deliveries ({@link isRetrying}) that match `query`. The store filters
  * by status but not by attempts, so pending ones are read a page at a time, newest first, until
- * `limit` are found or none is left — as the dashboard's Failed view finds them.
+ * `limit` are found or none is left. The dashboard's Failed view stops after 5 000 to keep a page
+ * quick; this command, asked for once, reads the whole pending backlog if it must (a page of 1 000
+ * per query).
  */
 async function listRetrying(
   rio: Rio,

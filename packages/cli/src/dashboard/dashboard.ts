@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Rio } from '@rio/core'
-import { clientAddress, RIO_ERROR_STATUS, RioError } from '@rio/core'
+import { clientKey, RIO_ERROR_STATUS, RioError } from '@rio/core'
 import { findAction } from './actions.js'
 import { FAVICON_SVG } from './assets/favicon.js'
 import { LIVE_JS } from './assets/live.js'
@@ -114,8 +114,9 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
       return send(res, 405, 'method not allowed', 'text/plain', { allow: 'GET, POST' })
     if (isCrossSite(req))
       return send(res, 403, errorPage(null, base, 403, 'Log in from the dashboard itself.'))
-    // The same client address as the API's failed-authentication limit, behind proxies too.
-    const address = clientAddress(req, opts.trustProxy) ?? 'unknown'
+    // The same client key as the API's failed-authentication limit (an IPv6 /64 counts as one),
+    // behind proxies too.
+    const address = clientKey(req, opts.trustProxy)
     // Counted as a failure before the body is read, so concurrent guesses cannot all be checked.
     const attempt = limiter.attempt(address)
     if ('retryAfter' in attempt) {

@@ -237,6 +237,16 @@ describe('dashboard login', () => {
     expect((await postLogin(base, TOKEN, from('203.0.113.9'))).status).toBe(303)
   })
 
+  it('counts an IPv6 client by its /64, as the API does, so rotating addresses does not reset the count', async () => {
+    const base = await serveDashboard(makeRio(), { adminToken: TOKEN, maxFailedLogins: 3, trustProxy: 1 })
+    const from = (address: string) => ({ 'x-forwarded-for': address })
+    for (const address of ['2001:db8:1:2::1', '2001:db8:1:2::2', '2001:0DB8:0001:0002:ffff::3'])
+      expect((await postLogin(base, 'wrong-token-000000', from(address))).status).toBe(401)
+    expect((await postLogin(base, TOKEN, from('2001:db8:1:2::4'))).status).toBe(429)
+    // Another /64 is another client.
+    expect((await postLogin(base, TOKEN, from('2001:db8:1:3::1'))).status).toBe(303)
+  })
+
   it('ignores X-Forwarded-For without trustProxy (the default): every client counts as the peer address', async () => {
     for (const options of [{}, { trustProxy: 0 }]) {
       const base = await serveDashboard(makeRio(), { adminToken: TOKEN, maxFailedLogins: 2, ...options })

@@ -615,13 +615,16 @@ function describeError(
 
 /**
  * A redirect target fit to store in an attempt's error, which the API, the dashboard and the CLI
- * show: credentials in its userinfo become `***`, and so does every query value (a signed or
- * token-bearing URL is a common redirect target). Scheme, host, path and parameter names stay, so
- * the operator can still tell where the receiver pointed. A relative target keeps its path.
+ * show: credentials in its userinfo become `***`, and so do every query value and the fragment (a
+ * signed or token-bearing URL, an OAuth callback's `#access_token=`, is a common redirect target).
+ * Scheme, host, path and parameter names stay, so the operator can still tell where the receiver
+ * pointed; a relative target keeps its path, a protocol-relative one (`//host/p`) its host. Text
+ * that is no URL at all is not repeated.
  */
 export function redactLocation(location: string): string {
-  const absolute = URL.canParse(location)
-  const url = new URL(location, 'http://relative.invalid')
+  const base = 'http://relative.invalid'
+  if (!URL.canParse(location, base)) return '(a Location that is not a URL)'
+  const url = new URL(location, base)
   let changed = false
   if (url.username || url.password) {
     url.username = '***'
@@ -632,6 +635,12 @@ export function redactLocation(location: string): string {
     url.searchParams.set(name, '***')
     changed = true
   }
+  if (url.hash) {
+    url.hash = '***'
+    changed = true
+  }
   if (!changed) return location
-  return absolute ? url.toString() : `${url.pathname}${url.search}${url.hash}`
+  if (URL.canParse(location)) return url.toString()
+  if (/^[\\/]{2}/.test(location)) return url.toString().slice(url.protocol.length)
+  return `${url.pathname}${url.search}${url.hash}`
 }

@@ -4,7 +4,7 @@ import type { Rio } from '../rio.js'
 import type { Sender } from '../store/store.js'
 import { ApiError } from './api-error.js'
 import type { ResolvedApiOptions } from './api-options.js'
-import { clientAddress } from './client-address.js'
+import { clientKey } from './client-address.js'
 import { FailedAuthLimiter } from './failed-auth-limiter.js'
 
 /** What an `Authorization` header holds. */
@@ -204,40 +204,18 @@ export class ApiAuth {
   }
 
   #address(req: IncomingMessage): string {
-    return clientKey(clientAddress(req, this.#trustProxy))
+    return clientKey(req, this.#trustProxy)
   }
 }
 
 function rateLimited(seconds: number): ApiError {
   return new ApiError(
     'rate_limited',
-    `too many failed or unfinished authentications from this address (earlier requests were answered 401); check the credentials it sends (a wrong secret, or the DSN of a removed sender), then try again in ${seconds} s`,
+    `too many failed or unfinished authentications from this address (earlier requests were answered 401, or too many sign-ins from it were still being checked); check the credentials it sends (a wrong secret, or the DSN of a removed sender), or set trustProxy when Rio is behind a reverse proxy, then try again in ${seconds} s`,
     { headers: { 'retry-after': String(seconds) } },
   )
 }
 
 function digest(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest()
-}
-
-/**
- * Whom the failed-authentication limit counts against: an IPv4 address (an IPv4-mapped IPv6 address,
- * `::ffff:192.0.2.7` on a dual-stack server, as the IPv4 address it is), or the /64 network of an
- * IPv6 address. A host or a customer is routinely given a whole /64: counted per address, it could
- * pick a new source address for every guess and never be limited.
- */
-function clientKey(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return 'unknown'
-  if (!remoteAddress.includes(':')) return remoteAddress
-  const address = remoteAddress.replace(/%.*$/, '').toLowerCase()
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address)
-  if (mapped) return mapped[1]!
-  const [head = '', tail] = address.split('::')
-  const front = head ? head.split(':') : []
-  const back = tail ? tail.split(':') : []
-  // An embedded IPv4 address (`::1.2.3.4`) takes the last two groups.
-  const groups = back.at(-1)?.includes('.') ? back.length + 1 : back.length
-  const all = [...front, ...Array<string>(Math.max(0, 8 - front.length - groups)).fill('0'), ...back]
-  const prefix = all.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16))
-  return `${prefix.join(':')}::/64`
 }

@@ -67,3 +67,31 @@ function ipv6(text: string): string | null {
   const address = text.replace(/%[^%]*$/, '').toLowerCase()
   return isIP(address) === 6 ? address : null
 }
+
+/**
+ * Whom a per-client limit (failed sign-ins to the API or the dashboard) counts a request against:
+ * the {@link clientAddress} as an IPv4 address (an IPv4-mapped IPv6 address, `::ffff:192.0.2.7` on
+ * a dual-stack server, as the IPv4 address it is), or the /64 network of an IPv6 address. A host is
+ * routinely given a whole /64: counted per address, it could pick a new source address for every
+ * guess and never be limited.
+ * @param req - the request
+ * @param trustProxy - as for {@link clientAddress} @default 0
+ * @returns `203.0.113.7`, `2001:db8:1:2::/64`, or `unknown` when the connection has closed
+ * @throws {@link RioValidationError} (`invalid_options`) for a bad `trustProxy`
+ */
+export function clientKey(req: IncomingMessage, trustProxy = 0): string {
+  const remoteAddress = clientAddress(req, trustProxy)
+  if (!remoteAddress) return 'unknown'
+  if (!remoteAddress.includes(':')) return remoteAddress
+  const address = remoteAddress.replace(/%.*$/, '').toLowerCase()
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address)
+  if (mapped) return mapped[1]!
+  const [head = '', tail] = address.split('::')
+  const front = head ? head.split(':') : []
+  const back = tail ? tail.split(':') : []
+  // An embedded IPv4 address (`::1.2.3.4`) takes the last two groups.
+  const groups = back.at(-1)?.includes('.') ? back.length + 1 : back.length
+  const all = [...front, ...Array<string>(Math.max(0, 8 - front.length - groups)).fill('0'), ...back]
+  const prefix = all.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16))
+  return `${prefix.join(':')}::/64`
+}

@@ -142,11 +142,23 @@ describe('WebhookSender', () => {
     })
     const result = await sender().send(post(r.url), { timeoutMs: 5000 })
     expect(result.error).toBe(
-      'redirect 302 to https://***@elsewhere.example/next?access_token=***&page=***#top not followed; point the webhook at the final URL',
+      'redirect 302 to https://***@elsewhere.example/next?access_token=***&page=***#*** not followed; point the webhook at the final URL',
     )
     expect(result.error).not.toMatch(/TOKEN|pw@|SECRET/)
     expect(redactLocation('/new?sig=abc')).toBe('/new?sig=***')
     expect(redactLocation('/new')).toBe('/new')
+    expect(redactLocation('https://x.example/cb#access_token=SECRET')).toBe('https://x.example/cb#***')
+    expect(redactLocation('//evil.example/p?t=1')).toBe('//evil.example/p?t=***')
+    expect(redactLocation('http://[::1')).toBe('(a Location that is not a URL)')
+  })
+
+  it('records a redirect to a Location that is not a URL as a redirect, not a connection error', async () => {
+    const r = await receiver({ respond: () => ({ status: 302, headers: { location: 'http://[::1' } }) })
+    const result = await sender().send(post(r.url), { timeoutMs: 5000 })
+    expect(result).toMatchObject({ ok: false, status: 302, errorCode: 'redirect' })
+    expect(result.error).toBe(
+      'redirect 302 to (a Location that is not a URL) not followed; point the webhook at the final URL',
+    )
   })
 
   it('parses Retry-After on 429 and 503 only', async () => {
