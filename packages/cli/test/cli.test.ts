@@ -1,14 +1,12 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { bin, root, spawnRio } from './spawn-rio.js'
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
 const children: ChildProcess[] = []
 const dirs: string[] = []
 
@@ -23,28 +21,8 @@ function tempDir(): string {
   return dir
 }
 
-/** Runs `rio …` from the sources in a child process. */
-function rio(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
-    cwd: root,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let out = ''
-  child.stdout!.on('data', (c) => (out += c))
-  child.stderr!.on('data', (c) => (out += c))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const waitFor = async (pattern: RegExp, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs
-    while (!pattern.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in:\n${out}`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    return pattern.exec(out)!
-  }
-  return { child, exited, waitFor, output: () => out }
-}
+/** Runs `rio …` from the sources in a child process, killed after the test. */
+const rio = (args: string[]) => spawnRio(args, { track: (child) => children.push(child) })
 
 describe('rio start --demo', () => {
   it('serves the API, delivers signed webhooks with a retry, and stops cleanly on SIGTERM', async () => {

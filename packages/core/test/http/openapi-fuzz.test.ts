@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js'
 import { onCleanup, waitUntil } from '../helpers.js'
 import { ADMIN_TOKEN, basic, call, startApi } from './api-server.js'
+import { inline } from './openapi-schema.js'
 
 /**
  * Schemathesis-style: every operation of the document the server serves gets requests generated
@@ -43,22 +44,6 @@ function operationsOf(doc: OpenApiDocument): Operation[] {
     Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
   )
   return [...all.filter((o) => o.method !== 'DELETE'), ...all.filter((o) => o.method === 'DELETE')]
-}
-
-/** The document's schema with every `$ref` to `components.schemas` written out in place. */
-function inline(schema: unknown, doc: OpenApiDocument): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => inline(item, doc))
-  if (typeof schema !== 'object' || schema === null) return schema
-  const { $ref, ...rest } = schema as { $ref?: string }
-  const out: Record<string, unknown> = {}
-  if ($ref !== undefined) {
-    const name = /^#\/components\/schemas\/(.+)$/.exec($ref)?.[1]
-    const target = name === undefined ? undefined : doc.components.schemas[name]
-    if (!target) throw new Error(`unresolved $ref ${$ref}`)
-    Object.assign(out, inline(target, doc))
-  }
-  for (const [key, value] of Object.entries(rest)) out[key] = inline(value, doc)
-  return out
 }
 
 /** Validators of the document's JSON Schemas (not the zod schemas they came from), built once each. */

@@ -12,24 +12,9 @@ import {
 } from '../../src/index.js'
 import { onCleanup, waitUntil } from '../helpers.js'
 import { type Answer, admin, basic, call, startApi } from './api-server.js'
+import { inline } from './openapi-schema.js'
 
 const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')
-
-/** The document's schema with every `$ref` to `components.schemas` written out in place. */
-function inline(schema: unknown, doc: OpenApiDocument): unknown {
-  if (Array.isArray(schema)) return schema.map((item) => inline(item, doc))
-  if (typeof schema !== 'object' || schema === null) return schema
-  const { $ref, ...rest } = schema as { $ref?: string }
-  const out: Record<string, unknown> = {}
-  if ($ref !== undefined) {
-    const name = /^#\/components\/schemas\/(.+)$/.exec($ref)?.[1]
-    const target = name === undefined ? undefined : doc.components.schemas[name]
-    if (!target) throw new Error(`unresolved $ref ${$ref}`)
-    Object.assign(out, inline(target, doc))
-  }
-  for (const [key, value] of Object.entries(rest)) out[key] = inline(value, doc)
-  return out
-}
 
 /** Validates with the JSON Schema as the document states it, not with the zod schema it came from. */
 function documentAccepts(schema: JsonSchema, value: unknown): boolean {
