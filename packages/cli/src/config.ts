@@ -18,8 +18,9 @@ export interface Config {
   logLevel: string
   logFormat: 'json' | 'pretty' | undefined
   /**
-   * When the dashboard's cookies are marked `Secure`: `auto` (the request arrived over TLS, or
-   * `publicUrl` is https), `true` (always) or `false` (never). `X-Forwarded-Proto` is not trusted.
+   * When the dashboard's cookies are marked `Secure`: `auto` (the request arrived over TLS,
+   * `publicUrl` is https, or with `trustProxy` set a proxy's `X-Forwarded-Proto` says https),
+   * `true` (always) or `false` (never).
    */
   secureCookies: 'auto' | boolean
   /**

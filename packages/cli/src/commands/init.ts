@@ -26,8 +26,8 @@ adminToken: ${adminToken}
 # publicUrl: https://rio.example.com
 
 # When the dashboard's cookies are marked Secure (sent over https only): auto (when this server
-# speaks https, or publicUrl starts with https:), true or false. X-Forwarded-Proto is not trusted:
-# behind an https proxy, set publicUrl or true.
+# speaks https, publicUrl starts with https:, or trustProxy is set and the proxy sends
+# X-Forwarded-Proto: https), true or false. Without trustProxy, X-Forwarded-Proto is not read.
 # secureCookies: auto
 
 # How many reverse proxies (nginx, a load balancer, a CDN) sit in front of Rio. Failed sign-ins are

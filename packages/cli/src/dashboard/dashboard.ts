@@ -68,7 +68,7 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
   // Named `rio_session`/`rio_flash`, never `__Host-…`: that prefix needs `Path=/`, and the
   // dashboard is mounted under a base path (`/dashboard` by default).
   const path = base || '/'
-  const secure = secureCookiePolicy(opts.secureCookies, opts.publicUrl)
+  const secure = secureCookiePolicy(opts.secureCookies, opts.publicUrl, opts.trustProxy)
   const sessions = new SessionManager({ adminTokens: opts.adminTokens, ttlMs: opts.sessionTtlMs, now, path })
   const csrf = new CsrfTokens()
   const flashes = new FlashCookie(path)

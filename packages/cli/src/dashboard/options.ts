@@ -17,9 +17,10 @@ export interface DashboardOptions {
   /**
    * When the session and flash cookies are marked `Secure` (the browser then sends them over https
    * only). `'auto'`: when the request arrived over TLS (this server speaks https) or `publicUrl`
-   * starts with `https:` (a proxy in front speaks it); `true`: always; `false`: never.
-   * `X-Forwarded-Proto` is not consulted: any client can send it. Behind an https proxy, give
-   * `publicUrl` or `true`.
+   * starts with `https:` (a proxy in front speaks it), or, with `trustProxy` of 1 or more, when
+   * the proxy says so (`X-Forwarded-Proto: https` or `Forwarded: proto=https`); `true`: always;
+   * `false`: never. With `trustProxy` 0 those headers are not read: any client can send them.
+   * Behind an https proxy, set `trustProxy`, give `publicUrl`, or `true`.
    * @default 'auto'
    */
   secureCookies?: 'auto' | boolean

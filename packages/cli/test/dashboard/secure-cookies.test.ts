@@ -111,6 +111,45 @@ describe('dashboard cookies: Secure (createDashboardHandler)', () => {
     expect(secureFlags(await dashboardCookies(http))).toEqual(NONE)
   })
 
+  it("'auto' behind trusted proxies (trustProxy >= 1): Secure when a proxy says https, in either header", async () => {
+    const base = await serveDashboard(makeRio(), { adminToken: TOKEN, trustProxy: 1 })
+    for (const headers of <Record<string, string>[]>[
+      { 'x-forwarded-proto': 'https' },
+      { 'x-forwarded-proto': 'HTTPS' },
+      // A proxy that appends keeps what the client wrote; a forged `http` cannot take Secure away.
+      { 'x-forwarded-proto': 'http, https' },
+      { forwarded: 'for=192.0.2.60;proto=https;by=203.0.113.43' },
+      { forwarded: 'for=192.0.2.43, for="[2001:db8:cafe::17]";proto="https"' },
+    ]) {
+      expect(secureFlags(await dashboardCookies(base, { headers })), JSON.stringify(headers)).toEqual(ALL)
+    }
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { 'x-forwarded-proto': 'http' },
+      { 'x-forwarded-proto': 'https-ish' },
+      { forwarded: 'for=192.0.2.60;proto=http' },
+      { forwarded: 'for=192.0.2.60;proto=httpsx' },
+      { forwarded: 'for=192.0.2.60;host=proto=https.example' },
+    ]) {
+      expect(secureFlags(await dashboardCookies(base, { headers })), JSON.stringify(headers)).toEqual(NONE)
+    }
+  })
+
+  it('behind trusted proxies, the explicit settings still win: false is never Secure, an https publicUrl always is', async () => {
+    const never = await serveDashboard(makeRio(), { adminToken: TOKEN, trustProxy: 2, secureCookies: false })
+    expect(secureFlags(await dashboardCookies(never, { headers: { 'x-forwarded-proto': 'https' } }))).toEqual(
+      NONE,
+    )
+    const always = await serveDashboard(makeRio(), {
+      adminToken: TOKEN,
+      trustProxy: 1,
+      publicUrl: 'https://ops.example.com',
+    })
+    expect(secureFlags(await dashboardCookies(always, { headers: { 'x-forwarded-proto': 'http' } }))).toEqual(
+      ALL,
+    )
+  })
+
   it('refuses a secureCookies or publicUrl it does not understand', () => {
     const rio = makeRio()
     for (const bad of [
@@ -152,6 +191,19 @@ describe('dashboard cookies: Secure (rio start)', () => {
       expect(
         secureFlags(await dashboardCookies(base, { headers: { 'x-forwarded-proto': 'https' } })),
       ).toEqual(NONE)
+    }
+  })
+
+  it('with --trust-proxy or RIO_TRUST_PROXY set, marks both cookies Secure when the proxy sends X-Forwarded-Proto: https', async () => {
+    const bases = await Promise.all([
+      startDashboard(TOKEN, ['--trust-proxy', '1']),
+      startDashboard(TOKEN, [], { RIO_TRUST_PROXY: '1' }),
+    ])
+    for (const base of bases) {
+      expect(
+        secureFlags(await dashboardCookies(base, { headers: { 'x-forwarded-proto': 'https' } })),
+      ).toEqual(ALL)
+      expect(secureFlags(await dashboardCookies(base))).toEqual(NONE)
     }
   })
 
