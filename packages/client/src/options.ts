@@ -77,8 +77,8 @@ export interface ClientOptions {
    */
   headers?: Readonly<Record<string, string>>
   /**
-   * A `fetch` to send requests with. When absent the client uses undici's `request` over a
-   * keep-alive agent, or the global `fetch` where undici cannot be loaded.
+   * A `fetch` to send requests with. When absent the client uses undici's `dispatch` over a
+   * keep-alive `Agent`, or the global `fetch` where undici cannot be loaded.
    * @default undefined
    */
   fetch?: FetchLike

@@ -84,7 +84,7 @@ export function addStart(program: Command): void {
     .option('--log-format <format>', 'json or pretty (env RIO_LOG_FORMAT; default json, pretty with --demo)')
     .option(
       '--secure-cookies <when>',
-      'mark dashboard cookies Secure: auto (over TLS or an https public URL), true or false (env RIO_SECURE_COOKIES; default auto)',
+      'mark dashboard cookies Secure: auto (over TLS, an https public URL, or with --trust-proxy a proxy saying https), true or false (env RIO_SECURE_COOKIES; default auto)',
     )
     .option(
       '--trust-proxy <n>',

@@ -17,7 +17,8 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, next?: (err
  * Creates Rio's HTTP API as a plain `node:http` request listener: the emit API, the original
  * `/event/:project/emit/:event` route, health checks, the admin management API and its own OpenAPI
  * document (`GET /api/v1/openapi.json`, see {@link openApiDocument}). Mount it on any
- * Node server, Express, Fastify (`reply.raw`) or under a prefix (`basePath`). Every answer is JSON
+ * Node server, Express, Fastify (`reply.hijack()`, then `reply.raw`, with Fastify's body parsers
+ * off for its routes: see docs/api.md) or under a prefix (`basePath`). Every answer is JSON
  * (health checks excepted); errors are `{ "error": { code, message, issues? } }`. The handler
  * never throws and never leaves a rejected promise: unexpected failures become a 500 and are
  * reported on `rio.events` as `error`.

@@ -1,10 +1,11 @@
 import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import express from 'express'
+import Fastify from 'fastify'
 import { describe, expect, it, vi } from 'vitest'
 import { createApiHandler } from '../../src/index.js'
 import { makeRio, onCleanup } from '../helpers.js'
-import { ADMIN_TOKEN, admin, basic, call, postJson, startApi, withSender } from './api-server.js'
+import { ADMIN_TOKEN, admin, basic, call, eventCount, postJson, startApi, withSender } from './api-server.js'
 
 describe('rio.listen()', () => {
   it('closes kept-alive connections on close()', async () => {
@@ -93,6 +94,50 @@ describe('createApiHandler()', () => {
     expect(sender.body.dsn).toMatch(new RegExp(`@127\\.0\\.0\\.1:${port}/rio/shop$`))
     expect((await call(`${base}/nothing-here`)).body).toBe('express 404')
     onCleanup(() => server.closeAllConnections())
+  })
+
+  it('mounts in Fastify as docs/api.md shows: emits (JSON and form bodies) reach Rio unread by Fastify', async () => {
+    const rio = makeRio()
+    const { authorization } = await withSender(rio)
+    const api = createApiHandler(rio, { basePath: '/rio', adminToken: ADMIN_TOKEN })
+    const app = Fastify()
+    await app.register(async (scope) => {
+      // Rio reads the raw body itself: no Fastify parser may consume it first.
+      scope.removeAllContentTypeParsers()
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
+      scope.all('/rio/*', (request, reply) => {
+        reply.hijack()
+        api(request.raw, reply.raw)
+      })
+    })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    onCleanup(() => app.close())
+    const { port } = app.server.address() as { port: number }
+    const base = `http://127.0.0.1:${port}/rio`
+    const emitted = await postJson(
+      `${base}/api/v1/projects/shop/events`,
+      { name: 'order-paid', payload: { id: 1 } },
+      { authorization },
+    )
+    expect(emitted.status, JSON.stringify(emitted.body)).toBe(202)
+    const legacy = await call(`${base}/event/shop/emit/order-paid`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'id=2',
+    })
+    expect(legacy.status, JSON.stringify(legacy.body)).toBe(200)
+    // A content type Rio refuses is Rio's 415, not Fastify's.
+    const text = await call(`${base}/api/v1/projects/shop/events`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'text/plain' },
+      body: 'hello',
+    })
+    expect(text.status).toBe(415)
+    expect(text.body.error.code).toBe('unsupported_media_type')
+    expect((await call(`${base}/_health/`)).body).toBe('ok')
+    expect(await eventCount(rio)).toBe(2)
+    const payloads = (await rio.listEvents({ limit: 10 })).map((event) => event.payload)
+    expect(payloads).toEqual(expect.arrayContaining([{ id: 1 }, { id: '2' }]))
   })
 
   it('turns an unexpected exception into a 500 JSON error and reports it on rio.events', async () => {
