@@ -22,38 +22,73 @@ function rio(args: string[]) {
   })
 }
 
+/**
+ * A database with events written 40 days ago (one delivered, one still being attempted, one with no
+ * handler) and one written now: a 30-day cleanup removes 2 events, 1 delivery and 1 attempt.
+ */
+async function seedOldEvents() {
+  const dir = mkdtempSync(join(tmpdir(), 'rio-ops-'))
+  dirs.push(dir)
+  const database = join(dir, 'rio.db')
+  const clock = new ManualClock(Date.now() - 40 * 86_400_000)
+  const old = new Rio({ database, clock, pollIntervalMs: 10, stopTimeoutMs: 100 })
+  old.on('done', 'ok', async () => {})
+  old.on('stuck', 'never', () => new Promise(() => {}))
+  const done = await old.emit('done', {})
+  const stuck = await old.emit('stuck', {})
+  const orphan = await old.emit('nobody-listens', {})
+  await old.start()
+  await waitUntil(
+    async () => (await old.listDeliveries({})).every((d) => d.status !== 'pending'),
+    'the old deliveries to be attempted',
+  )
+  await old.stop() // `stuck` is given back as pending: unfinished work
+  const recent = new Rio({ database })
+  const fresh = await recent.emit('nobody-listens', {})
+  await recent.stop()
+  return { database, done, stuck, orphan, fresh }
+}
+
+/** The ids of the events left in the database, sorted. */
+async function eventIds(database: string): Promise<string[]> {
+  const left = new Rio({ database })
+  const ids = (await left.listEvents({ limit: 10 })).map((e) => e.id).sort()
+  await left.stop()
+  return ids
+}
+
 describe('rio cleanup', () => {
   it('removes old finished events and keeps old unfinished ones and recent ones', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rio-ops-'))
-    dirs.push(dir)
-    const database = join(dir, 'rio.db')
-    // Events written 40 days ago: one delivered, one still being attempted, one with no handler.
-    const clock = new ManualClock(Date.now() - 40 * 86_400_000)
-    const old = new Rio({ database, clock, pollIntervalMs: 10, stopTimeoutMs: 100 })
-    old.on('done', 'ok', async () => {})
-    old.on('stuck', 'never', () => new Promise(() => {}))
-    const done = await old.emit('done', {})
-    const stuck = await old.emit('stuck', {})
-    const orphan = await old.emit('nobody-listens', {})
-    await old.start()
-    await waitUntil(
-      async () => (await old.listDeliveries({})).every((d) => d.status !== 'pending'),
-      'the old deliveries to be attempted',
-    )
-    await old.stop() // `stuck` is given back as pending: unfinished work
-    const recent = new Rio({ database })
-    const fresh = await recent.emit('nobody-listens', {})
-    await recent.stop()
+    const { database, done, stuck, orphan, fresh } = await seedOldEvents()
 
     const result = rio(['cleanup', '--days', '30', '--database', database, '--json'])
     expect(result.status, result.stderr).toBe(0)
     expect(JSON.parse(result.stdout)).toEqual({ events: 2, deliveries: 1, attempts: 1 })
-    const left = new Rio({ database })
-    const ids = (await left.listEvents({ limit: 10 })).map((e) => e.id).sort()
-    await left.stop()
+    const ids = await eventIds(database)
     expect(ids).toEqual([stuck.id, fresh.id].sort())
     expect(ids).not.toContain(done.id)
     expect(ids).not.toContain(orphan.id)
+  })
+
+  it('counts with --dry-run what a cleanup then removes, says so, and removes nothing', async () => {
+    const { database, stuck, fresh } = await seedOldEvents()
+    const all = await eventIds(database)
+    expect(all).toHaveLength(4)
+
+    const text = rio(['cleanup', '--days', '30', '--dry-run', '--database', database])
+    expect(text.status, text.stderr).toBe(0)
+    expect(text.stdout).toBe(
+      'dry run: would remove 2 events, 1 deliveries and 1 attempts older than 30 days; nothing was removed (run without --dry-run to remove them)\n',
+    )
+    const json = rio(['cleanup', '--days', '30', '--dry-run', '--database', database, '--json'])
+    expect(json.status, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toEqual({ events: 2, deliveries: 1, attempts: 1, dryRun: true })
+    expect(await eventIds(database)).toEqual(all)
+
+    const real = rio(['cleanup', '--days', '30', '--batch', '1', '--database', database, '--json'])
+    expect(real.status, real.stderr).toBe(0)
+    expect(JSON.parse(real.stdout)).toEqual({ events: 2, deliveries: 1, attempts: 1 })
+    expect(await eventIds(database)).toEqual([stuck.id, fresh.id].sort())
   })
 
   it('reads --days and --batch in decimal digits only, and refuses a span before any date (exit 2, nothing deleted)', () => {

@@ -100,6 +100,12 @@ const senderNameSchema = z
     'letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit',
   )
 const DAY = 24 * 3600 * 1000
+/**
+ * How far ahead of the clock `recover()` accepts a `since`: a caller's clock a little ahead of this
+ * one's (another host, NTP still settling) is not a mistake; anything further is (a year typed
+ * wrong), and would silently re-queue nothing.
+ */
+const RECOVER_SINCE_SKEW_MS = 60_000
 
 /**
  * Rio, embedded: stores events durably, fans them out to webhooks and in-process functions,
@@ -110,7 +116,7 @@ const DAY = 24 * 3600 * 1000
  * import { Rio } from '@rio/core'
  * const rio = new Rio({ database: './rio.db' })
  * await rio.webhook('comment-published', { url: 'https://antispam.internal/webhook' })
- * rio.on('comment.*', 'audit-log', async (event) => { await audit.write(event) })
+ * rio.on('comment-*', 'audit-log', async (event) => { await audit.write(event) })
  * await rio.start()
  * const { id } = await rio.emit('comment-published', { ip: '127.0.0.1', content: 'hi' })
  * rio.events.on('delivery.dead', (report) => alert(report))
@@ -364,7 +370,7 @@ export class Rio {
    * Subscribes a webhook to an event name or pattern; persisted. Calling it again with the same
    * name (by default `${pattern} ${url}`) updates that handler, keeping its secret and its
    * enabled state unless given — so a host can declare its webhooks on every boot.
-   * @param pattern - an event name, or a pattern with `*` (`comment.*`, `*`)
+   * @param pattern - an event name, or a pattern with `*` (`comment-*`, `*`)
    * @returns the stored handler, with its signing secret(s)
    * @throws {@link RioValidationError} for a bad pattern, URL (http/https only) or option
    */
@@ -679,9 +685,11 @@ export class Rio {
 
   /**
    * Re-queues a handler's dead deliveries created since `since` (default: the last 7 days).
+   * @param input.since - at most 60 s ahead of the clock (`options.clock`), to allow for another
+   *   host's clock running a little fast; a later one can match no delivery, so it is refused
    * @returns how many were re-queued
    * @throws {@link RioNotFoundError}; {@link RioValidationError} `invalid_argument` when `since` is
-   *   not a valid `Date`
+   *   not a valid `Date`, or is more than 60 s in the future (with an issue at `since`)
    */
   async recover(input: { handler: string; since?: Date }): Promise<{ requeued: number }> {
     this.#assertOpen()
@@ -694,6 +702,12 @@ export class Rio {
       )
     }
     const now = this.#clock.now()
+    if (since !== undefined && since.getTime() > now + RECOVER_SINCE_SKEW_MS) {
+      const message = `since ${since.toISOString()} is in the future (the clock reads ${new Date(now).toISOString()}), so no dead delivery can have been created after it; give a time in the past (is the year right?), or leave since out for the last 7 days`
+      throw new RioValidationError('invalid_argument', message, {
+        issues: [{ code: 'custom', path: ['since'], message, input: since.toISOString() }],
+      })
+    }
     const requeued = await this.store.recoverDeliveries({
       handlerId: String(input.handler),
       since: since?.getTime() ?? now - 7 * DAY,
@@ -709,12 +723,23 @@ export class Rio {
    * them, so dispatching and emits never wait long. Unfinished work is never deleted.
    * @param input.olderThan - the cutoff
    * @param input.batchSize - events per transaction @default 500
-   * @param input.onProgress - called after each batch with the totals so far
-   * @returns how many events, deliveries and attempts were removed
+   * @param input.dryRun - delete nothing: count what would be deleted now, in one read that loads
+   *   no rows (the same selection, so a cleanup right after removes these numbers unless events
+   *   finish or arrive in between) @default false
+   * @param input.onProgress - called after each batch with the totals so far (not on a dry run)
+   * @returns how many events, deliveries and attempts were removed (on a dry run: would be)
+   * @throws {@link RioValidationError} `invalid_argument` for an invalid `olderThan`, a `batchSize`
+   *   that is not a positive integer, or a `dryRun` that is not a boolean
+   * @example
+   * ```ts
+   * const olderThan = new Date(Date.now() - 30 * 86_400_000)
+   * const would = await rio.cleanup({ olderThan, dryRun: true }) // { events, deliveries, attempts }
+   * ```
    */
   async cleanup(input: {
     olderThan: Date
     batchSize?: number
+    dryRun?: boolean
     onProgress?: (removed: CleanupCounts) => void
   }): Promise<CleanupCounts> {
     this.#assertOpen()
@@ -725,6 +750,14 @@ export class Rio {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new RioValidationError('invalid_argument', `batchSize must be a positive integer (got ${limit})`)
     }
+    // A truthy string ("false") must not be taken for either answer: one of them deletes.
+    if (input.dryRun !== undefined && typeof input.dryRun !== 'boolean') {
+      throw new RioValidationError(
+        'invalid_argument',
+        `cleanup() dryRun must be true or false (got a value of type ${typeof input.dryRun}); pass true to count only, or leave it out to delete`,
+      )
+    }
+    if (input.dryRun) return this.store.countFinishedEvents({ before, now: this.#clock.now() })
     const total = { events: 0, deliveries: 0, attempts: 0 }
     for (;;) {
       const removed = await this.store.deleteFinishedEvents({ before, limit, now: this.#clock.now() })

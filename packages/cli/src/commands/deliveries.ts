@@ -90,7 +90,7 @@ export function addDeliveries(program: Command): void {
   common(
     deliveries
       .command('list')
-      .option('--failed', 'only dead ones (--status dead)')
+      .option('--failed', 'only dead ones (--status dead; not with another --status)')
       .option(
         '--status <status>',
         'pending, retrying (pending after a failed attempt), in_flight, succeeded, dead or cancelled',
@@ -102,13 +102,20 @@ export function addDeliveries(program: Command): void {
       .description('list deliveries, newest first'),
   ).action((options: ListOptions) =>
     withRio(options, async (rio) => {
-      const status = options.failed ? 'dead' : options.status
-      if (status !== undefined && !STATUSES.includes(status as StatusFilter)) {
+      if (options.status !== undefined && !STATUSES.includes(options.status as StatusFilter)) {
         throw new UsageError(
-          `--status must be one of ${STATUSES.join(', ')}, got "${status}"`,
+          `--status must be one of ${STATUSES.join(', ')}, got "${options.status}"`,
           '`retrying` lists the pending deliveries that failed at least once; `--failed` is `--status dead`',
         )
       }
+      // `--failed` is `--status dead`: with another status one of the two would be dropped unsaid.
+      if (options.failed && options.status !== undefined && options.status !== 'dead') {
+        throw new UsageError(
+          `--failed lists dead deliveries, so it cannot be combined with --status ${options.status}`,
+          `give one of them: --failed (the same as --status dead), or --status ${options.status} alone`,
+        )
+      }
+      const status = options.failed ? 'dead' : options.status
       const limit = parseCount(options.limit, '--limit')
       const query = {
         ...(options.handler ? { handlerId: options.handler } : {}),

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Delivery, Rio } from '../../../core/src/index.js'
 import { run } from '../../src/index.js'
 
@@ -166,5 +166,77 @@ describe('rio deliveries list', () => {
     expect(err).toMatch(message)
     const json = await rio(['deliveries', 'list', ...option, '--json', ...db])
     expect(JSON.parse(json.err)).toMatchObject({ error: { code: 'usage', hint: expect.any(String) } })
+  })
+
+  it.each([['pending'], ['retrying'], ['succeeded']])(
+    'refuses --failed with --status %s (exit 2, a hint line) instead of letting --failed win',
+    async (status) => {
+      const { code, out, err } = await rio(['deliveries', 'list', '--failed', '--status', status, ...db])
+      expect(code, err).toBe(2)
+      expect(out).toBe('')
+      expect(err).toMatch(
+        new RegExp(
+          `^rio: --failed lists dead deliveries, so it cannot be combined with --status ${status}\nhint: give one of them: --failed \\(the same as --status dead\\), or --status ${status} alone\n$`,
+        ),
+      )
+      const json = await rio(['deliveries', 'list', '--status', status, '--failed', '--json', ...db])
+      expect(json.code).toBe(2)
+      expect(JSON.parse(json.err)).toMatchObject({
+        error: { code: 'usage', message: expect.stringContaining('--failed'), hint: expect.any(String) },
+      })
+    },
+  )
+
+  it('takes --failed with --status dead, which says the same thing', async () => {
+    const both = await rio(['deliveries', 'list', '--failed', '--status', 'dead', '--json', ...db])
+    expect(both.code, both.err).toBe(0)
+    const dead = await rio(['deliveries', 'list', '--status', 'dead', '--json', ...db])
+    expect(JSON.parse(both.out)).toEqual(JSON.parse(dead.out))
+  })
+})
+
+describe('rio recover', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('refuses a --since in the future (a year typed wrong) with exit 2, naming the time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rio-cli-recover-'))
+    dirs.push(dir)
+    const database = join(dir, 'rio.db')
+    const engine = new Rio({ database })
+    const handler = await engine.webhook('order.*', { url: 'http://127.0.0.1:9/hook' })
+    await engine.stop()
+
+    const { code, out, err } = await rio([
+      'recover',
+      '--handler',
+      handler.id,
+      '--since',
+      '2062-01-01',
+      '--database',
+      database,
+    ])
+    expect(code, err).toBe(2)
+    expect(out).toBe('')
+    expect(err).toMatch(/^rio: since 2062-01-01T00:00:00\.000Z is in the future \(the clock reads /)
+    expect(err).toMatch(/give a time in the past \(is the year right\?\), or leave since out/)
+    const json = await rio([
+      'recover',
+      '--handler',
+      handler.id,
+      '--since',
+      '2062-01-01',
+      '--json',
+      '--database',
+      database,
+    ])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.err)).toMatchObject({ error: { code: 'invalid_argument' } })
+
+    const past = await rio(['recover', '--handler', handler.id, '--since', '1d', '--database', database])
+    expect(past.code, past.err).toBe(0)
+    expect(past.out).toBe('re-queued 0 dead deliveries\n')
   })
 })

@@ -283,9 +283,15 @@ export interface Store {
    * (succeeded, dead or cancelled), with their deliveries and attempts, in one short transaction.
    */
   deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts>
+  /**
+   * Counts what {@link Store.deleteFinishedEvents} would delete, with no limit and deleting nothing:
+   * the events created before `before` whose deliveries are all finished, their deliveries and
+   * their attempts (a dry run of a cleanup). Counted by the store in one read, never by loading rows.
+   */
+  countFinishedEvents(input: { before: number; now: number }): Promise<CleanupCounts>
 }
 
-/** What one retention pass removed. */
+/** What one retention pass removed (or, counted by {@link Store.countFinishedEvents}, would remove). */
 export interface CleanupCounts {
   readonly events: number
   readonly deliveries: number

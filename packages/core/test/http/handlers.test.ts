@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
+import { ManualClock } from '../../src/index.js'
 import { onCleanup, waitUntil } from '../helpers.js'
 import { admin, call, postJson, startApi } from './api-server.js'
 
@@ -82,5 +83,35 @@ describe('handler headers', () => {
       expect(res.body.error.message, field).toContain(field)
     }
     expect(await rio.listHandlers()).toEqual([])
+  })
+})
+
+describe('handler recovery', () => {
+  it('answers 400 with an issue at since for a since more than 60 s ahead of the server clock', async () => {
+    const T0 = Date.parse('2026-01-01T00:00:00Z')
+    const { rio, url } = await startApi({ rio: { clock: new ManualClock(T0) } })
+    await rio.createProject('shop')
+    const handler = (
+      await postJson(
+        `${url}/api/v1/projects/shop/handlers`,
+        { pattern: 'x', url: 'http://127.0.0.1:9/' },
+        admin,
+      )
+    ).body
+    const recover = `${url}/api/v1/handlers/${handler.id}/recover`
+    for (const since of ['2062-01-01', '2026-01-01T00:01:00.001Z']) {
+      const res = await postJson(recover, { since }, admin)
+      expect(res.status, since).toBe(400)
+      expect(res.body.error.code, since).toBe('invalid_argument')
+      const shown = new Date(since).toISOString()
+      expect(res.body.error.message, since).toContain(shown)
+      expect(res.body.error.issues, since).toEqual([
+        { path: 'since', message: expect.stringContaining('2026-01-01T00:00:00.000Z') },
+      ])
+    }
+    // A minute ahead is another host's clock running fast, not a mistake.
+    const skewed = await postJson(recover, { since: '2026-01-01T00:01:00Z' }, admin)
+    expect(skewed.status).toBe(200)
+    expect(skewed.body).toEqual({ requeued: 0 })
   })
 })

@@ -225,6 +225,8 @@ export const handlerRoutes: readonly Route[] = [
     doc: {
       operationId: 'recoverHandler',
       summary: "Re-queue a handler's dead deliveries",
+      description:
+        "A `since` more than 60 s ahead of the server's clock is refused: it could match no delivery.",
       tag: 'Handlers',
       auth: 'admin',
       params: id,
@@ -234,6 +236,7 @@ export const handlerRoutes: readonly Route[] = [
           description: '`{ requeued }`: how many dead deliveries are due again',
           schema: requeuedSchema,
         },
+        400: "invalid_request (with `issues`) or malformed_json: the body failed validation, is not JSON or UTF-8, or is nested deeper than maxJsonDepth; invalid_argument (with an issue at `since`): `since` is more than 60 s ahead of the server's clock; invalid_request: a path parameter that is not valid percent-encoding (`%zz`)",
         404: noHandler,
       },
     },

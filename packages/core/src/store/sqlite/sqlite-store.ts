@@ -108,6 +108,28 @@ export const EXPIRE_LEASES_SQL = {
 } as const
 
 /**
+ * The events a cleanup may delete: created before `@before`, with no delivery still to be made. A
+ * delivery cancelled while in flight (its handler removed) keeps its lease: the attempt may still be
+ * running and must find its delivery when it records its result, so its event waits until `@now`
+ * passes that lease. Shared by the cleanup and its dry run, so both select the same events.
+ */
+const FINISHED_EVENT = `e.created_at < @before AND NOT EXISTS (SELECT 1 FROM deliveries d
+  WHERE d.event_id = e.id AND (d.status IN ('pending', 'in_flight')
+    OR (d.status = 'cancelled' AND d.lease_until > @now)))`
+
+/**
+ * A cleanup's dry run: how many events, deliveries and attempts it would delete, counted in one
+ * statement (a range scan of `events_created`, each event's deliveries and attempts through their
+ * indexes), so no row reaches JavaScript however large the database. Parameters: `@before`, `@now`.
+ * Exported so a test can check its query plan.
+ */
+export const COUNT_FINISHED_EVENTS_SQL = `SELECT count(*) AS events, coalesce(sum(deliveries), 0) AS deliveries,
+  coalesce(sum(attempts), 0) AS attempts FROM (SELECT
+    (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS deliveries,
+    (SELECT count(*) FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.event_id = e.id) AS attempts
+  FROM events e WHERE ${FINISHED_EVENT})`
+
+/**
  * The SQLite {@link Store}: one file, WAL journal, statements prepared once. Several processes may
  * open the same file; writes are serialised by SQLite and claims are made in IMMEDIATE transactions,
  * so a delivery is claimed by one process at a time.
@@ -751,7 +773,11 @@ export class SqliteStore implements Store {
     return this.#write(
       () => {
         const ids = (
-          this.#s.finishedEvents.all(input.before, input.now, input.limit) as Array<{ id: string }>
+          this.#s.finishedEvents.all({
+            before: input.before,
+            now: input.now,
+            limit: input.limit,
+          }) as Array<{ id: string }>
         ).map((r) => r.id)
         if (ids.length === 0) return { events: 0, deliveries: 0, attempts: 0 }
         const list = JSON.stringify(ids)
@@ -763,6 +789,10 @@ export class SqliteStore implements Store {
       'delete old events',
       false,
     )
+  }
+
+  async countFinishedEvents(input: { before: number; now: number }): Promise<CleanupCounts> {
+    return this.#s.countFinishedEvents.get({ before: input.before, now: input.now }) as CleanupCounts
   }
 
   /**
@@ -885,12 +915,8 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
       WHERE id IN (SELECT value FROM json_each(?))`),
     projectName: s('SELECT name FROM projects WHERE id = ?'),
-    // A delivery cancelled while in flight (its handler removed) keeps its lease: the attempt may
-    // still be running and must find its delivery when it records its result.
-    finishedEvents:
-      s(`SELECT e.id FROM events e WHERE e.created_at < ? AND NOT EXISTS (SELECT 1 FROM deliveries d
-      WHERE d.event_id = e.id AND (d.status IN ('pending', 'in_flight')
-        OR (d.status = 'cancelled' AND d.lease_until > ?))) ORDER BY e.created_at LIMIT ?`),
+    finishedEvents: s(`SELECT e.id FROM events e WHERE ${FINISHED_EVENT} ORDER BY e.created_at LIMIT @limit`),
+    countFinishedEvents: s(COUNT_FINISHED_EVENTS_SQL),
     deleteAttemptsOf: s(`DELETE FROM attempts WHERE delivery_id IN
       (SELECT id FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)))`),
     deleteDeliveriesOf: s('DELETE FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?))'),

@@ -1,33 +1,44 @@
 import { describe, expect, it } from 'vitest'
+import type { Store } from '../../../src/store/store.js'
 import { attemptAll, type CurrentStore, claim, eventInput, result, T0, webhookInput } from './fixtures.js'
+
+/**
+ * Old events in every state a cleanup meets, and a recent one: before `T0 + 50`, `succeeded`, `dead`
+ * (one failed attempt, then one more) and `unmatched` (no delivery) are finished; `pending` (one
+ * handler done, another not) and `inFlight` (claimed) are not. Three events, two deliveries and
+ * three attempts may go.
+ */
+async function seedOldAndUnfinished(store: Store) {
+  const h = await store.insertHandler(webhookInput('p', 'h', '*'), T0)
+  const other = await store.insertHandler(webhookInput('p', 'other', 'pending-*'), T0)
+  const events = {
+    succeeded: eventInput('p', 'succeeded', { createdAt: T0 }),
+    dead: eventInput('p', 'dead', { createdAt: T0 + 1 }),
+    unmatched: eventInput('q', 'unmatched', { createdAt: T0 + 2 }),
+    pending: eventInput('p', 'pending-x', { createdAt: T0 + 3 }),
+    inFlight: eventInput('p', 'in-flight', { createdAt: T0 + 4 }),
+    recent: eventInput('p', 'recent', { createdAt: T0 + 100 }),
+  }
+  await store.insertEvents([events.succeeded, events.dead, events.unmatched])
+  await attemptAll(store, h.id, { kind: 'succeeded' }, T0)
+  await attemptAll(store, h.id, { kind: 'retry', nextAttemptAt: T0 + 1 }, T0 + 1)
+  await attemptAll(store, h.id, { kind: 'dead' }, T0 + 1)
+  await store.insertEvents([events.pending, events.inFlight])
+  await attemptAll(store, h.id, { kind: 'succeeded' }, T0 + 3) // h is done with pending-x; other is not
+  await claim(store, h.id, { now: T0 + 4 })
+  await store.insertEvents([events.recent])
+  await attemptAll(store, h.id, { kind: 'succeeded' }, T0 + 100)
+  expect((await store.listDeliveries({ handlerId: other.id, limit: 10 })).map((d) => d.status)).toEqual([
+    'pending',
+  ])
+  return events
+}
 
 /** Deleting old events once all their deliveries have finished. */
 export function retentionContract(store: CurrentStore): void {
   describe('deleteFinishedEvents', () => {
     it('deletes old finished events with their deliveries and attempts, keeping unfinished ones', async () => {
-      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
-      const other = await store().insertHandler(webhookInput('p', 'other', 'pending-*'), T0)
-      const events = {
-        succeeded: eventInput('p', 'succeeded', { createdAt: T0 }),
-        dead: eventInput('p', 'dead', { createdAt: T0 + 1 }),
-        unmatched: eventInput('q', 'unmatched', { createdAt: T0 + 2 }),
-        pending: eventInput('p', 'pending-x', { createdAt: T0 + 3 }),
-        inFlight: eventInput('p', 'in-flight', { createdAt: T0 + 4 }),
-        recent: eventInput('p', 'recent', { createdAt: T0 + 100 }),
-      }
-      await store().insertEvents([events.succeeded, events.dead, events.unmatched])
-      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0)
-      await attemptAll(store(), h.id, { kind: 'retry', nextAttemptAt: T0 + 1 }, T0 + 1)
-      await attemptAll(store(), h.id, { kind: 'dead' }, T0 + 1)
-      await store().insertEvents([events.pending, events.inFlight])
-      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0 + 3) // h is done with pending-x; other is not
-      await claim(store(), h.id, { now: T0 + 4 })
-      await store().insertEvents([events.recent])
-      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0 + 100)
-      expect((await store().listDeliveries({ handlerId: other.id, limit: 10 })).map((d) => d.status)).toEqual(
-        ['pending'],
-      )
-
+      const events = await seedOldAndUnfinished(store())
       expect(await store().deleteFinishedEvents({ before: T0 + 50, limit: 100, now: T0 + 200 })).toEqual({
         events: 3,
         deliveries: 2,
@@ -84,6 +95,55 @@ export function retentionContract(store: CurrentStore): void {
         events: 2,
       })
       expect((await store().listEvents({ limit: 10 })).map((e) => e.id)).toEqual([events[2]!.id])
+    })
+  })
+
+  describe('countFinishedEvents', () => {
+    it('counts what deleteFinishedEvents then deletes, and deletes nothing itself', async () => {
+      const events = await seedOldAndUnfinished(store())
+      const expected = { events: 3, deliveries: 2, attempts: 3 }
+      const window = { before: T0 + 50, now: T0 + 200 }
+      expect(await store().countFinishedEvents(window)).toEqual(expected)
+      expect(await store().countFinishedEvents(window)).toEqual(expected)
+      for (const event of Object.values(events)) expect(await store().getEvent(event.id)).not.toBeNull()
+
+      expect(await store().deleteFinishedEvents({ ...window, limit: 100 })).toEqual(expected)
+      expect(await store().countFinishedEvents(window)).toEqual({ events: 0, deliveries: 0, attempts: 0 })
+    })
+
+    it('counts every batch a cleanup would take, with no limit', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([0, 1, 2, 3, 4].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
+      await attemptAll(store(), h.id, { kind: 'succeeded' }, T0 + 10)
+      const window = { before: T0 + 50, now: T0 + 200 }
+      expect(await store().countFinishedEvents(window)).toEqual({ events: 5, deliveries: 5, attempts: 5 })
+
+      const removed = { events: 0, deliveries: 0, attempts: 0 }
+      for (;;) {
+        const batch = await store().deleteFinishedEvents({ ...window, limit: 2 })
+        removed.events += batch.events
+        removed.deliveries += batch.deliveries
+        removed.attempts += batch.attempts
+        if (batch.events < 2) break
+      }
+      expect(removed).toEqual({ events: 5, deliveries: 5, attempts: 5 })
+    })
+
+    it('leaves out an event whose cancelled delivery may still be attempted, until its lease ends', async () => {
+      const removed = await store().insertHandler(webhookInput('p', 'removed', 'a'), T0)
+      await store().insertEvents([eventInput('p', 'a', { createdAt: T0 })])
+      await claim(store(), removed.id, { now: T0 + 2, leaseUntil: T0 + 1000 })
+      await store().deleteHandler(removed.id, T0 + 3)
+      expect(await store().countFinishedEvents({ before: T0 + 50, now: T0 + 4 })).toEqual({
+        events: 0,
+        deliveries: 0,
+        attempts: 0,
+      })
+      expect(await store().countFinishedEvents({ before: T0 + 50, now: T0 + 1001 })).toEqual({
+        events: 1,
+        deliveries: 1,
+        attempts: 0,
+      })
     })
   })
 }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { ManualClock, type Rio, RioValidationError, UnrecoverableError } from '../../src/index.js'
+import { makeRio, waitUntil } from '../helpers.js'
+
+const T0 = Date.parse('2026-01-01T00:00:00Z')
+const DAY = 86_400_000
+
+/**
+ * A Rio whose clock stands 40 days after its first events: one delivered, one dead after two
+ * attempts, one matching no handler (finished, 3 events, 2 deliveries, 3 attempts), one never
+ * attempted (pending); and one event from today.
+ */
+async function rioWithHistory(): Promise<{
+  rio: Rio
+  clock: ManualClock
+  ids: { ok: string; bad: string; orphan: string; waiting: string; fresh: string }
+}> {
+  const clock = new ManualClock(T0)
+  const rio = makeRio({ clock, retrySchedule: [0, 0], pollIntervalMs: 10 })
+  let failures = 0
+  rio.on('ok', 'ok', async () => {})
+  rio.on('bad', 'bad', async () => {
+    failures++
+    throw failures === 1 ? new Error('try again') : new UnrecoverableError('for good')
+  })
+  const ok = await rio.emit('ok', {})
+  const bad = await rio.emit('bad', {})
+  const orphan = await rio.emit('nobody-listens', {})
+  await rio.start()
+  await waitUntil(
+    async () => (await rio.listDeliveries({ status: ['succeeded', 'dead'] })).length === 2,
+    'the old deliveries to finish',
+  )
+  await rio.stop()
+  const again = makeRio({ clock, database: rio.options.database })
+  again.on('later', 'later', async () => {}) // registered, never started: its delivery stays pending
+  const waiting = await again.emit('later', {})
+  await clock.advance(40 * DAY)
+  const fresh = await again.emit('nobody-listens', {})
+  return {
+    rio: again,
+    clock,
+    ids: { ok: ok.id, bad: bad.id, orphan: orphan.id, waiting: waiting.id, fresh: fresh.id },
+  }
+}
+
+describe('cleanup dry run', () => {
+  it('counts with dryRun exactly what a cleanup then removes, and removes nothing itself', async () => {
+    const { rio, clock, ids } = await rioWithHistory()
+    const olderThan = new Date(clock.now() - 30 * DAY)
+    const before = (await rio.listEvents({ limit: 100 })).map((e) => e.id).sort()
+    const deliveriesBefore = await rio.listDeliveries({ limit: 100 })
+    expect(before).toHaveLength(5)
+
+    const would = await rio.cleanup({ olderThan, dryRun: true })
+    expect(would).toEqual({ events: 3, deliveries: 2, attempts: 3 })
+    expect((await rio.listEvents({ limit: 100 })).map((e) => e.id).sort()).toEqual(before)
+    expect(await rio.listDeliveries({ limit: 100 })).toEqual(deliveriesBefore)
+
+    expect(await rio.cleanup({ olderThan, batchSize: 2 })).toEqual(would)
+    expect((await rio.listEvents({ limit: 100 })).map((e) => e.id).sort()).toEqual(
+      [ids.waiting, ids.fresh].sort(),
+    )
+    expect(await rio.cleanup({ olderThan, dryRun: true })).toEqual({ events: 0, deliveries: 0, attempts: 0 })
+  })
+
+  it('refuses a dryRun that is not a boolean rather than guess whether to delete', async () => {
+    const { rio, clock } = await rioWithHistory()
+    for (const dryRun of ['true', 'false', 1, null]) {
+      const error = await rio
+        .cleanup({ olderThan: new Date(clock.now()), dryRun: dryRun as unknown as boolean })
+        .catch((e: unknown) => e)
+      expect(error, String(dryRun)).toBeInstanceOf(RioValidationError)
+      expect((error as RioValidationError).message).toMatch(/dryRun must be true or false/)
+    }
+    expect(await rio.listEvents({ limit: 100 })).toHaveLength(5)
+  })
+})
