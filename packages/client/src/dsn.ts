@@ -36,6 +36,13 @@ const PROJECT = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 const VERSION = /^\d{1,9}$/
 const EXAMPLE = 'https://<sender>:<secret>@rio.example.org/<project>'
 const inspect = Symbol.for('nodejs.util.inspect.custom')
+const NAMED_CHARACTERS: Readonly<Record<string, string>> = {
+  ' ': 'a space',
+  '\t': 'a tab',
+  '\n': 'a line break',
+  '\r': 'a carriage return',
+  '\\': 'a backslash',
+}
 
 class ParsedDsn implements Dsn {
   readonly protocol: 'http' | 'https'
@@ -123,12 +130,8 @@ export function parseDsn(dsn: string): Dsn {
     )
   }
   // WHATWG URL silently drops tabs and newlines and reads "\" as "/"; refuse rather than guess.
-  if (/[\s\u0000-\u001f\u007f\\]/.test(text)) {
-    throw new DsnError(
-      'not_a_url',
-      `DSN "${shown}" is not a URL: it holds whitespace, a control character or a backslash; percent-encode them in the sender or secret`,
-    )
-  }
+  const unsafe = /[\s\u0000-\u001f\u007f\\]/.exec(text)
+  if (unsafe !== null) throw unsafeCharacter(text, unsafe.index, shown)
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text)?.[1]?.toLowerCase()
   if (scheme === undefined || !text.slice(scheme.length + 1).startsWith('//')) {
     throw new DsnError('not_a_url', `DSN "${shown}" is not a URL: it must look like "${EXAMPLE}"`)
@@ -285,7 +288,8 @@ function hostAndPort(
     throw new DsnError('no_host', `DSN "${shown}" has no host after the "@", as in "${EXAMPLE}"`)
   }
   if (portText === undefined || portText === '') return { host, port: DEFAULT_PORT[protocol] }
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : Number.NaN
+  // Leading zeros are allowed, as by WHATWG URL and the original SDK's int(): "008080" is 8080.
+  const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN
   if (!(port >= 1 && port <= 65_535)) {
     throw new DsnError(
       'bad_port',
@@ -293,6 +297,55 @@ function hostAndPort(
     )
   }
   return { host, port }
+}
+
+/**
+ * The error for whitespace, a control character or a backslash at `index`, naming the part that
+ * holds it: the sender or secret can carry it percent-encoded; the host, port and path cannot (the
+ * original SDK's `int()` read the port " 80" as 80, so that one is a `bad_port`).
+ */
+function unsafeCharacter(text: string, index: number, shown: string): DsnError {
+  const character = text[index]!
+  const what = NAMED_CHARACTERS[character] ?? `the character U+${hex(character)}`
+  const schemeEnd = text.indexOf('://')
+  const start = schemeEnd < 0 ? text.length : schemeEnd + 3
+  // As in redactText: whatever sits before the last "@" is the sender and secret.
+  const at = text.lastIndexOf('@')
+  if (index < start) {
+    return new DsnError('not_a_url', `DSN "${shown}" is not a URL: it holds ${what}; remove it`)
+  }
+  if (index < at) {
+    return new DsnError(
+      'not_a_url',
+      `DSN "${shown}" is not a URL: its sender or secret holds ${what}: percent-encode it as ${encodeURIComponent(character)}`,
+    )
+  }
+  const hostStart = Math.max(start, at + 1)
+  const hostEnd = hostStart + firstIndexOf(text.slice(hostStart), '/?#')
+  if (index >= hostEnd) {
+    return new DsnError(
+      'not_a_url',
+      `DSN "${shown}" is not a URL: its path "${truncate(text.slice(hostEnd))}" holds ${what}; remove it`,
+    )
+  }
+  const hostPort = text.slice(hostStart, hostEnd)
+  const close = hostPort.startsWith('[') ? hostPort.indexOf(']') : -1
+  // An unclosed "[" leaves no port to find: its ":" belong to the IPv6 address.
+  const colon = hostPort.startsWith('[') && close < 0 ? -1 : hostPort.indexOf(':', close + 1)
+  if (colon >= 0 && index > hostStart + colon) {
+    return new DsnError(
+      'bad_port',
+      `DSN "${shown}" has the port "${truncate(hostPort.slice(colon + 1))}": a port is a number from 1 to 65535, with no spaces (or leave it out for 80 with http, 443 with https)`,
+    )
+  }
+  return new DsnError(
+    'not_a_url',
+    `DSN "${shown}" is not a URL: its host "${truncate(colon < 0 ? hostPort : hostPort.slice(0, colon))}" holds ${what}; remove it`,
+  )
+}
+
+function hex(character: string): string {
+  return character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
 }
 
 /** The DSN with whatever sits between the sender's ":" and the last "@" masked. */

@@ -32,6 +32,35 @@ describe('parseDsn, property-based', () => {
     fc.assert(fc.property(fc.webUrl({ withQueryParameters: true, withFragments: true }), throwsOnlyDsnError))
   })
 
+  it('reads any port from 1 to 65535 as its number, leading zeros or not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 65_535 }), fc.nat(12), (port, zeros) => {
+        expect(parseDsn(`https://s:k@rio.test:${'0'.repeat(zeros)}${port}/1/p`).port).toBe(port)
+      }),
+    )
+  })
+
+  it('refuses whitespace, control characters and backslashes anywhere, never echoing the secret', () => {
+    const unsafe = fc.constantFrom(' ', '\t', '\n', '\r', '\u0001', '\u007f', '\u00a0', '\u3000', '\\')
+    const secret = fc.stringMatching(/^[a-z0-9]{12}$/).map((rest) => `hunter2${rest}`)
+    fc.assert(
+      fc.property(secret, unsafe, fc.nat(), (secret, character, at) => {
+        const dsn = `https://sender:${secret}@rio.test:8443/rio/1/shop`
+        // Inside the text: surrounding whitespace is trimmed, not refused.
+        const index = 1 + (at % (dsn.length - 1))
+        try {
+          parseDsn(dsn.slice(0, index) + character + dsn.slice(index))
+        } catch (error) {
+          expect(error).toBeInstanceOf(DsnError)
+          expect((error as Error).message).not.toContain('hunter2')
+          return
+        }
+        throw new Error(`accepted ${JSON.stringify(character)} at ${index}`)
+      }),
+      { numRuns: 2000 },
+    )
+  })
+
   it('round-trips any encoded credentials, prefix, version and project', () => {
     const credential = fc.string({ minLength: 1, maxLength: 20 })
     // HTTP Basic auth cannot carry a ":" in the user name: such senders are refused.

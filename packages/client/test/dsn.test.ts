@@ -130,6 +130,88 @@ describe('parseDsn', () => {
     expect(parseDsn('http://s:k@rio.example.org/p').port).toBe(80)
   })
 
+  it('reads a port with leading zeros as its number, as URL parsers and the original SDK do', () => {
+    expect(parseDsn('http://s:k@host:008080/1/p').port).toBe(8080)
+    expect(parseDsn('https://s:k@host:0000000443/p').baseUrl).toBe('https://host:443')
+    expect(() => parseDsn('http://s:k@host:0000000/p')).toThrow(/the port "0000000": a port is a number/)
+  })
+
+  // What rio_client (Python, 0.1.2+: urlparse, then requests' Basic auth from the URL) sent each to.
+  const original: [
+    string,
+    { baseUrl: string; version?: string; project: string; sender: string; secret: string },
+  ][] = [
+    // tests/test_client.py
+    [
+      'http://sender:password@domain:8080/1/project',
+      {
+        baseUrl: 'http://domain:8080',
+        version: '1',
+        project: 'project',
+        sender: 'sender',
+        secret: 'password',
+      },
+    ],
+    // examples/flask_app.py (app.config['RIO_DSN'])
+    [
+      'http://docker:dummy@192.168.99.100:5010/1/project',
+      {
+        baseUrl: 'http://192.168.99.100:5010',
+        version: '1',
+        project: 'project',
+        sender: 'docker',
+        secret: 'dummy',
+      },
+    ],
+    // Rio's docs/introduction.rst: no port
+    [
+      'http://sender:*********@rio.intra.example.org/1/project',
+      {
+        baseUrl: 'http://rio.intra.example.org:80',
+        version: '1',
+        project: 'project',
+        sender: 'sender',
+        secret: '*********',
+      },
+    ],
+    [
+      'HTTP://s:k@HOST:8080/2/p',
+      { baseUrl: 'http://host:8080', version: '2', project: 'p', sender: 's', secret: 'k' },
+    ],
+    [
+      'http://s:k@host:/01/p',
+      { baseUrl: 'http://host:80', version: '01', project: 'p', sender: 's', secret: 'k' },
+    ],
+    // requests decodes the credentials it takes from the URL, raw "@" and ":" included
+    [
+      'http://se%6Eder:p%40ss%2Fw%20rd@host/1/p',
+      { baseUrl: 'http://host:80', version: '1', project: 'p', sender: 'sender', secret: 'p@ss/w rd' },
+    ],
+    [
+      'http://a@b:s:e@c@host/1/p',
+      { baseUrl: 'http://host:80', version: '1', project: 'p', sender: 'a@b', secret: 's:e@c' },
+    ],
+    [
+      'http://s:a+b@host/1/p',
+      { baseUrl: 'http://host:80', version: '1', project: 'p', sender: 's', secret: 'a+b' },
+    ],
+    [
+      'http://s:s%C3%A9cr%C3%A8t@host/1/p',
+      { baseUrl: 'http://host:80', version: '1', project: 'p', sender: 's', secret: 'sécrèt' },
+    ],
+  ]
+
+  it.each(original)('reads the original SDK DSN %s as it did', (text, expected) => {
+    const dsn = parseDsn(text)
+    expect({
+      baseUrl: dsn.baseUrl,
+      ...(dsn.version === undefined ? {} : { version: dsn.version }),
+      project: dsn.project,
+      sender: dsn.sender,
+      secret: dsn.secret,
+    }).toEqual(expected)
+  })
+
   it('never shows the secret in toString, JSON, inspect or its own keys', () => {
     const dsn = parseDsn('https://shop:t0p-s3cret@rio.example.org/rio/1/shop')
     expect(dsn.redacted).toBe('https://shop:***@rio.example.org:443/rio/1/shop')
@@ -147,14 +229,24 @@ describe('parseDsn', () => {
     ['   ', 'missing', /the DSN is empty/],
     ['rio.example.org/project', 'not_a_url', /is not a URL: it must look like/],
     ['http:/s:k@host/p', 'not_a_url', /is not a URL/],
-    ['http://s:k@ho st/p', 'not_a_url', /whitespace/],
+    ['http://s:k@ho st/p', 'not_a_url', /its host "ho st" holds a space; remove it/],
+    ['http://s:a b@host/p', 'not_a_url', /its sender or secret holds a space: percent-encode it as %20/],
+    ['http://s:a\tb@host/p', 'not_a_url', /its sender or secret holds a tab: percent-encode it as %09/],
+    [
+      'http://s:k@host: 80/1/p',
+      'bad_port',
+      /has the port " 80": a port is a number from 1 to 65535, with no spaces/,
+    ],
+    ['http://s:k@[::1]:80 /1/p', 'bad_port', /has the port "80 "/],
+    ['http://s:k@host/1/my project', 'not_a_url', /its path "\/1\/my project" holds a space; remove it/],
+    ['ht tp://s:k@host/p', 'not_a_url', /is not a URL: it holds a space; remove it/],
     [
       '"http://s:k@host/p"',
       'not_a_url',
       /^DSN "http:\/\/s:\*\*\*@host\/p" is not a URL: it is wrapped in quotes; remove them/,
     ],
     ["'http://s:k@host/p'", 'not_a_url', /wrapped in quotes/],
-    ['http://s:k@host\\p', 'not_a_url', /backslash/],
+    ['http://s:k@host\\p', 'not_a_url', /its host "host\\p" holds a backslash; remove it/],
     ['http://s:k@exa%mple.org/p', 'not_a_url', /the host "exa%mple.org" is invalid/],
     [
       'ftp://s:k@host/p',
