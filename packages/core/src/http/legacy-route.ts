@@ -4,7 +4,8 @@ import type { RioEvent } from '../events/event.js'
 import { isUuid } from '../events/event-id.js'
 import type { Rio } from '../rio.js'
 import { ApiError } from './api-error.js'
-import { decodeUtf8, isJsonType, parseForm, parseJson, type RawBody, readBody } from './body.js'
+import { parseAuthorization } from './auth.js'
+import { decodeUtf8, isJsonType, parseJson, type RawBody, readBody } from './body.js'
 import { legacyEmittedSchema } from './response-schemas.js'
 import type { ApiContext, ApiReply, Route, RouteDoc } from './route.js'
 import { pathParams, projectParam } from './schemas.js'
@@ -16,57 +17,74 @@ interface GivenId {
   readonly source: 'rio' | 'b3'
 }
 
-const message = (status: number, text: string, headers?: Record<string, string>): ApiReply => ({
-  status,
-  body: { message: text },
-  ...(headers ? { headers } : {}),
-})
+const BASIC_CHALLENGE = { 'www-authenticate': 'Basic realm="rio"' }
+
+/**
+ * A JSON answer written as the original server's Flask `jsonify` wrote it, so scripts that match
+ * its text (`grep '"message": "ok"'`) keep matching: `Content-Type: application/json`, indented by
+ * two with Python 2's `", "` item separator (lines end in a space), non-ASCII escaped as
+ * `json.dumps` did, a final newline; compact for `X-Requested-With: XMLHttpRequest` (Flask's
+ * `is_xhr`). Keys are given in sorted order by the callers, as Flask sorted them.
+ */
+function jsonify(status: number, body: unknown, compact = false, headers?: Record<string, string>): ApiReply {
+  // JSON.stringify escapes line breaks inside strings, so every ",\n" it writes is a separator.
+  const text = compact ? JSON.stringify(body) : JSON.stringify(body, null, 2).replaceAll(',\n', ', \n')
+  const ascii = text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return { status, text: `${ascii}\n`, headers: { ...headers, 'content-type': 'application/json' } }
+}
+
+const message = (status: number, text: string, headers?: Record<string, string>, compact = false): ApiReply =>
+  jsonify(status, { message: text }, compact, headers)
 
 /**
  * The original Rio emit route, `GET|POST /event/:project/emit/:event`, answering as the 2016 server
  * did so its SDKs and curl scripts keep working: 200
  * `{"event":{"uuid"},"message":"ok","task":{"id"}}` after COMMIT, and errors as `{"message"}`:
- * 404 `not found` (unknown project, checked first as the original did), 401 `unauthorized` (no or
- * malformed Basic credentials), 401 `wrong token`, 403 `forbidden` (a sender of another project).
+ * 401 `unauthorized` (no or malformed Basic credentials, checked first as the original did), 404
+ * `not found` (unknown project), 401 `wrong token`, 403 `forbidden` (a sender of another project).
  *
- * The payload is the JSON body when `Content-Type` is JSON; otherwise the query parameters and
- * urlencoded form fields as one flat object (a repeated key becomes an array of its values); `{}`
- * when there are none.
+ * The payload is the JSON body when `Content-Type` is JSON; otherwise the form fields of a POST
+ * (urlencoded or multipart, files left out) or the query parameters of a GET, as one flat object
+ * holding the first value of a repeated key (Werkzeug's `to_dict()`); `{}` when there are none.
  */
 async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
+  const compact = String(ctx.req.headers['x-requested-with']).toLowerCase() === 'xmlhttprequest'
+  const fail = (status: number, text: string, headers?: Record<string, string>) =>
+    message(status, text, headers, compact)
   try {
+    // The original asked for credentials before it looked the project up.
+    if (parseAuthorization(ctx.req.headers.authorization)?.scheme !== 'basic') {
+      return fail(401, 'unauthorized', BASIC_CHALLENGE)
+    }
     const project = projectParam(ctx.params.project)
     await ctx.rio.getProject(project)
     const check = await ctx.auth.checkSender(ctx.req, project)
     switch (check.result) {
       case 'missing':
-        return message(401, 'unauthorized', { 'www-authenticate': 'Basic realm="rio"' })
+        return fail(401, 'unauthorized', BASIC_CHALLENGE)
       case 'wrong':
-        return message(401, 'wrong token', { 'www-authenticate': 'Basic realm="rio"' })
+        return fail(401, 'wrong token', BASIC_CHALLENGE)
       case 'forbidden':
-        return message(403, 'forbidden')
+        return fail(403, 'forbidden')
       case 'rate_limited':
-        return message(429, 'too many requests', { 'retry-after': String(check.retryAfter) })
+        return fail(429, 'too many requests', { 'retry-after': String(check.retryAfter) })
       case 'ok':
         break
     }
-    const payload = legacyPayload(
-      await readBody(ctx.req, ctx.options.maxBodyBytes),
-      ctx.query,
-      ctx.options.maxJsonDepth,
-    )
+    const body = await readBody(ctx.req, ctx.options.maxBodyBytes)
+    const payload = await legacyPayload(ctx, body)
     const id = await emitWithId(ctx.rio, project, String(ctx.params.event), payload, givenId(ctx))
-    return { status: 200, body: { event: { uuid: id }, message: 'ok', task: { id } } }
+    return jsonify(200, { event: { uuid: id }, message: 'ok', task: { id } }, compact)
   } catch (error) {
-    if (error instanceof RioNotFoundError && error.resource === 'project') return message(404, 'not found')
-    if (error instanceof ApiError) return legacyError(error)
+    if (error instanceof RioNotFoundError && error.resource === 'project') return fail(404, 'not found')
+    if (error instanceof ApiError) return fail(error.status, error.message, { ...error.extra.headers })
     if (error instanceof RioError) {
       const status = statusOf(error.code)
       if (status >= 500) ctx.report(error)
-      return message(status, error.message, status === 503 ? { 'retry-after': '1' } : undefined)
+      return fail(status, error.message, status === 503 ? { 'retry-after': '1' } : undefined)
     }
     ctx.report(error)
-    return message(500, 'internal error')
+    return fail(500, 'internal error')
   }
 }
 
@@ -75,22 +93,54 @@ function legacyError(error: ApiError): ApiReply {
   return message(error.status, error.message, { ...error.extra.headers })
 }
 
-function legacyPayload(body: RawBody, query: URLSearchParams, maxDepth: number): unknown {
+/**
+ * The payload as the original server built it: the JSON body (on GET too); else a POST's form
+ * fields, never its query string (`request.form`); else a GET's query parameters, never its body
+ * (`request.args`). A POST body in another media type is refused with 415, where the original
+ * stored `{}` and dropped it. No `Content-Type` is read as a form, as Rio always did.
+ */
+async function legacyPayload(ctx: ApiContext, body: RawBody): Promise<unknown> {
   if (isJsonType(body.mediaType)) {
-    return body.bytes.length === 0 ? {} : parseJson(decodeUtf8(body.bytes), maxDepth)
+    return body.bytes.length === 0 ? {} : parseJson(decodeUtf8(body.bytes), ctx.options.maxJsonDepth)
   }
-  const fields = new URLSearchParams(query)
-  if (body.bytes.length > 0) {
-    // No Content-Type is read as a form, as HTML forms and `curl -d` send.
-    if (body.mediaType !== '' && body.mediaType !== 'application/x-www-form-urlencoded') {
-      throw new ApiError(
-        'unsupported_media_type',
-        `unsupported media type "${body.mediaType.slice(0, 100)}": send JSON or urlencoded form fields`,
-      )
-    }
-    for (const [key, value] of new URLSearchParams(body.bytes.toString('utf8'))) fields.append(key, value)
+  if (ctx.req.method !== 'POST') return firstValues(ctx.query)
+  if (body.bytes.length === 0) return {}
+  if (body.mediaType === 'multipart/form-data') {
+    return firstValues(await multipartFields(body.bytes, String(ctx.req.headers['content-type'])))
   }
-  return parseForm(fields)
+  if (body.mediaType !== '' && body.mediaType !== 'application/x-www-form-urlencoded') {
+    throw new ApiError(
+      'unsupported_media_type',
+      `unsupported media type "${body.mediaType.slice(0, 100)}": send JSON, or urlencoded or multipart form fields`,
+    )
+  }
+  return firstValues(new URLSearchParams(body.bytes.toString('utf8')))
+}
+
+/** The text fields of a multipart body, in order; file parts are left out, as `request.form` left them. */
+async function multipartFields(bytes: Buffer, contentType: string): Promise<URLSearchParams> {
+  let form: FormData
+  try {
+    form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
+  } catch {
+    throw new ApiError(
+      'invalid_request',
+      'the multipart/form-data body is malformed or has no boundary; send fields as curl -F does',
+    )
+  }
+  const fields = new URLSearchParams()
+  for (const [key, value] of form) if (typeof value === 'string') fields.append(key, value)
+  return fields
+}
+
+/**
+ * Form fields or query parameters as a flat object of strings, a repeated key keeping its first
+ * value (Werkzeug's `MultiDict.to_dict()`). No prototype, so `__proto__` is an ordinary key.
+ */
+function firstValues(params: URLSearchParams): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>
+  for (const [key, value] of params) if (!(key in out)) out[key] = value
+  return out
 }
 
 function givenId(ctx: ApiContext): GivenId | undefined {
@@ -158,18 +208,17 @@ async function findEvent(rio: Rio, id: string): Promise<RioEvent | null> {
   }
 }
 
-/** Form fields and query parameters: a key given once is a string, a repeated key an array. */
+/** Form fields and query parameters: strings, a repeated key keeping its first value. */
 const fields = z
   .object({})
-  .catchall(z.union([z.string(), z.array(z.string())]))
-  .describe('each query parameter becomes a payload field (a repeated key an array of its values)')
+  .catchall(z.string())
+  .describe('each field becomes a payload field (a repeated key keeps its first value)')
 
 const legacyDoc = {
   tag: 'Original route',
   auth: 'basic-legacy',
   errors: 'message',
   params: { project: pathParams.project, event: pathParams.eventName },
-  query: fields,
   headers: {
     'X-Rio-Event-UUID': {
       description:
@@ -185,20 +234,19 @@ const legacyDoc = {
   responses: {
     200: {
       description:
-        '`{ "event": { "uuid" }, "message": "ok", "task": { "id" } }` after the COMMIT (task.id is the event id)',
+        '`{ "event": { "uuid" }, "message": "ok", "task": { "id" } }` after the COMMIT (task.id is the event id), written as Flask\'s jsonify wrote it (`Content-Type: application/json`, indented)',
       schema: legacyEmittedSchema,
     },
-    400: 'a bad event name, a path that is not valid percent-encoding, or a JSON body that is not valid JSON or UTF-8',
-    404: '`{"message":"not found"}`: the project does not exist (checked first)',
+    400: 'a bad event name, a path that is not valid percent-encoding, a JSON body that is not valid JSON or UTF-8, or a malformed multipart body',
+    404: '`{"message":"not found"}`: the project does not exist (looked up once Basic credentials are present)',
     409: 'X-Rio-Event-UUID names another event',
     413: "the body is over maxBodyBytes, or the payload over Rio's maxPayloadBytes",
-    415: 'a body that is neither JSON nor urlencoded form fields (multipart, say)',
     500: '`{"message":"internal error"}`',
   },
 } as const satisfies Omit<RouteDoc, 'operationId' | 'summary'>
 
 const legacyDescription =
-  'The original Rio\'s emit route, answering as the 2016 server did (errors as `{ "message" }`). The payload is the JSON body when Content-Type is JSON; otherwise the query parameters and urlencoded form fields as one flat object; `{}` when there are none.'
+  'The original Rio\'s emit route, answering as the 2016 server did (errors as `{ "message" }`). The payload is the JSON body when Content-Type is JSON; otherwise the form fields of a POST or the query parameters of a GET, as one flat object (a repeated key keeps its first value); `{}` when there are none.'
 
 /** The original route, kept so old senders need no change. */
 export const legacyRoutes: readonly Route[] = [
@@ -213,7 +261,8 @@ export const legacyRoutes: readonly Route[] = [
       ...legacyDoc,
       operationId: 'emitOriginalGet',
       summary: 'Emit an event the original way, with GET',
-      description: `${legacyDescription} This GET stores an event, so HEAD gets 405.`,
+      description: `${legacyDescription} A body is read only when it is JSON. This GET stores an event, so HEAD gets 405.`,
+      query: fields,
     },
   },
   {
@@ -225,15 +274,20 @@ export const legacyRoutes: readonly Route[] = [
       ...legacyDoc,
       operationId: 'emitOriginalPost',
       summary: 'Emit an event the original way',
-      description: legacyDescription,
+      description: `${legacyDescription} The query string of a POST is not read.`,
       body: {
         required: false,
         content: {
           'application/json': z.unknown().describe('any JSON value is the payload; an empty body is {}'),
           'application/x-www-form-urlencoded': fields.describe(
-            'each field is a payload field, with the query parameters (a body without Content-Type is read as a form)',
+            'each field is a payload field (a body without Content-Type is read as a form)',
           ),
+          'multipart/form-data': fields.describe('each text field is a payload field; files are left out'),
         },
+      },
+      responses: {
+        ...legacyDoc.responses,
+        415: 'a body that is neither JSON nor urlencoded or multipart form fields (text/plain, say)',
       },
     },
   },

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { basic, call, eventCount, startApi, withSender } from './api-server.js'
+import { basic, call, eventCount, raw, startApi, withSender } from './api-server.js'
 
 const run = promisify(execFile)
 const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path))
@@ -35,23 +35,31 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
     })
   })
 
-  it('takes the payload from form fields, query parameters, or nothing', async () => {
+  it('takes the payload from form fields on POST and query parameters on GET, a repeated key its first value', async () => {
     const { rio, url, authorization } = await legacyApi()
+    const form = 'application/x-www-form-urlencoded'
+    // As Werkzeug's request.form.to_dict() / request.args.to_dict() gave them to the original server.
     const cases: Array<[string, RequestInit & { path?: string }, unknown]> = [
       [
         'form',
         {
           method: 'POST',
-          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          headers: { authorization, 'content-type': form },
           body: 'content=hi+there&tag=a&tag=b&__proto__=x',
         },
-        { content: 'hi there', tag: ['a', 'b'], ['__proto__']: 'x' },
+        { content: 'hi there', tag: 'a', ['__proto__']: 'x' },
       ],
       [
         'query',
-        { method: 'GET', headers: { authorization }, path: '?ip=127.0.0.1&n=1' },
-        { ip: '127.0.0.1', n: '1' },
+        { method: 'GET', headers: { authorization }, path: '?ip=127.0.0.1&n=1&tag=a&tag=b' },
+        { ip: '127.0.0.1', n: '1', tag: 'a' },
       ],
+      [
+        'query on a POST',
+        { method: 'POST', headers: { authorization, 'content-type': form }, body: 'a=1', path: '?q=2&a=3' },
+        { a: '1' },
+      ],
+      ['query on an empty POST', { method: 'POST', headers: { authorization }, path: '?q=2' }, {}],
       ['empty POST', { method: 'POST', headers: { authorization } }, {}],
       ['empty JSON', { method: 'POST', headers: { authorization, 'content-type': 'application/json' } }, {}],
       ['empty GET', { method: 'GET', headers: { authorization } }, {}],
@@ -62,6 +70,76 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
       const event = await rio.getEvent(res.body.event.uuid)
       expect(JSON.stringify(event.payload), what).toBe(JSON.stringify(payload))
     }
+    // fetch sends no body with a GET; the original read one only when it was JSON.
+    const gets: Array<[string, string, string, unknown]> = [
+      ['form body on a GET', form, 'f=1', { q: '1' }],
+      ['text body on a GET', 'text/plain', 'hello', { q: '1' }],
+      ['JSON on a GET', 'application/json', '{"j":1}', { j: 1 }],
+    ]
+    for (const [what, type, body, payload] of gets) {
+      const res = await raw(
+        url,
+        `GET /event/shop/emit/x?q=1 HTTP/1.1\r\nHost: rio\r\nAuthorization: ${authorization}\r\nContent-Type: ${type}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      )
+      expect(res.status, what).toBe(200)
+      const event = await rio.getEvent(JSON.parse(res.body).event.uuid)
+      expect(JSON.stringify(event.payload), what).toBe(JSON.stringify(payload))
+    }
+  })
+
+  it('takes multipart form fields as the original did (curl -F), leaving files out', async () => {
+    const { rio, url, authorization } = await legacyApi()
+    const form = new FormData()
+    form.append('content', 'hi there')
+    form.append('tag', 'a')
+    form.append('tag', 'b')
+    form.append('attachment', new Blob(['file bytes'], { type: 'text/plain' }), 'notes.txt')
+    const res = await call(`${url}/event/shop/emit/x?q=1`, {
+      method: 'POST',
+      headers: { authorization },
+      body: form,
+    })
+    expect(res.status).toBe(200)
+    const event = await rio.getEvent(res.body.event.uuid)
+    expect(JSON.stringify(event.payload)).toBe(JSON.stringify({ content: 'hi there', tag: 'a' }))
+    const broken = await call(`${url}/event/shop/emit/x`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'multipart/form-data; boundary=x' },
+      body: 'not multipart at all',
+    })
+    expect(broken.status).toBe(400)
+    expect(broken.body).toEqual({ message: expect.stringContaining('multipart') })
+    expect(await eventCount(rio)).toBe(1)
+  })
+
+  it('answers as the original Flask jsonify wrote JSON, so scripts that grep the answer keep matching', async () => {
+    const { url, authorization } = await legacyApi()
+    const ok = await fetch(`${url}/event/shop/emit/x`, { method: 'POST', headers: { authorization } })
+    expect(ok.headers.get('content-type')).toBe('application/json')
+    const text = await ok.text()
+    const { uuid } = JSON.parse(text).event
+    expect(text).toBe(
+      `{\n  "event": {\n    "uuid": "${uuid}"\n  }, \n  "message": "ok", \n  "task": {\n    "id": "${uuid}"\n  }\n}\n`,
+    )
+    const xhr = await fetch(`${url}/event/shop/emit/x`, {
+      method: 'POST',
+      headers: { authorization, 'x-requested-with': 'XMLHttpRequest' },
+    })
+    const compact = await xhr.text()
+    const id = JSON.parse(compact).event.uuid
+    expect(compact).toBe(`{"event":{"uuid":"${id}"},"message":"ok","task":{"id":"${id}"}}\n`)
+    const denied = await fetch(`${url}/event/shop/emit/x`, { method: 'POST' })
+    expect(denied.headers.get('content-type')).toBe('application/json')
+    expect(await denied.text()).toBe('{\n  "message": "unauthorized"\n}\n')
+    // Non-ASCII escaped, as Python's json.dumps did by default.
+    const name = await fetch(`${url}/event/shop/emit/caf%C3%A9`, {
+      method: 'POST',
+      headers: { authorization },
+    })
+    expect(name.status).toBe(400)
+    expect(await name.text()).toMatch(
+      /^\{\n {2}"message": "invalid event name \\"caf\\u00e9\\"[^\u0080-\uffff]*"\n\}\n$/,
+    )
   })
 
   it('uses X-Rio-Event-UUID as the event id, and a repeat of it is a retry that writes nothing', async () => {
@@ -127,6 +205,16 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
         'wrong token',
       ],
       ['unknown project', '/event/nowhere/emit/x', { authorization }, 404, 'not found'],
+      // The original asked for credentials before it looked the project up.
+      ['unknown project, no credentials', '/event/nowhere/emit/x', {}, 401, 'unauthorized'],
+      ['bad project, no credentials', '/event/%2e%2e%2fshop/emit/x', {}, 401, 'unauthorized'],
+      [
+        'unknown project, malformed credentials',
+        '/event/nowhere/emit/x',
+        { authorization: 'Basic %%%' },
+        401,
+        'unauthorized',
+      ],
       ['traversal project', '/event/%2e%2e%2fshop/emit/x', { authorization }, 404, 'not found'],
       ['other project', '/event/other/emit/x', { authorization }, 403, 'forbidden'],
     ]
@@ -141,20 +229,17 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
     })
     expect(badName.status).toBe(400)
     expect(badName.body).toEqual({ message: expect.stringContaining('invalid event name') })
-    const multipart = await call(`${url}/event/shop/emit/x`, {
+    // A body Rio cannot read is refused, where the original stored {} and dropped it.
+    const text = await call(`${url}/event/shop/emit/x`, {
       method: 'POST',
-      headers: { authorization },
-      body: (() => {
-        const form = new FormData()
-        form.set('a', 'b')
-        return form
-      })(),
+      headers: { authorization, 'content-type': 'text/plain' },
+      body: 'deploy finished',
     })
-    expect(multipart.status).toBe(415)
+    expect(text.status).toBe(415)
     // GET writes on this route, so HEAD must not.
     const head = await call(`${url}/event/shop/emit/x`, { method: 'HEAD', headers: { authorization } })
     expect(head.status).toBe(405)
-    expect(multipart.body).toEqual({ message: expect.stringContaining('unsupported media type') })
+    expect(text.body).toEqual({ message: expect.stringContaining('unsupported media type') })
     expect(await eventCount(rio)).toBe(0)
   })
 
