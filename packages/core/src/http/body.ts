@@ -175,22 +175,6 @@ function jsonDepth(text: string): number {
   return max
 }
 
-/**
- * Parses `application/x-www-form-urlencoded` text, or a query string, into a flat object: a key
- * given once maps to its string, a repeated key to the array of its values in order. The object
- * has no prototype, so `__proto__` is an ordinary key.
- */
-export function parseForm(params: URLSearchParams): Record<string, string | string[]> {
-  const out = Object.create(null) as Record<string, string | string[]>
-  for (const [key, value] of params) {
-    const seen = out[key]
-    if (seen === undefined) out[key] = value
-    else if (Array.isArray(seen)) seen.push(value)
-    else out[key] = [seen, value]
-  }
-  return out
-}
-
 function parseContentType(header: string | undefined): { mediaType: string; charset: string } {
   if (!header) return { mediaType: '', charset: '' }
   const [type = '', ...params] = header.split(';')

@@ -117,8 +117,25 @@ async function legacyPayload(ctx: ApiContext, body: RawBody): Promise<unknown> {
   return firstValues(new URLSearchParams(body.bytes.toString('utf8')))
 }
 
+/**
+ * Most parts a multipart body may have, as Werkzeug's `max_form_parts`. The parser reads a whole
+ * body in one synchronous step and makes an object per part, files included: without a bound a
+ * 1 MiB body of tiny parts held the event loop for more than half a second.
+ */
+const MAX_MULTIPART_PARTS = 1000
+/** The `boundary` parameter of a `multipart/form-data` content type, quoted or not. */
+const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^;\s"]{1,70}))/i
+
 /** The text fields of a multipart body, in order; file parts are left out, as `request.form` left them. */
 async function multipartFields(bytes: Buffer, contentType: string): Promise<URLSearchParams> {
+  const match = BOUNDARY.exec(contentType)
+  const boundary = match?.[1] ?? match?.[2]
+  if (boundary && countParts(bytes, Buffer.from(`--${boundary}`)) > MAX_MULTIPART_PARTS) {
+    throw new ApiError(
+      'body_too_large',
+      `the multipart/form-data body has more than ${MAX_MULTIPART_PARTS} parts; send at most ${MAX_MULTIPART_PARTS} fields, or JSON`,
+    )
+  }
   let form: FormData
   try {
     form = await new Response(bytes, { headers: { 'content-type': contentType } }).formData()
@@ -131,6 +148,15 @@ async function multipartFields(bytes: Buffer, contentType: string): Promise<URLS
   const fields = new URLSearchParams()
   for (const [key, value] of form) if (typeof value === 'string') fields.append(key, value)
   return fields
+}
+
+/** How many parts the delimiters in `bytes` open (the closing one opens none), stopping past the limit. */
+function countParts(bytes: Buffer, delimiter: Buffer): number {
+  let delimiters = 0
+  for (let at = bytes.indexOf(delimiter); at >= 0; at = bytes.indexOf(delimiter, at + delimiter.length)) {
+    if (++delimiters > MAX_MULTIPART_PARTS + 1) break
+  }
+  return delimiters - 1
 }
 
 /**
@@ -240,7 +266,7 @@ const legacyDoc = {
     400: 'a bad event name, a path that is not valid percent-encoding, a JSON body that is not valid JSON or UTF-8, or a malformed multipart body',
     404: '`{"message":"not found"}`: the project does not exist (looked up once Basic credentials are present)',
     409: 'X-Rio-Event-UUID names another event',
-    413: "the body is over maxBodyBytes, or the payload over Rio's maxPayloadBytes",
+    413: "the body is over maxBodyBytes, the payload over Rio's maxPayloadBytes, or a multipart body has more than 1000 parts",
     500: '`{"message":"internal error"}`',
   },
 } as const satisfies Omit<RouteDoc, 'operationId' | 'summary'>

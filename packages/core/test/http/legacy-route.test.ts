@@ -112,6 +112,35 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
     expect(await eventCount(rio)).toBe(1)
   })
 
+  it('refuses a multipart body of more than 1000 parts with 413 before parsing it, and takes 1000', async () => {
+    const { rio, url, authorization } = await legacyApi()
+    const multipart = (parts: number, file: boolean) =>
+      Array.from(
+        { length: parts },
+        (_, i) =>
+          `--b\r\nContent-Disposition: form-data; name="f${i}"${file ? `; filename="f${i}.txt"` : ''}\r\n\r\nv${i}\r\n`,
+      ).join('') + '--b--\r\n'
+    const post = (body: string) =>
+      call(`${url}/event/shop/emit/x`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'multipart/form-data; boundary="b"' },
+        body,
+      })
+    // Tiny file parts were the costly ones: an object each, thrown away.
+    for (const file of [true, false]) {
+      const started = performance.now()
+      const refused = await post(multipart(10_000, file))
+      expect(refused.status).toBe(413)
+      expect(refused.body.message).toMatch(/more than 1000 parts/)
+      expect(performance.now() - started).toBeLessThan(1000)
+    }
+    expect(await eventCount(rio)).toBe(0)
+    const taken = await post(multipart(1000, false))
+    expect(taken.status).toBe(200)
+    const event = await rio.getEvent(taken.body.event.uuid)
+    expect(Object.keys(event.payload as object)).toHaveLength(1000)
+  })
+
   it('answers as the original Flask jsonify wrote JSON, so scripts that grep the answer keep matching', async () => {
     const { url, authorization } = await legacyApi()
     const ok = await fetch(`${url}/event/shop/emit/x`, { method: 'POST', headers: { authorization } })
