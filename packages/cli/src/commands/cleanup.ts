@@ -40,7 +40,9 @@ export function addCleanup(program: Command): void {
           batchSize,
           dryRun,
           onProgress: (so) =>
-            spinner.update(`removed ${so.events} events, ${so.deliveries} deliveries so far…`),
+            spinner.update(
+              `${dryRun ? 'counted' : 'removed'} ${so.events} events, ${so.deliveries} deliveries so far…`,
+            ),
         })
         .finally(() => spinner.done())
       const what = `${counts.events} events, ${counts.deliveries} deliveries and ${counts.attempts} attempts older than ${days} days`

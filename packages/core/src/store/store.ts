@@ -284,11 +284,19 @@ export interface Store {
    */
   deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts>
   /**
-   * Counts what {@link Store.deleteFinishedEvents} would delete, with no limit and deleting nothing:
-   * the events created before `before` whose deliveries are all finished, their deliveries and
-   * their attempts (a dry run of a cleanup). Counted by the store in one read, never by loading rows.
+   * Counts, deleting nothing, what {@link Store.deleteFinishedEvents} would delete among the next
+   * chunk of events: those created from `from` on and before `before`, about `limit` of them in
+   * `created_at` order (all of one millisecond, when more than `limit` share it). Counts the events
+   * whose deliveries are all finished, their deliveries and their attempts, in the store, never by
+   * loading rows. A dry run of a cleanup calls it chunk after chunk, so no call holds the store long.
+   * @returns the counts, and `next`: the `from` of the following chunk, or `null` after the last
    */
-  countFinishedEvents(input: { before: number; now: number }): Promise<CleanupCounts>
+  countFinishedEvents(input: {
+    from: number
+    before: number
+    limit: number
+    now: number
+  }): Promise<CleanupCounts & { next: number | null }>
 }
 
 /** What one retention pass removed (or, counted by {@link Store.countFinishedEvents}, would remove). */

@@ -64,6 +64,32 @@ describe('cleanup dry run', () => {
     expect(await rio.cleanup({ olderThan, dryRun: true })).toEqual({ events: 0, deliveries: 0, attempts: 0 })
   })
 
+  it('counts a large history in chunks, reporting progress and letting timers run between them', async () => {
+    const clock = new ManualClock(T0)
+    const rio = makeRio({ clock })
+    for (let i = 0; i < 12; i++) {
+      await rio.emitMany(Array.from({ length: 1000 }, () => ({ name: 'nobody-listens', payload: {} })))
+      await clock.advance(1000) // 12 000 events over 12 seconds, a thousand per millisecond
+    }
+    const progress: number[] = []
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 0)
+    try {
+      const counted = await rio.cleanup({
+        olderThan: new Date(clock.now()),
+        dryRun: true,
+        onProgress: (so) => progress.push(so.events),
+      })
+      expect(counted).toEqual({ events: 12_000, deliveries: 0, attempts: 0 })
+    } finally {
+      clearInterval(ticker)
+    }
+    // Chunks of about 1 000 events, ending at a millisecond's edge.
+    expect(progress).toEqual(Array.from({ length: 11 }, (_, i) => (i + 1) * 1000))
+    expect(ticks).toBeGreaterThan(0)
+    expect(await rio.listEvents({ limit: 1 })).toHaveLength(1)
+  })
+
   it('refuses a dryRun that is not a boolean rather than guess whether to delete', async () => {
     const { rio, clock } = await rioWithHistory()
     for (const dryRun of ['true', 'false', 1, null]) {

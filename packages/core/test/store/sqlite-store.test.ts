@@ -263,8 +263,12 @@ describe('SqliteStore claims', () => {
     // event, in SQLite: one row of three counts comes back, never the rows counted.
     const store = openStore()
     const statement = store.db.prepare(`EXPLAIN QUERY PLAN ${COUNT_FINISHED_EVENTS_SQL}`)
-    const details = (statement.all({ before: T0, now: T0 }) as Array<{ detail: string }>).map((r) => r.detail)
-    expect(details[0]).toMatch(/^SEARCH e USING (COVERING )?INDEX events_created \(created_at<\?\)/)
+    const details = (statement.all({ from: T0, before: T0, now: T0 }) as Array<{ detail: string }>).map(
+      (r) => r.detail,
+    )
+    expect(details[0]).toMatch(
+      /^SEARCH e USING (COVERING )?INDEX events_created \(created_at>\? AND created_at<\?\)/,
+    )
     expect(details).toContainEqual(expect.stringMatching(/^SEARCH a USING COVERING INDEX attempts_delivery/))
     expect(details.filter((d) => d.startsWith('SEARCH d'))).toEqual(
       details.filter((d) => /^SEARCH d USING (COVERING )?INDEX deliveries_event \(event_id=\?\)/.test(d)),

@@ -118,16 +118,16 @@ const FINISHED_EVENT = `e.created_at < @before AND NOT EXISTS (SELECT 1 FROM del
     OR (d.status = 'cancelled' AND d.lease_until > @now)))`
 
 /**
- * A cleanup's dry run: how many events, deliveries and attempts it would delete, counted in one
- * statement (a range scan of `events_created`, each event's deliveries and attempts through their
- * indexes), so no row reaches JavaScript however large the database. Parameters: `@before`, `@now`.
- * Exported so a test can check its query plan.
+ * A cleanup's dry run over the events created in [`@from`, `@before`): how many events, deliveries
+ * and attempts it would delete, counted in one statement (a range of `events_created`, each event's
+ * deliveries and attempts through their indexes), so no row reaches JavaScript. Parameters:
+ * `@from`, `@before`, `@now`. Exported so a test can check its query plan.
  */
 export const COUNT_FINISHED_EVENTS_SQL = `SELECT count(*) AS events, coalesce(sum(deliveries), 0) AS deliveries,
   coalesce(sum(attempts), 0) AS attempts FROM (SELECT
     (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS deliveries,
     (SELECT count(*) FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.event_id = e.id) AS attempts
-  FROM events e WHERE ${FINISHED_EVENT})`
+  FROM events e WHERE e.created_at >= @from AND ${FINISHED_EVENT})`
 
 /**
  * The SQLite {@link Store}: one file, WAL journal, statements prepared once. Several processes may
@@ -791,8 +791,27 @@ export class SqliteStore implements Store {
     )
   }
 
-  async countFinishedEvents(input: { before: number; now: number }): Promise<CleanupCounts> {
-    return this.#s.countFinishedEvents.get({ before: input.before, now: input.now }) as CleanupCounts
+  async countFinishedEvents(input: {
+    from: number
+    before: number
+    limit: number
+    now: number
+  }): Promise<CleanupCounts & { next: number | null }> {
+    // The chunk ends where its (limit + 1)th event starts; when that one shares the first event's
+    // millisecond, the chunk is that whole millisecond, so every chunk holds events and moves on.
+    const { first, boundary } = this.#s.chunkBounds.get({
+      from: input.from,
+      before: input.before,
+      limit: input.limit,
+    }) as { first: number | null; boundary: number | null }
+    if (first === null) return { events: 0, deliveries: 0, attempts: 0, next: null }
+    const to = boundary === null ? input.before : Math.min(Math.max(boundary, first + 1), input.before)
+    const counts = this.#s.countFinishedEvents.get({
+      from: input.from,
+      before: to,
+      now: input.now,
+    }) as CleanupCounts
+    return { ...counts, next: to < input.before ? to : null }
   }
 
   /**
@@ -917,6 +936,10 @@ function prepare(db: Database) {
     projectName: s('SELECT name FROM projects WHERE id = ?'),
     finishedEvents: s(`SELECT e.id FROM events e WHERE ${FINISHED_EVENT} ORDER BY e.created_at LIMIT @limit`),
     countFinishedEvents: s(COUNT_FINISHED_EVENTS_SQL),
+    chunkBounds: s(`SELECT (SELECT min(created_at) FROM events WHERE created_at >= @from
+        AND created_at < @before) AS first,
+      (SELECT created_at FROM events WHERE created_at >= @from AND created_at < @before
+        ORDER BY created_at LIMIT 1 OFFSET @limit) AS boundary`),
     deleteAttemptsOf: s(`DELETE FROM attempts WHERE delivery_id IN
       (SELECT id FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)))`),
     deleteDeliveriesOf: s('DELETE FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?))'),
