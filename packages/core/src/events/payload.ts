@@ -41,6 +41,17 @@ function strict(this: unknown, key: string, value: unknown): unknown {
   }
 }
 
+/**
+ * A payload that arrived as JSON text and is stored as that text (minified) rather than written
+ * again from its parsed value, because writing it again would change a number
+ * (`1234567890123456789`, `1.0`, `1e2`, `-0`). Internal: the HTTP routes build it from a request
+ * body they have parsed and validated; whoever reads the payload as a value parses the stored text.
+ */
+export class PayloadText {
+  /** @param text - valid JSON text, without insignificant whitespace */
+  constructor(readonly text: string) {}
+}
+
 class PayloadError extends Error {
   constructor(
     readonly key: string,
@@ -86,7 +97,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
 /**
  * Serialises a payload to JSON, refusing what JSON cannot hold faithfully (functions, symbols,
  * `NaN`/`Infinity`, `undefined` in arrays, BigInt, Map and Set, typed arrays and buffers, invalid
- * Dates, cycles) and anything over `maxBytes`.
+ * Dates, cycles) and anything over `maxBytes`. A {@link PayloadText} is stored as its text.
  * @param payload - the value to serialise; `undefined` is stored as `null`
  * @param maxBytes - the largest serialised size accepted, in UTF-8 bytes
  * @returns the JSON text
@@ -94,6 +105,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
  */
 export function serializePayload(payload: unknown, maxBytes: number): string {
   let json: string | undefined
+  if (payload instanceof PayloadText) return withinLimit(payload.text, maxBytes)
   try {
     // Plain data (always so for a parsed request body) needs no replacer: the checks below only
     // matter for values JSON.stringify would change or drop.
@@ -118,6 +130,14 @@ export function serializePayload(payload: unknown, maxBytes: number): string {
       `the payload is not JSON-serialisable (got ${typeof payload})`,
     )
   }
+  return withinLimit(json, maxBytes)
+}
+
+/**
+ * `json` when its UTF-8 size is at most `maxBytes`.
+ * @throws {@link RioValidationError} `payload_too_large`
+ */
+function withinLimit(json: string, maxBytes: number): string {
   // Cheap upper bound first: UTF-8 needs at most 3 bytes per UTF-16 unit.
   if (json.length * 3 > maxBytes) {
     const bytes = Buffer.byteLength(json)

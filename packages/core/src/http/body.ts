@@ -85,6 +85,16 @@ export function isJsonType(mediaType: string): boolean {
  *   non-empty body; `malformed_json` (400) for invalid UTF-8, invalid JSON or nesting deeper than `maxDepth`
  */
 export function parseJsonBody(body: RawBody, maxDepth: number): unknown {
+  const text = jsonBodyText(body)
+  return text === undefined ? undefined : parseJson(text, maxDepth)
+}
+
+/**
+ * The text of a JSON body, not parsed yet; an empty body is `undefined`.
+ * @throws {@link ApiError} `unsupported_media_type` (415) for a non-JSON `Content-Type` on a
+ *   non-empty body; `malformed_json` (400) for invalid UTF-8
+ */
+export function jsonBodyText(body: RawBody): string | undefined {
   if (body.bytes.length === 0) return undefined
   if (!isJsonType(body.mediaType)) {
     throw new ApiError(
@@ -100,7 +110,7 @@ export function parseJsonBody(body: RawBody, maxDepth: number): unknown {
       `JSON bodies must be UTF-8 (got charset "${body.charset.slice(0, 40)}")`,
     )
   }
-  return parseJson(decodeUtf8(body.bytes), maxDepth)
+  return decodeUtf8(body.bytes)
 }
 
 /** One strict decoder for every body: `decode()` without `stream` keeps no state between calls. */

@@ -6,6 +6,7 @@ import type { Rio } from '../rio.js'
 import { ApiError } from './api-error.js'
 import { parseAuthorization } from './auth.js'
 import { decodeUtf8, isJsonType, parseJson, type RawBody, readBody } from './body.js'
+import { exactPayloads } from './exact-payloads.js'
 import { legacyEmittedSchema } from './response-schemas.js'
 import type { ApiContext, ApiReply, Route, RouteDoc } from './route.js'
 import { pathParams, projectParam } from './schemas.js'
@@ -101,7 +102,11 @@ function legacyError(error: ApiError): ApiReply {
  */
 async function legacyPayload(ctx: ApiContext, body: RawBody): Promise<unknown> {
   if (isJsonType(body.mediaType)) {
-    return body.bytes.length === 0 ? {} : parseJson(decodeUtf8(body.bytes), ctx.options.maxJsonDepth)
+    if (body.bytes.length === 0) return {}
+    const text = decodeUtf8(body.bytes)
+    const payload = parseJson(text, ctx.options.maxJsonDepth)
+    // Numbers as sent: a body JSON.stringify would write differently is stored as its text.
+    return exactPayloads(text, 'body').get(0) ?? payload
   }
   if (ctx.req.method !== 'POST') return firstValues(ctx.query)
   if (body.bytes.length === 0) return {}

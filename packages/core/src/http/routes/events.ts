@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import type { EmitManyItem } from '../../rio.js'
 import { ApiError } from '../api-error.js'
-import { parseJsonBody, readBody } from '../body.js'
+import { jsonBodyText, parseJson, readBody } from '../body.js'
+import { exactPayloads } from '../exact-payloads.js'
 import { emitAnswerSchema, eventDetailSchema, eventPageSchema } from '../response-schemas.js'
 import { type ApiContext, type ApiReply, json, page, type Route } from '../route.js'
 import {
@@ -27,8 +28,9 @@ async function emit(ctx: ApiContext): Promise<ApiReply> {
   const principal = await ctx.auth.authorizeEmit(ctx.req, project)
   // Senders exist only in their project; the admin token must not create projects by typo.
   if (principal.kind === 'admin') await ctx.rio.getProject(project)
-  const body = parseJsonBody(await readBody(ctx.req, ctx.options.maxBodyBytes), ctx.options.maxJsonDepth)
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  const text = jsonBodyText(await readBody(ctx.req, ctx.options.maxBodyBytes))
+  const body = text === undefined ? undefined : parseJson(text, ctx.options.maxJsonDepth)
+  if (text === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(
       'invalid_request',
       'the request body must be a JSON object: { "name": "...", "payload": {...} } or { "events": [...] }',
@@ -38,9 +40,11 @@ async function emit(ctx: ApiContext): Promise<ApiReply> {
   const header = idempotencyHeader(ctx)
   if ('events' in body && !('name' in body)) {
     const { events } = parseBody(emitBatchSchema(ctx.options.maxBatchSize), body)
+    // Numbers as sent: a payload JSON.stringify would write differently is stored as its text.
+    const exact = exactPayloads(text, 'events')
     const items: EmitManyItem[] = events.map((item, index) => ({
       name: item.name,
-      payload: item.payload,
+      payload: exact.get(index) ?? item.payload,
       ...(item.idempotencyKey !== undefined
         ? { idempotencyKey: item.idempotencyKey }
         : header !== undefined
@@ -52,7 +56,8 @@ async function emit(ctx: ApiContext): Promise<ApiReply> {
   }
   const item = parseBody(emitItemSchema, body)
   const idempotencyKey = item.idempotencyKey ?? header
-  const result = await ctx.rio.emit(item.name, item.payload, {
+  const payload = exactPayloads(text, 'payload').get(0) ?? item.payload
+  const result = await ctx.rio.emit(item.name, payload, {
     project,
     ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
   })
