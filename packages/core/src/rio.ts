@@ -780,7 +780,8 @@ export class Rio {
   async #countCleanup(before: number, onProgress?: (counted: CleanupCounts) => void): Promise<CleanupCounts> {
     const now = this.#clock.now()
     const total = { events: 0, deliveries: 0, attempts: 0 }
-    for (let from: number | null = Number.MIN_SAFE_INTEGER; from !== null; ) {
+    // From -Infinity, as the cleanup has no lower bound either.
+    for (let from: number | null = Number.NEGATIVE_INFINITY; from !== null; ) {
       const counted = await this.store.countFinishedEvents({ from, before, limit: DRY_RUN_CHUNK, now })
       total.events += counted.events
       total.deliveries += counted.deliveries

@@ -1,3 +1,4 @@
+import { RioValidationError } from '../errors.js'
 import { PayloadText } from '../events/payload.js'
 import { JsonScanner, type JsonSpan } from './json-scanner.js'
 
@@ -39,6 +40,7 @@ export function mayAlterNumbers(text: string): boolean {
  * @param text - the body, already accepted by `JSON.parse` and validated as an emit body
  * @param place - where the payloads are
  * @returns the payloads to store as text, by index (0, or the index in `events`)
+ * @throws {@link RioValidationError} `invalid_payload` for a number beyond a 64-bit float (`1e400`)
  */
 export function exactPayloads(text: string, place: PayloadPlace): ReadonlyMap<number, PayloadText> {
   if (!mayAlterNumbers(text)) return NONE
@@ -53,7 +55,18 @@ export function exactPayloads(text: string, place: PayloadPlace): ReadonlyMap<nu
   }
   const exact = new Map<number, PayloadText>()
   spans.forEach((span, index) => {
-    if (span && !scanner.numbersRoundTrip(span)) exact.set(index, new PayloadText(scanner.minified(span)))
+    if (!span || scanner.numbersRoundTrip(span)) return
+    // JSON.parse reads it as Infinity, which rio.emit() refuses: stored as sent, readers would
+    // disagree (a receiver gets 1e400, a function handler Infinity, the management API null).
+    const huge = scanner.unrepresentable(span)
+    if (huge !== undefined) {
+      const where = place === 'events' ? `events[${index}]: ` : ''
+      throw new RioValidationError(
+        'invalid_payload',
+        `${where}the payload holds the number ${huge.length > 40 ? `${huge.slice(0, 40)}…` : huge}, beyond what a 64-bit float can hold; send it as a string`,
+      )
+    }
+    exact.set(index, new PayloadText(scanner.minified(span)))
   })
   return exact
 }

@@ -90,6 +90,25 @@ export class JsonScanner {
     return true
   }
 
+  /**
+   * The first number token in `span` too large for a 64-bit float (`1e400`, 400 digits), which
+   * `JSON.parse` reads as `Infinity`; `undefined` when there is none.
+   */
+  unrepresentable(span: JsonSpan): string | undefined {
+    const { text } = this
+    for (let i = span.start; i < span.end; i++) {
+      const c = text.charCodeAt(i)
+      if (c === QUOTE) i = this.#stringEnd(i) - 1
+      else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+        const end = this.#tokenEnd(i)
+        const token = text.slice(i, end)
+        if (!Number.isFinite(Number(token))) return token
+        i = end - 1
+      }
+    }
+    return undefined
+  }
+
   /** The text of `span` without whitespace outside strings; strings and numbers as written. */
   minified(span: JsonSpan): string {
     const { text } = this

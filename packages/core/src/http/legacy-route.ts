@@ -1,3 +1,4 @@
+import { MIMEType } from 'node:util'
 import { z } from 'zod'
 import { RioConflictError, RioDatabaseError, RioError, RioNotFoundError } from '../errors.js'
 import type { RioEvent } from '../events/event.js'
@@ -128,14 +129,16 @@ async function legacyPayload(ctx: ApiContext, body: RawBody): Promise<unknown> {
  * 1 MiB body of tiny parts held the event loop for more than half a second.
  */
 const MAX_MULTIPART_PARTS = 1000
-/** The `boundary` parameter of a `multipart/form-data` content type, quoted or not. */
-const BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]{1,70})"|([^;\s"]{1,70}))/i
-
 /** The text fields of a multipart body, in order; file parts are left out, as `request.form` left them. */
 async function multipartFields(bytes: Buffer, contentType: string): Promise<URLSearchParams> {
-  const match = BOUNDARY.exec(contentType)
-  const boundary = match?.[1] ?? match?.[2]
-  if (boundary && countParts(bytes, Buffer.from(`--${boundary}`)) > MAX_MULTIPART_PARTS) {
+  const boundary = multipartBoundary(contentType)
+  if (boundary === undefined) {
+    throw new ApiError(
+      'invalid_request',
+      'the multipart/form-data body has no boundary parameter in its Content-Type; send fields as curl -F does',
+    )
+  }
+  if (countParts(bytes, Buffer.from(`--${boundary}`)) > MAX_MULTIPART_PARTS) {
     throw new ApiError(
       'body_too_large',
       `the multipart/form-data body has more than ${MAX_MULTIPART_PARTS} parts; send at most ${MAX_MULTIPART_PARTS} fields, or JSON`,
@@ -153,6 +156,18 @@ async function multipartFields(bytes: Buffer, contentType: string): Promise<URLS
   const fields = new URLSearchParams()
   for (const [key, value] of form) if (typeof value === 'string') fields.append(key, value)
   return fields
+}
+
+/**
+ * The `boundary` parameter as the body parser reads it (quotes, escapes and the first of repeated
+ * parameters as in `node:util`'s `MIMEType`), so the parts counted are the parts parsed.
+ */
+function multipartBoundary(contentType: string): string | undefined {
+  try {
+    return new MIMEType(contentType).params.get('boundary') || undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** How many parts the delimiters in `bytes` open (the closing one opens none), stopping past the limit. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { type Receiver, startReceiver } from '../../../../test/support/receiver.js'
 import { type Rio, SqliteStore } from '../../src/index.js'
 import { onCleanup, waitUntil } from '../helpers.js'
-import { call, startApi, withSender } from './api-server.js'
+import { call, eventCount, startApi, withSender } from './api-server.js'
 
 const BIG = '1234567890123456789'
 
@@ -103,6 +103,31 @@ describe('payload numbers over HTTP', () => {
       'null',
       '{"n":2}',
     ])
+  })
+
+  it('refuses a number beyond a 64-bit float (JSON.parse reads Infinity) with 422, as rio.emit() does, storing nothing', async () => {
+    const { rio, emit, post } = await api()
+    const huge = `1${'0'.repeat(400)}`
+    for (const [body, where] of [
+      ['{"name":"x","payload":{"big":1e400}}', ''],
+      [`{"name":"x","payload":[${huge}, 1.0]}`, ''],
+      ['{"name":"x","payload":{"small":-1e400}}', ''],
+      ['{"events":[{"name":"x","payload":{"n":1.0}},{"name":"x","payload":{"big":1e400}}]}', 'events[1]: '],
+    ] as const) {
+      const res = await emit(body)
+      expect(res.status, body).toBe(422)
+      expect(res.body.error.code).toBe('invalid_payload')
+      expect(res.body.error.message).toContain(`${where}the payload holds the number`)
+      expect(res.body.error.message.length).toBeLessThan(200)
+    }
+    const legacy = await post('/event/shop/emit/comment-published', '{"big": 1E400}')
+    expect(legacy.status).toBe(422)
+    expect(legacy.body.message).toMatch(/the number 1E400, beyond what a 64-bit float can hold/)
+    // Underflow reads as 0 for every reader alike: kept as sent.
+    const tiny = await emit('{"name":"x","payload":{"t":1e-400}}')
+    expect(tiny.status).toBe(202)
+    expect(storedText(rio, tiny.body.id)).toBe('{"t":1e-400}')
+    expect(await eventCount(rio)).toBe(1)
   })
 
   it('stores the JSON body of the original route as sent', async () => {

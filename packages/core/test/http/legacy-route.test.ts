@@ -134,6 +134,28 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
       expect(refused.body.message).toMatch(/more than 1000 parts/)
       expect(performance.now() - started).toBeLessThan(1000)
     }
+    // The boundary is read as the parser reads it: quoted and long, escaped, or after a decoy.
+    const long = 'q'.repeat(90)
+    const bypasses: Array<[contentType: string, boundary: string]> = [
+      [`multipart/form-data; boundary="${long}"`, long],
+      ['multipart/form-data; boundary="\\b"', 'b'],
+      ['multipart/form-data; x=";boundary=zz"; boundary=b', 'b'],
+    ]
+    for (const [contentType, boundary] of bypasses) {
+      const refused = await call(`${url}/event/shop/emit/x`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': contentType },
+        body: multipart(5000, true).replaceAll('--b', `--${boundary}`),
+      })
+      expect(refused.status, contentType).toBe(413)
+    }
+    const unbounded = await call(`${url}/event/shop/emit/x`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'multipart/form-data' },
+      body: multipart(2, false),
+    })
+    expect(unbounded.status).toBe(400)
+    expect(unbounded.body.message).toMatch(/no boundary/)
     expect(await eventCount(rio)).toBe(0)
     const taken = await post(multipart(1000, false))
     expect(taken.status).toBe(200)
