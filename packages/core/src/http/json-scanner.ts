@@ -76,17 +76,7 @@ export class JsonScanner {
    * so `JSON.stringify` of the parsed value writes the same numbers. Text inside strings is not read.
    */
   numbersRoundTrip(span: JsonSpan): boolean {
-    const { text } = this
-    for (let i = span.start; i < span.end; i++) {
-      const c = text.charCodeAt(i)
-      if (c === QUOTE) i = this.#stringEnd(i) - 1
-      else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        const end = this.#tokenEnd(i)
-        const token = text.slice(i, end)
-        if (String(Number(token)) !== token) return false
-        i = end - 1
-      }
-    }
+    for (const token of this.#numbers(span)) if (String(Number(token)) !== token) return false
     return true
   }
 
@@ -95,18 +85,22 @@ export class JsonScanner {
    * `JSON.parse` reads as `Infinity`; `undefined` when there is none.
    */
   unrepresentable(span: JsonSpan): string | undefined {
+    for (const token of this.#numbers(span)) if (!Number.isFinite(Number(token))) return token
+    return undefined
+  }
+
+  /** The number tokens in `span`, in order, as written; text inside strings is not read. */
+  *#numbers(span: JsonSpan): Generator<string> {
     const { text } = this
     for (let i = span.start; i < span.end; i++) {
       const c = text.charCodeAt(i)
       if (c === QUOTE) i = this.#stringEnd(i) - 1
       else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
         const end = this.#tokenEnd(i)
-        const token = text.slice(i, end)
-        if (!Number.isFinite(Number(token))) return token
+        yield text.slice(i, end)
         i = end - 1
       }
     }
-    return undefined
   }
 
   /** The text of `span` without whitespace outside strings; strings and numbers as written. */
