@@ -102,7 +102,7 @@ export class Client {
     this.#fixedHeaders = { ...this.#defaultHeaders, ...this.#headers }
     this.#environment = {
       transport: () => {
-        this.#transport ??= createTransport(this.#options.fetch)
+        this.#transport ??= createTransport(this.#options.fetch, this.#options.timeoutMs)
         return this.#transport
       },
       policy: new RetryPolicy(this.#options),

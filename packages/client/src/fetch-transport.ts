@@ -14,7 +14,9 @@ import {
  * Sends requests with a `fetch`: the caller's (`options.fetch`), or the runtime's where undici
  * is unavailable (Deno, Bun, Cloudflare Workers, browsers). Like the undici transport, it never
  * follows a redirect, `close()` waits for the requests in flight, and a request ends at its
- * timeout or when the caller's signal aborts even if the `fetch` ignores `init.signal`.
+ * timeout or when the caller's signal aborts even if the `fetch` ignores `init.signal` (its body
+ * is then cancelled, which closes the connection). The `fetch` decodes compressed answers; the
+ * cap holds for what it hands over, read as it streams.
  */
 export class FetchTransport implements Transport {
   readonly #fetch: FetchLike
@@ -69,16 +71,24 @@ export class FetchTransport implements Transport {
     const buffer = new ResponseBuffer(request.maxResponseBytes)
     const reader = response.body?.getReader()
     if (reader !== undefined) {
-      if (buffer.declared(header('content-length'))) {
-        await reader.cancel().catch(() => {})
+      // Cancelling the reader is what closes the connection of a fetch that ignores the signal
+      // (a wrapper dropped `init.signal`): the call has ended, its body must not be read on.
+      const cancel = () => reader.cancel(signal.reason).catch(() => {})
+      if (signal.aborted || buffer.declared(header('content-length'))) {
+        await cancel()
       } else {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          if (value !== undefined && !buffer.push(value)) {
-            await reader.cancel().catch(() => {})
-            break
+        signal.addEventListener('abort', cancel, { once: true })
+        try {
+          for (;;) {
+            const { done, value } = await reader.read()
+            if (done || signal.aborted) break
+            if (value !== undefined && !buffer.push(value)) {
+              await cancel()
+              break
+            }
           }
+        } finally {
+          signal.removeEventListener('abort', cancel)
         }
       }
     }

@@ -64,7 +64,8 @@ export interface ClientOptions {
   maxBatchBytes?: number
   /**
    * Most bytes read of an answer; a longer one is cut off there. An `emitMany()` request reads up
-   * to 1 KiB + 64 bytes per event when that is more, room for the ids Rio answers with.
+   * to 1 KiB + 64 bytes per event when that is more, room for the ids Rio answers with. A
+   * compressed answer (gzip, deflate, br) is decoded, and the cap holds for the decoded bytes.
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number

@@ -33,7 +33,9 @@ export class ResponseBuffer {
   push(chunk: Uint8Array): boolean {
     const room = this.#max - this.#size
     if (chunk.byteLength > room) {
-      this.#chunks.push(chunk.subarray(0, room))
+      // A copy, not a view (nor `slice()`, a view on a Buffer): a view would keep the whole chunk
+      // alive as long as the answer, and a fetch may hand over a large body in one.
+      this.#chunks.push(new Uint8Array(chunk.subarray(0, room)))
       this.#size = this.#max
       this.#truncated = true
       return false
@@ -41,6 +43,11 @@ export class ResponseBuffer {
     this.#chunks.push(chunk)
     this.#size += chunk.byteLength
     return true
+  }
+
+  /** The cap. */
+  get maxBytes(): number {
+    return this.#max
   }
 
   /** Whether the body was longer than the cap. */

@@ -1,4 +1,5 @@
 import type { Agent, Dispatcher } from 'undici'
+import { ContentDecoder } from './content-decoder.js'
 import { onAbort } from './on-abort.js'
 import { ResponseBuffer } from './response-buffer.js'
 import {
@@ -11,6 +12,7 @@ import {
 } from './transport.js'
 
 type Undici = typeof import('undici')
+type Zlib = typeof import('node:zlib')
 type Headers = Record<string, string | string[] | undefined>
 
 /**
@@ -21,26 +23,48 @@ type Headers = Record<string, string | string[] | undefined>
 export class UndiciTransport implements Transport {
   readonly #agent: Agent
   readonly #origins = new Map<string, { origin: string; path: string }>()
+  readonly #shared: Shared
+  /** Exchanges sent and not yet settled, for `close()` to wait on. */
+  #inFlight = 0
+  #drained: (() => void) | undefined
+  #closed: Promise<void> | undefined
 
-  private constructor(undici: Undici) {
-    // Each exchange's own timer (`timeoutMs`) bounds the whole request; undici's 300 s defaults for
-    // headers and body would otherwise cut a longer `timeoutMs` short with a connection error.
-    this.#agent = new undici.Agent({ headersTimeout: 0, bodyTimeout: 0 })
+  private constructor(undici: Undici, zlib: Zlib, connectTimeoutMs: number) {
+    // Each exchange's own timer (`timeoutMs`) bounds the whole request; undici's defaults (300 s
+    // for headers and body, 10 s to connect) would otherwise cut a longer `timeoutMs` short with a
+    // connection error. Connecting gets `timeoutMs` too: undici cannot cancel a request before it
+    // starts, so a connection attempt an exchange gave up on ends about when the exchange did.
+    this.#agent = new undici.Agent({
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: { timeout: connectTimeoutMs },
+    })
+    this.#shared = {
+      decoder: new ContentDecoder(zlib),
+      settled: () => {
+        if (--this.#inFlight === 0) this.#drained?.()
+      },
+    }
   }
 
   /**
-   * Loads undici (a dynamic import, so bundles for runtimes without it still load this package).
+   * Loads undici and `node:zlib` (dynamic imports, so bundles for runtimes without them still load
+   * this package).
+   * @param connectTimeoutMs - longest wait for a connection (TCP and TLS): the client's `timeoutMs`
    * @returns the transport, or undefined where undici cannot be loaded
    */
-  static async load(): Promise<UndiciTransport | undefined> {
+  static async load(connectTimeoutMs = 10_000): Promise<UndiciTransport | undefined> {
     try {
-      return new UndiciTransport(await import('undici'))
+      const [undici, zlib] = await Promise.all([import('undici'), import('node:zlib')])
+      return new UndiciTransport(undici, zlib, connectTimeoutMs)
     } catch {
       return undefined
     }
   }
 
   send(request: TransportRequest): Promise<TransportResponse> {
+    // As undici's agent does once closed: the client then ends the call as closed.
+    if (this.#closed !== undefined) return Promise.reject(new Error('the transport is closed'))
     if (request.signal?.aborted) return Promise.reject(request.signal.reason)
     let target = this.#origins.get(request.url)
     if (!target) {
@@ -49,8 +73,9 @@ export class UndiciTransport implements Transport {
       this.#origins.set(request.url, target)
     }
     const { origin, path } = target
+    this.#inFlight++
     return new Promise((resolve, reject) => {
-      const exchange = new Exchange(request, resolve, reject)
+      const exchange = new Exchange(request, this.#shared, resolve, reject)
       try {
         this.#agent.dispatch(
           { origin, path, method: 'POST', headers: request.headers, body: request.body },
@@ -62,9 +87,25 @@ export class UndiciTransport implements Transport {
     })
   }
 
+  /**
+   * Waits for the exchanges in flight to settle (each within its `timeoutMs`, or sooner at its
+   * signal), then closes every connection. Not `agent.close()`: that also waits for requests the
+   * exchanges gave up on while undici was still connecting for them, until its connect timeout.
+   */
   close(): Promise<void> {
-    return this.#agent.close()
+    this.#closed ??= (async () => {
+      if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve))
+      await this.#agent.destroy()
+    })()
+    return this.#closed
   }
+}
+
+/** What every exchange of one transport shares. */
+interface Shared {
+  readonly decoder: ContentDecoder
+  /** Called once per exchange, when it settles. */
+  readonly settled: () => void
 }
 
 /** One request and its answer, as an undici dispatch handler; settles exactly once. */
@@ -75,6 +116,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   /** Stops listening to the caller's signal. */
   readonly #unlisten: (() => void) | null
   readonly #buffer: ResponseBuffer
+  readonly #shared: Shared
   #controller: Dispatcher.DispatchController | null = null
   #settled = false
   #status = 0
@@ -82,11 +124,13 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   constructor(
     request: TransportRequest,
+    shared: Shared,
     resolve: (response: TransportResponse) => void,
     reject: (reason: unknown) => void,
   ) {
     this.#resolve = resolve
     this.#reject = reject
+    this.#shared = shared
     this.#buffer = new ResponseBuffer(request.maxResponseBytes)
     this.#timer = setTimeout(() => this.#abort(new TransportTimeout(request.timeoutMs)), request.timeoutMs)
     const signal = request.signal
@@ -100,6 +144,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Headers): void {
+    if (this.#settled) return
     this.#status = statusCode
     this.#headers = headers
     if (this.#buffer.declared(first(headers['content-length']))) this.#answer(true)
@@ -124,13 +169,45 @@ class Exchange implements Dispatcher.DispatchHandler {
   #answer(drop: boolean): void {
     this.#finish()
     const headers = this.#headers
-    this.#resolve({
-      status: this.#status,
-      header: (name) => first(headers[name]),
-      body: this.#buffer.bytes(),
-      truncated: this.#buffer.truncated,
-    })
+    const coding = headers['content-encoding']
+    if (coding === undefined) {
+      this.#resolve({
+        status: this.#status,
+        header: (name) => first(headers[name]),
+        body: this.#buffer.bytes(),
+        truncated: this.#buffer.truncated,
+      })
+    } else {
+      this.#answerDecoded(Array.isArray(coding) ? coding.join(',') : coding)
+    }
     if (drop) this.#controller?.abort(new Error('response body over the limit'))
+  }
+
+  /**
+   * Resolves with the body decoded, as `fetch` decodes it. The cap holds for the bytes received
+   * (a body over it was cut there) and for the decoded ones: an answer that inflates past it is
+   * truncated, however small it came.
+   */
+  #answerDecoded(coding: string): void {
+    const headers = this.#headers
+    let body = this.#buffer.bytes()
+    let truncated = this.#buffer.truncated
+    try {
+      const decoded = this.#shared.decoder.decode(coding, body, this.#buffer.maxBytes)
+      if (decoded !== undefined) {
+        body = decoded.body
+        truncated ||= decoded.over
+      }
+    } catch (error) {
+      // A body cut at the cap is over it anyway; a whole one that does not decode is a broken
+      // answer, a failure as over fetch (retried: the idempotency key makes that safe).
+      if (!truncated) {
+        this.#reject(new Error(`the answer's body is not valid ${coding}`, { cause: error }))
+        return
+      }
+      body = new Uint8Array(0)
+    }
+    this.#resolve({ status: this.#status, header: (name) => first(headers[name]), body, truncated })
   }
 
   #abort(reason: unknown): void {
@@ -144,6 +221,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.#settled = true
     clearTimeout(this.#timer)
     this.#unlisten?.()
+    this.#shared.settled()
   }
 }
 
