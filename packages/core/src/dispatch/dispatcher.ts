@@ -113,6 +113,8 @@ export class Dispatcher {
   /** The clock's time, for the sender's `Retry-After` dates; one function, not one per send. */
   readonly #now = () => this.#clock.now()
   #handlersLoadedAt = Number.NEGATIVE_INFINITY
+  /** Counts the times cached handlers were forgotten: a read begun before the last one is stale. */
+  #handlersGeneration = 0
   #finished: Finished[] = []
   #flushScheduled = false
   #flushing: Promise<void> = Promise.resolve()
@@ -172,8 +174,13 @@ export class Dispatcher {
 
   /** Forgets cached handler settings so the next round reads them again. */
   invalidateHandlers(): void {
-    this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
+    this.#forgetHandlers()
     this.wake()
+  }
+
+  #forgetHandlers(): void {
+    this.#handlersGeneration++
+    this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
   }
 
   /**
@@ -217,7 +224,9 @@ export class Dispatcher {
 
   async #round(): Promise<void> {
     const now = this.#clock.now()
-    if (now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS) await this.#loadHandlers(now)
+    // Read again until no change was announced during the read: from here to the claim nothing is
+    // awaited, so a round claims with settings read after every change that had resolved by then.
+    while (now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS) await this.#loadHandlers(now)
     const free = this.#options.concurrency - this.#running.size
     // Claim in batches: while plenty is running, wait until a quarter of the capacity is free, so
     // one transaction claims many deliveries instead of one each (the next completion wakes us).
@@ -291,8 +300,13 @@ export class Dispatcher {
     this.#schedule(at)
   }
 
+  /** Reads the enabled handlers into lanes, unless they were changed while the read was under way. */
   async #loadHandlers(now: number): Promise<void> {
+    const generation = this.#handlersGeneration
     const handlers = await this.#store.listHandlers({ enabled: true })
+    // Rows read before a change that resolved meanwhile: using them would undo it until the next
+    // refresh. They are dropped, and the handlers stay due for a read.
+    if (generation !== this.#handlersGeneration) return
     const seen = new Set<string>()
     for (const handler of handlers) {
       // A function handler runs only in a process that registered it; others leave its deliveries be.
@@ -442,6 +456,9 @@ export class Dispatcher {
       handlerId: handler.id,
       startedAt,
       ...outcome,
+      // The settings this attempt was made with: the store applies its effects on the handler only
+      // while they are current (a 410 from a URL the handler has since left disables nothing).
+      handlerVersion: handler.updatedAt.getTime(),
       ...(disableHandler ? { disableHandler } : {}),
     }
     return { result, handler, claimed }
@@ -624,7 +641,7 @@ export class Dispatcher {
 
   /** A result disabled its handler (410, `webhook-delivery: disable`, a failure streak): say so. */
   #reportDisabled(handler: Handler, reason: string): void {
-    this.#handlersLoadedAt = Number.NEGATIVE_INFINITY
+    this.#forgetHandlers()
     this.#bus.safeEmit('handler.disabled', { ...handler, enabled: false, disabledReason: reason }, reason)
   }
 

@@ -121,6 +121,13 @@ export interface DeliveryResult {
   readonly responseBody: string | null
   readonly error: string | null
   readonly outcome: DeliveryOutcome
+  /**
+   * The version of the handler the attempt was made with: its `updatedAt` in ms, as the attempt read
+   * it. What the result does to the handler (`disableHandler`, the failure streak) is applied only
+   * while the handler still has this version: a 410 from a URL the handler has since moved away
+   * from says nothing about the new one.
+   */
+  readonly handlerVersion: number
   /** Disable the handler for this reason (410 Gone, `webhook-delivery: disable`). */
   readonly disableHandler?: string
 }
@@ -214,6 +221,12 @@ export interface Store {
   listEvents(filter: EventFilter): Promise<RioEvent[]>
 
   insertHandler(input: HandlerInput, now: number): Promise<Handler>
+  /**
+   * Changes the given fields. Like every change to a handler (enabling, disabling, a disable by a
+   * result), it sets `updatedAt` to `now`, or 1 ms past its last value when `now` is not later, so
+   * `updatedAt` is also the handler's version (see {@link DeliveryResult.handlerVersion}). A
+   * different `url` also ends the failure streak (`failingSince` becomes null).
+   */
   updateHandler(id: string, patch: HandlerPatch, now: number): Promise<Handler>
   /** Enables or disables; `reason` is kept when disabling. Returns null for an unknown id. */
   setHandlerEnabled(id: string, enabled: boolean, reason: string | null, now: number): Promise<Handler | null>
@@ -246,6 +259,9 @@ export interface Store {
   /**
    * Records attempts and moves deliveries on, in one transaction. Tracks each handler's failure
    * streak: a handler whose deliveries have all failed for `disableAfterMs` is disabled (`failing`).
+   * A result touches its handler (disables it, or counts in its streak) only when the handler still
+   * has the result's `handlerVersion`; a result made with settings changed since is recorded for its
+   * delivery alone.
    */
   completeDeliveries(
     results: readonly DeliveryResult[],

@@ -77,6 +77,13 @@ const DELIVERY_COLUMNS = `d.id, d.event_id, d.handler_id, p.name AS project, d.s
 const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at, e.idempotency_key'
 
 /**
+ * How every change to a handler sets `updated_at`: to `@now`, or 1 ms past its last value when the
+ * clock has not moved on (two changes in one millisecond, a clock set back). It never repeats, so
+ * it is the handler's version, which results are checked against (see `completeDeliveries`).
+ */
+const TOUCH_HANDLER = 'updated_at = max(@now, updated_at + 1)'
+
+/**
  * One handler's due deliveries with their events, oldest due first: a range scan of the partial
  * `deliveries_due` index, which also gives the order. Parameters: handler id, now, limit.
  * Exported so a test can check its query plan.
@@ -128,6 +135,17 @@ export const COUNT_FINISHED_EVENTS_SQL = `SELECT count(*) AS events, coalesce(su
     (SELECT count(*) FROM deliveries d WHERE d.event_id = e.id) AS deliveries,
     (SELECT count(*) FROM deliveries d JOIN attempts a ON a.delivery_id = d.id WHERE d.event_id = e.id) AS attempts
   FROM events e WHERE e.created_at >= @from AND ${FINISHED_EVENT})`
+
+/** One handler's failure streak in a batch of results made with one version of it. */
+interface Streak {
+  readonly handlerId: string
+  readonly version: number
+  /** The index of its last result in the batch. */
+  last: number
+  /** Whether its last result succeeded. */
+  succeeded: boolean
+  sawSuccess: boolean
+}
 
 /**
  * The SQLite {@link Store}: one file, WAL journal, statements prepared once. Several processes may
@@ -432,7 +450,12 @@ export class SqliteStore implements Store {
             : value
       }
       if (set.length === 0) return current
-      this.db.prepare(`UPDATE handlers SET ${set.join(', ')}, updated_at = @now WHERE id = @id`).run(args)
+      // A new URL is a new endpoint: the old one's failure streak must not disable it at its first
+      // failure.
+      if (patch.url !== undefined && (current.kind !== 'webhook' || patch.url !== current.url)) {
+        set.push('failing_since = NULL')
+      }
+      this.db.prepare(`UPDATE handlers SET ${set.join(', ')}, ${TOUCH_HANDLER} WHERE id = @id`).run(args)
       return this.#handler(id)
     }, 'update a handler')
   }
@@ -585,7 +608,9 @@ export class SqliteStore implements Store {
     return this.#write(
       () => {
         const outcomes: CompletionOutcome[] = []
-        const streaks = new Map<string, { last: number; succeeded: boolean; sawSuccess: boolean }>()
+        // One streak per handler and version: results made with settings since changed (an old
+        // URL) are kept apart, and their statements, guarded by the version, change nothing.
+        const streaks = new Map<string, Streak>()
         for (const result of results) {
           const { outcome } = result
           const status = outcome.kind === 'retry' ? 'pending' : outcome.kind
@@ -614,19 +639,26 @@ export class SqliteStore implements Store {
                 error: result.error,
               }) as { number: number } | undefined
             )?.number ?? 0
-          const streak = streaks.get(result.handlerId) ?? { last: 0, succeeded: false, sawSuccess: false }
+          const key = `${result.handlerVersion} ${result.handlerId}`
+          const streak = streaks.get(key) ?? {
+            handlerId: result.handlerId,
+            version: result.handlerVersion,
+            last: 0,
+            succeeded: false,
+            sawSuccess: false,
+          }
           streak.last = outcomes.length
           streak.succeeded = outcome.kind === 'succeeded'
           streak.sawSuccess ||= streak.succeeded
-          streaks.set(result.handlerId, streak)
+          streaks.set(key, streak)
           let handlerDisabled: string | null = null
           if (
             result.disableHandler &&
-            this.#s.setHandlerEnabled.run({
-              enabled: 0,
+            this.#s.disableHandler.run({
               reason: result.disableHandler,
               now: input.now,
               id: result.handlerId,
+              version: result.handlerVersion,
             }).changes
           ) {
             handlerDisabled = result.disableHandler
@@ -640,16 +672,17 @@ export class SqliteStore implements Store {
         }
         // Each handler's failure streak, once per batch: cleared by a success, started by the
         // first failure after one; a streak older than disableAfterMs disables the handler.
-        for (const [handlerId, streak] of streaks) {
-          if (streak.succeeded) {
-            this.#s.handlerSucceeded.run(handlerId)
+        for (const { handlerId, version, last, succeeded, sawSuccess } of streaks.values()) {
+          const args = { id: handlerId, version, now: input.now }
+          if (succeeded) {
+            this.#s.handlerSucceeded.run(args)
             continue
           }
-          if (streak.sawSuccess) this.#s.handlerFailingSince.run(input.now, handlerId)
-          else this.#s.handlerFailed.run(input.now, handlerId)
-          if (this.#s.disableFailing.get(input.now, handlerId, input.now - input.disableAfterMs)) {
-            const last = outcomes[streak.last]!
-            outcomes[streak.last] = { ...last, handlerDisabled: last.handlerDisabled ?? 'failing' }
+          if (sawSuccess) this.#s.handlerFailingSince.run(args)
+          else this.#s.handlerFailed.run(args)
+          if (this.#s.disableFailing.get({ ...args, since: input.now - input.disableAfterMs })) {
+            const outcome = outcomes[last]!
+            outcomes[last] = { ...outcome, handlerDisabled: outcome.handlerDisabled ?? 'failing' }
           }
         }
         return outcomes
@@ -908,8 +941,7 @@ function prepare(db: Database) {
       WHERE p.name = ? AND h.name = ? AND h.deleted_at IS NULL`),
     listHandlers: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
       WHERE h.deleted_at IS NULL ORDER BY p.name, h.name`),
-    setHandlerEnabled:
-      s(`UPDATE handlers SET enabled = @enabled, disabled_reason = @reason, updated_at = @now,
+    setHandlerEnabled: s(`UPDATE handlers SET enabled = @enabled, disabled_reason = @reason, ${TOUCH_HANDLER},
       failing_since = CASE WHEN @enabled = 1 THEN NULL ELSE failing_since END
       WHERE id = @id AND deleted_at IS NULL`),
     deleteHandler: s('UPDATE handlers SET deleted_at = ?, enabled = 0 WHERE id = ?'),
@@ -917,13 +949,20 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = 'cancelled', updated_at = ?, finished_at = ?, lease_owner = NULL
       WHERE handler_id = ? AND status IN ('pending', 'in_flight')`),
     handlerEnabled: s('SELECT 1 FROM handlers WHERE id = ? AND enabled = 1 AND deleted_at IS NULL'),
-    handlerSucceeded: s(
-      'UPDATE handlers SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL',
+    // A result's effects on its handler, each only while the handler has the version the attempt
+    // was made with (`@version`). The streak's own updates leave updated_at be: they must not make
+    // the results of attempts still out look stale.
+    handlerSucceeded: s(`UPDATE handlers SET failing_since = NULL
+      WHERE id = @id AND updated_at = @version AND failing_since IS NOT NULL`),
+    handlerFailed: s(`UPDATE handlers SET failing_since = @now
+      WHERE id = @id AND updated_at = @version AND failing_since IS NULL`),
+    handlerFailingSince: s(
+      'UPDATE handlers SET failing_since = @now WHERE id = @id AND updated_at = @version',
     ),
-    handlerFailed: s('UPDATE handlers SET failing_since = ? WHERE id = ? AND failing_since IS NULL'),
-    handlerFailingSince: s('UPDATE handlers SET failing_since = ? WHERE id = ?'),
-    disableFailing: s(`UPDATE handlers SET enabled = 0, disabled_reason = 'failing', updated_at = ?
-      WHERE id = ? AND enabled = 1 AND failing_since <= ? RETURNING id`),
+    disableFailing: s(`UPDATE handlers SET enabled = 0, disabled_reason = 'failing', ${TOUCH_HANDLER}
+      WHERE id = @id AND updated_at = @version AND enabled = 1 AND failing_since <= @since RETURNING id`),
+    disableHandler: s(`UPDATE handlers SET enabled = 0, disabled_reason = @reason, ${TOUCH_HANDLER}
+      WHERE id = @id AND updated_at = @version AND enabled = 1 AND deleted_at IS NULL`),
 
     leaseExpired: s(EXPIRE_LEASES_SQL.probe),
     recordLostAttempts: s(EXPIRE_LEASES_SQL.recordLost),

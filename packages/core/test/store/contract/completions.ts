@@ -204,6 +204,32 @@ export function completionsContract(store: CurrentStore): void {
       expect((await store().getHandler(other.id))!.enabled).toBe(true)
     })
 
+    it('starts a new failure streak when the handler moves to another URL', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([0, 1, 2].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
+      const [a, b, c] = await claim(store(), h.id, { now: T0 + 10 })
+      await complete(store(), [result(a!, { kind: 'dead' })], T0 + 10, 1000)
+      // The same URL again (a host declaring its webhooks on boot) keeps the streak...
+      const same = await store().updateHandler(
+        h.id,
+        { url: webhookInput('p', 'h', '*').url!, concurrency: 3 },
+        T0 + 20,
+      )
+      expect(same.failingSince).toEqual(new Date(T0 + 10))
+      // ...a new URL ends it: its first failure, long after the old streak began, starts a new one.
+      const moved = await store().updateHandler(h.id, { url: 'http://127.0.0.1:2/new' }, T0 + 30)
+      expect(moved.failingSince).toBeNull()
+      const version = { handlerVersion: moved.updatedAt.getTime() }
+      const [first] = await complete(store(), [result(b!, { kind: 'dead' }, version)], T0 + 2000, 1000)
+      expect(first!.handlerDisabled).toBeNull()
+      expect(await store().getHandler(h.id)).toMatchObject({
+        enabled: true,
+        failingSince: new Date(T0 + 2000),
+      })
+      const [later] = await complete(store(), [result(c!, { kind: 'dead' }, version)], T0 + 3000, 1000)
+      expect(later!.handlerDisabled).toBe('failing')
+    })
+
     it('keeps the handler enabled when a success broke the failure streak', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([0, 1, 2, 3].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
@@ -230,6 +256,87 @@ export function completionsContract(store: CurrentStore): void {
       expect(outcome).toMatchObject({ applied: true, handlerDisabled: 'gone' })
       expect(await store().getHandler(h.id)).toMatchObject({ enabled: false, disabledReason: 'gone' })
       expect(await claim(store(), h.id, { now: T0 + 3 })).toEqual([])
+    })
+
+    it('leaves the handler enabled when a result asks to disable it but the handler changed since', async () => {
+      const { h, claimed } = await oneClaimed()
+      // The attempt went to the old URL; the handler moved to a new one while it was out.
+      const moved = await store().updateHandler(h.id, { url: 'http://127.0.0.1:2/new' }, T0 + 1)
+      const [outcome] = await complete(
+        store(),
+        [result(claimed, { kind: 'dead' }, { status: 410, disableHandler: 'gone', handlerVersion: T0 })],
+        T0 + 2,
+      )
+      expect(outcome).toMatchObject({ applied: true, attempt: 1, handlerDisabled: null })
+      expect(await store().getDelivery(claimed.id)).toMatchObject({ status: 'dead', lastStatus: 410 })
+      expect(await store().getHandler(h.id)).toEqual(moved)
+    })
+
+    it('disables the handler when the result was made with its current settings', async () => {
+      const { h, claimed } = await oneClaimed()
+      const moved = await store().updateHandler(h.id, { url: 'http://127.0.0.1:2/new' }, T0 + 1)
+      const version = moved.updatedAt.getTime()
+      const [outcome] = await complete(
+        store(),
+        [result(claimed, { kind: 'dead' }, { status: 410, disableHandler: 'gone', handlerVersion: version })],
+        T0 + 2,
+      )
+      expect(outcome!.handlerDisabled).toBe('gone')
+      expect(await store().getHandler(h.id)).toMatchObject({ enabled: false, disabledReason: 'gone' })
+    })
+
+    it('reports a disable once when two results of one batch ask for it', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([eventInput('p', 'a'), eventInput('p', 'b', { createdAt: T0 + 1 })])
+      const [a, b] = await claim(store(), h.id, { now: T0 + 2 })
+      const gone = { status: 410, disableHandler: 'gone' }
+      const outcomes = await complete(
+        store(),
+        [result(a!, { kind: 'dead' }, gone), result(b!, { kind: 'dead' }, gone)],
+        T0 + 3,
+      )
+      expect(outcomes.map((o) => [o.applied, o.handlerDisabled])).toEqual([
+        [true, 'gone'],
+        [true, null],
+      ])
+    })
+
+    it('keeps the reason of a disable made while the attempt was out', async () => {
+      const { h, claimed } = await oneClaimed()
+      await store().setHandlerEnabled(h.id, false, 'manual', T0 + 1)
+      const [outcome] = await complete(
+        store(),
+        [result(claimed, { kind: 'dead' }, { status: 410, disableHandler: 'gone' })],
+        T0 + 2,
+      )
+      expect(outcome!.handlerDisabled).toBeNull()
+      expect(await store().getHandler(h.id)).toMatchObject({ enabled: false, disabledReason: 'manual' })
+    })
+
+    it('leaves the failure streak alone for results made before the handler changed', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      await store().insertEvents([0, 1, 2, 3, 4].map((i) => eventInput('p', 'x', { createdAt: T0 + i })))
+      const [a, b, c, d, e] = await claim(store(), h.id, { now: T0 + 10 })
+      const moved = await store().updateHandler(h.id, { url: 'http://127.0.0.1:2/new' }, T0 + 20)
+      const current = { handlerVersion: moved.updatedAt.getTime() }
+      const handler = async () => (await store().getHandler(h.id))!
+      // A late failure from the old URL neither starts a streak nor, however old, disables the handler.
+      const [late] = await complete(store(), [result(a!, { kind: 'dead' })], T0 + 30, 0)
+      expect(late!.handlerDisabled).toBeNull()
+      expect(await handler()).toMatchObject({ enabled: true, failingSince: null })
+      // A streak of the new URL is not ended by a late success from the old one...
+      await complete(store(), [result(b!, { kind: 'dead' }, current)], T0 + 40)
+      await complete(store(), [result(c!, { kind: 'succeeded' })], T0 + 50)
+      expect((await handler()).failingSince).toEqual(new Date(T0 + 40))
+      // ...even the last one of a batch, which would otherwise keep it from disabling the handler.
+      const batch = await complete(
+        store(),
+        [result(d!, { kind: 'dead' }, current), result(e!, { kind: 'succeeded' })],
+        T0 + 1040,
+        1000,
+      )
+      expect(batch.map((o) => o.handlerDisabled)).toEqual(['failing', null])
+      expect(await handler()).toMatchObject({ enabled: false, disabledReason: 'failing' })
     })
   })
 }

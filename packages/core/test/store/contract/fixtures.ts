@@ -82,7 +82,10 @@ export function claim(
   })
 }
 
-/** The result of one attempt at a claimed delivery; a failure with HTTP 500 unless overridden. */
+/**
+ * The result of one attempt at a claimed delivery; a failure with HTTP 500 unless overridden, made
+ * with the settings of a handler inserted at T0 and not changed since (`handlerVersion`).
+ */
 export function result(
   claimed: Pick<ClaimedDelivery, 'id' | 'handlerId'>,
   outcome: DeliveryOutcome,
@@ -98,6 +101,7 @@ export function result(
     responseBody: succeeded ? 'ok' : 'boom',
     error: succeeded ? null : 'HTTP 500',
     outcome,
+    handlerVersion: T0,
     ...extra,
   }
 }

@@ -146,6 +146,22 @@ export function handlersContract(store: CurrentStore): void {
       expect(on).toMatchObject({ enabled: true, disabledReason: null, updatedAt: new Date(T0 + 20) })
     })
 
+    it('moves updatedAt forward on every change, by 1 ms when the clock has not moved on', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
+      const updatedAt = async () => (await store().getHandler(h.id))!.updatedAt.getTime()
+      await store().updateHandler(h.id, { url: 'http://127.0.0.1:2/a' }, T0)
+      expect(await updatedAt()).toBe(T0 + 1)
+      await store().setHandlerEnabled(h.id, false, 'manual', T0)
+      expect(await updatedAt()).toBe(T0 + 2)
+      await store().setHandlerEnabled(h.id, true, null, T0 + 1)
+      expect(await updatedAt()).toBe(T0 + 3)
+      await store().updateHandler(h.id, { concurrency: 2 }, T0 + 10)
+      expect(await updatedAt()).toBe(T0 + 10)
+      // a clock set back
+      await store().updateHandler(h.id, { concurrency: 3 }, T0 + 5)
+      expect(await updatedAt()).toBe(T0 + 11)
+    })
+
     it('clears failingSince when a failing handler is enabled again', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([eventInput('p', 'x')])
