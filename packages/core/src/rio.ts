@@ -144,6 +144,9 @@ export class Rio {
   readonly #sender: WebhookSender
   #registering: Promise<unknown> = Promise.resolve()
   #state: 'created' | 'started' | 'stopped' = 'created'
+  #stopping: Promise<void> | undefined
+  /** How many times this Rio revoked each sender (`project/name`), to spot checks it overlapped. */
+  readonly #revocations = new Map<string, number>()
 
   /**
    * Validates the options, opens the database and applies pending migrations.
@@ -192,11 +195,20 @@ export class Rio {
     return this.store.migrate()
   }
 
-  /** Starts dispatching. Emits work before `start()` too; their deliveries wait until then. */
+  /**
+   * Starts dispatching. Emits work before `start()` too; their deliveries wait until then.
+   * @throws {@link RioClosedError} after {@link Rio.stop}, also when a stop began before `start()`
+   *   finished
+   */
   async start(): Promise<void> {
     this.#assertOpen()
     if (this.#state === 'started') return
     await this.#registering
+    // A stop() that began while the registrations were stored wins: dispatching would run on a
+    // closed store.
+    this.#assertOpen()
+    // Two start() calls waited together: the first one starts.
+    if (this.#state !== 'created') return
     this.#state = 'started'
     this.#dispatcher.start()
   }
@@ -204,9 +216,14 @@ export class Rio {
   /**
    * Stops gracefully: no new claims; attempts in flight get `stopTimeoutMs` to finish, then are
    * aborted and given back to the queue; pending emits are committed; the database is closed.
+   * Every call resolves when that is done, the second one too.
    */
-  async stop(): Promise<void> {
-    if (this.#state === 'stopped') return
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop()
+    return this.#stopping
+  }
+
+  async #stop(): Promise<void> {
     this.#state = 'stopped'
     await this.#registering.catch(() => undefined)
     await this.#outbox.drain()
@@ -388,15 +405,35 @@ export class Rio {
     const name = opts.name ?? `${parsedPattern} ${opts.url}`
     const secrets = opts.secrets ?? (opts.secret ? [opts.secret] : undefined)
     const now = this.#clock.now()
-    const existing = await this.store.getHandlerByName(project, name)
-    let handler: Handler
-    if (existing) {
+    const handler = await this.#declareHandler(project, name, async (existing) => {
+      if (!existing) {
+        return this.store.insertHandler(
+          {
+            id: eventId(now),
+            project,
+            name,
+            kind: 'webhook',
+            pattern: parsedPattern,
+            enabled: opts.enabled ?? true,
+            concurrency: opts.concurrency ?? this.options.handlerConcurrency,
+            rateLimit: opts.rateLimit ?? null,
+            retrySchedule: opts.retrySchedule ?? null,
+            url: opts.url,
+            method: opts.method ?? 'POST',
+            contentType: opts.contentType ?? 'json',
+            secrets: secrets ?? [generateSecret()],
+            headers: opts.headers ?? {},
+            timeoutMs: opts.timeoutMs ?? this.options.timeoutMs,
+          },
+          now,
+        )
+      }
       if (existing.kind !== 'webhook') {
         throw new RioConflictError(
           `"${name}" is a function handler in project "${project}"; pick another name`,
         )
       }
-      handler = await this.store.updateHandler(
+      const updated = await this.store.updateHandler(
         existing.id,
         {
           pattern: parsedPattern,
@@ -412,33 +449,35 @@ export class Rio {
         },
         now,
       )
-      if (opts.enabled !== undefined && opts.enabled !== handler.enabled) {
-        handler = (await this.store.setHandlerEnabled(handler.id, opts.enabled, 'manual', now))!
-      }
-    } else {
-      handler = await this.store.insertHandler(
-        {
-          id: eventId(now),
-          project,
-          name,
-          kind: 'webhook',
-          pattern: parsedPattern,
-          enabled: opts.enabled ?? true,
-          concurrency: opts.concurrency ?? this.options.handlerConcurrency,
-          rateLimit: opts.rateLimit ?? null,
-          retrySchedule: opts.retrySchedule ?? null,
-          url: opts.url,
-          method: opts.method ?? 'POST',
-          contentType: opts.contentType ?? 'json',
-          secrets: secrets ?? [generateSecret()],
-          headers: opts.headers ?? {},
-          timeoutMs: opts.timeoutMs ?? this.options.timeoutMs,
-        },
-        now,
-      )
-    }
+      return this.#applyEnabled(updated, opts.enabled, now)
+    })
     this.#dispatcher.invalidateHandlers()
     return handler as WebhookHandler
+  }
+
+  /**
+   * Runs `declare` with the handler stored under `name` (or null), to update or insert it. When
+   * another declaration of the same name (another call, another process booting) inserts it
+   * between the read and the insert, the insert conflicts: it runs again with that handler.
+   */
+  async #declareHandler(
+    project: string,
+    name: string,
+    declare: (existing: Handler | null) => Promise<Handler>,
+  ): Promise<Handler> {
+    const existing = await this.store.getHandlerByName(project, name)
+    try {
+      return await declare(existing)
+    } catch (error) {
+      if (existing || !(error instanceof RioConflictError)) throw error
+      return declare(await this.store.getHandlerByName(project, name))
+    }
+  }
+
+  /** A stored enabled state is kept unless the declaration names one. */
+  async #applyEnabled(handler: Handler, enabled: boolean | undefined, now: number): Promise<Handler> {
+    if (enabled === undefined || enabled === handler.enabled) return handler
+    return (await this.store.setHandlerEnabled(handler.id, enabled, 'manual', now))!
   }
 
   /**
@@ -486,39 +525,34 @@ export class Rio {
       rateLimit: opts.rateLimit ?? null,
       retrySchedule: opts.retrySchedule ?? null,
     }
-    const existing = await this.store.getHandlerByName(project, name)
-    let handler: Handler
-    if (existing) {
+    const handler = await this.#declareHandler(project, name, async (existing) => {
+      if (!existing) {
+        return this.store.insertHandler(
+          {
+            id: eventId(now),
+            project,
+            name,
+            kind: 'function',
+            enabled: opts.enabled ?? true,
+            url: null,
+            method: null,
+            contentType: null,
+            secrets: [],
+            headers: {},
+            timeoutMs: null,
+            ...fields,
+          },
+          now,
+        )
+      }
       if (existing.kind !== 'function') {
         this.#registry.delete(project, name)
         throw new RioConflictError(
           `"${name}" is a webhook in project "${project}"; pick another name for the function`,
         )
       }
-      handler = await this.store.updateHandler(existing.id, fields, now)
-      // As for webhook(): a stored enabled state is kept unless the registration names one.
-      if (opts.enabled !== undefined && opts.enabled !== handler.enabled) {
-        handler = (await this.store.setHandlerEnabled(handler.id, opts.enabled, 'manual', now))!
-      }
-    } else {
-      handler = await this.store.insertHandler(
-        {
-          id: eventId(now),
-          project,
-          name,
-          kind: 'function',
-          enabled: opts.enabled ?? true,
-          url: null,
-          method: null,
-          contentType: null,
-          secrets: [],
-          headers: {},
-          timeoutMs: null,
-          ...fields,
-        },
-        now,
-      )
-    }
+      return this.#applyEnabled(await this.store.updateHandler(existing.id, fields, now), opts.enabled, now)
+    })
     this.#dispatcher.setFunctionTimeout(handler.id, opts.timeoutMs)
     this.#dispatcher.invalidateHandlers()
   }
@@ -837,20 +871,50 @@ export class Rio {
    * @returns whether it existed
    */
   async removeSender(project: string, name: string): Promise<boolean> {
-    this.#verifier.forget(`${project}/${name}`)
+    const key = `${project}/${name}`
+    this.#revoke(key)
+    this.#verifier.forget(key)
     this.#senders.forget(project, String(name))
     const removed = await this.#open().deleteSender(this.#project(project), String(name))
-    // A lookup that raced the delete may have cached it again.
+    // A lookup that raced the delete may have cached it again, or a check passed during it.
     this.#senders.forget(project, String(name))
+    this.#revoke(key)
     return removed
   }
 
+  #revoke(key: string): void {
+    this.#revocations.set(key, (this.#revocations.get(key) ?? 0) + 1)
+  }
+
   /**
-   * Checks a sender's credentials for emitting into `project`.
-   * @returns `ok` with the sender; `forbidden` when they are valid for another project only;
-   *   `unauthorized` otherwise
+   * Checks a sender's credentials for emitting into `project`. A check that a
+   * {@link Rio.removeSender} overlapped is made again, so it never accepts a removed sender.
+   * @returns `ok` with the sender and `stillValid()`, false once this Rio has removed that sender
+   *   since (ask it again after a slow step, such as reading a request body); `forbidden` when the
+   *   credentials are valid for another project only; `unauthorized` otherwise
    */
   async authenticateSender(
+    project: string,
+    name: string,
+    secret: string,
+  ): Promise<
+    | { ok: true; sender: Sender; stillValid: () => boolean }
+    | { ok: false; reason: 'unauthorized' | 'forbidden' }
+  > {
+    const key = `${project}/${name}`
+    // A removal that overlapped a round makes it run again, reading the sender afresh (gone by
+    // then); removals overlapping three rounds in a row end in a refusal.
+    for (let round = 0; round < 3; round++) {
+      const revision = this.#revocations.get(key) ?? 0
+      const result = await this.#checkSender(project, name, secret)
+      if (!result.ok) return result
+      const stillValid = () => (this.#revocations.get(key) ?? 0) === revision
+      if (stillValid()) return { ok: true, sender: result.sender, stillValid }
+    }
+    return { ok: false, reason: 'unauthorized' }
+  }
+
+  async #checkSender(
     project: string,
     name: string,
     secret: string,

@@ -13,15 +13,23 @@ export type Credentials =
   | { readonly scheme: 'bearer'; readonly token: string }
 
 /** Who may emit: an admin (any project) or a sender of the project. */
-export type EmitPrincipal = { readonly kind: 'admin' } | { readonly kind: 'sender'; readonly sender: Sender }
+export type EmitPrincipal =
+  | { readonly kind: 'admin' }
+  | {
+      readonly kind: 'sender'
+      readonly sender: Sender
+      /** False once the sender was removed since the check: check again after reading the body. */
+      readonly stillValid: () => boolean
+    }
 
 /** How a sender's Basic credentials fared, in the original route's terms. */
 export type SenderCheck =
-  | { readonly result: 'ok' | 'missing' | 'wrong' | 'forbidden' }
+  | { readonly result: 'ok'; readonly stillValid: () => boolean }
+  | { readonly result: 'missing' | 'wrong' | 'forbidden' }
   | { readonly result: 'rate_limited'; readonly retryAfter: number }
 
 type SenderResult =
-  | { readonly ok: true; readonly sender: Sender }
+  | { readonly ok: true; readonly sender: Sender; readonly stillValid: () => boolean }
   | { readonly ok: false; readonly reason: 'unauthorized' | 'forbidden' }
   | { readonly ok: false; readonly reason: 'rate_limited'; readonly retryAfter: number }
 
@@ -130,7 +138,7 @@ export class ApiAuth {
       })
     }
     const result = await this.#sender(req, project, credentials.user, credentials.password)
-    if (result.ok) return { kind: 'sender', sender: result.sender }
+    if (result.ok) return { kind: 'sender', sender: result.sender, stillValid: result.stillValid }
     if (result.reason === 'rate_limited') throw rateLimited(result.retryAfter)
     if (result.reason === 'forbidden') {
       throw new ApiError(
@@ -148,7 +156,7 @@ export class ApiAuth {
     const credentials = parseAuthorization(req.headers.authorization)
     if (credentials?.scheme !== 'basic') return { result: 'missing' }
     const result = await this.#sender(req, project, credentials.user, credentials.password)
-    if (result.ok) return { result: 'ok' }
+    if (result.ok) return { result: 'ok', stillValid: result.stillValid }
     if (result.reason === 'rate_limited') return { result: 'rate_limited', retryAfter: result.retryAfter }
     return { result: result.reason === 'forbidden' ? 'forbidden' : 'wrong' }
   }

@@ -5,7 +5,7 @@ import type { RioEvent } from '../events/event.js'
 import { isUuid } from '../events/event-id.js'
 import type { Rio } from '../rio.js'
 import { ApiError } from './api-error.js'
-import { parseAuthorization } from './auth.js'
+import { parseAuthorization, type SenderCheck } from './auth.js'
 import { decodeUtf8, isJsonType, parseJson, type RawBody, readBody } from './body.js'
 import { exactPayloads } from './exact-payloads.js'
 import { legacyEmittedSchema } from './response-schemas.js'
@@ -60,20 +60,26 @@ async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
     }
     const project = projectParam(ctx.params.project)
     await ctx.rio.getProject(project)
-    const check = await ctx.auth.checkSender(ctx.req, project)
-    switch (check.result) {
-      case 'missing':
-        return fail(401, 'unauthorized', BASIC_CHALLENGE)
-      case 'wrong':
-        return fail(401, 'wrong token', BASIC_CHALLENGE)
-      case 'forbidden':
-        return fail(403, 'forbidden')
-      case 'rate_limited':
-        return fail(429, 'too many requests', { 'retry-after': String(check.retryAfter) })
-      case 'ok':
-        break
+    const refusal = (check: Exclude<SenderCheck, { result: 'ok' }>): ApiReply => {
+      switch (check.result) {
+        case 'missing':
+          return fail(401, 'unauthorized', BASIC_CHALLENGE)
+        case 'wrong':
+          return fail(401, 'wrong token', BASIC_CHALLENGE)
+        case 'forbidden':
+          return fail(403, 'forbidden')
+        case 'rate_limited':
+          return fail(429, 'too many requests', { 'retry-after': String(check.retryAfter) })
+      }
     }
+    const check = await ctx.auth.checkSender(ctx.req, project)
+    if (check.result !== 'ok') return refusal(check)
     const body = await readBody(ctx.req, ctx.options.maxBodyBytes)
+    // The sender may have been removed while its body arrived: its credentials are refused at once.
+    if (!check.stillValid()) {
+      const again = await ctx.auth.checkSender(ctx.req, project)
+      if (again.result !== 'ok') return refusal(again)
+    }
     const payload = await legacyPayload(ctx, body)
     const id = await emitWithId(ctx.rio, project, String(ctx.params.event), payload, givenId(ctx))
     return jsonify(200, { event: { uuid: id }, message: 'ok', task: { id } }, compact)

@@ -29,6 +29,8 @@ async function emit(ctx: ApiContext): Promise<ApiReply> {
   // Senders exist only in their project; the admin token must not create projects by typo.
   if (principal.kind === 'admin') await ctx.rio.getProject(project)
   const text = jsonBodyText(await readBody(ctx.req, ctx.options.maxBodyBytes))
+  // The sender may have been removed while its body arrived: its credentials are refused at once.
+  if (principal.kind === 'sender' && !principal.stillValid()) await ctx.auth.authorizeEmit(ctx.req, project)
   const body = text === undefined ? undefined : parseJson(text, ctx.options.maxJsonDepth)
   if (text === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(
