@@ -72,6 +72,8 @@ const NOTHING = { durationMs: 0, status: null, responseBody: null, error: null }
 const SUCCEEDED: DeliveryOutcome = { kind: 'succeeded' }
 const DEAD = { kind: 'dead' } as const
 const HANDLER_REFRESH_MS = 1000
+/** Reads of the handlers one round makes while changes keep arriving during them. */
+const MAX_HANDLER_READS = 3
 
 /**
  * Moves deliveries from the store to handlers. Each round it claims, per handler, as many due
@@ -226,7 +228,12 @@ export class Dispatcher {
     const now = this.#clock.now()
     // Read again until no change was announced during the read: from here to the claim nothing is
     // awaited, so a round claims with settings read after every change that had resolved by then.
-    while (now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS) await this.#loadHandlers(now)
+    // Changes arriving faster than a read must not stop claiming: the last read is used, and the
+    // next round reads again.
+    for (let read = 1; now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS; read++) {
+      await this.#loadHandlers(now, read === MAX_HANDLER_READS)
+      if (read === MAX_HANDLER_READS) break
+    }
     const free = this.#options.concurrency - this.#running.size
     // Claim in batches: while plenty is running, wait until a quarter of the capacity is free, so
     // one transaction claims many deliveries instead of one each (the next completion wakes us).
@@ -300,13 +307,17 @@ export class Dispatcher {
     this.#schedule(at)
   }
 
-  /** Reads the enabled handlers into lanes, unless they were changed while the read was under way. */
-  async #loadHandlers(now: number): Promise<void> {
+  /**
+   * Reads the enabled handlers into lanes, unless they were changed while the read was under way
+   * and this is not the round's `last` read (then they are used, and stay due for a read).
+   */
+  async #loadHandlers(now: number, last: boolean): Promise<void> {
     const generation = this.#handlersGeneration
     const handlers = await this.#store.listHandlers({ enabled: true })
     // Rows read before a change that resolved meanwhile: using them would undo it until the next
     // refresh. They are dropped, and the handlers stay due for a read.
-    if (generation !== this.#handlersGeneration) return
+    const stale = generation !== this.#handlersGeneration
+    if (stale && !last) return
     const seen = new Set<string>()
     for (const handler of handlers) {
       // A function handler runs only in a process that registered it; others leave its deliveries be.
@@ -340,7 +351,7 @@ export class Dispatcher {
       this.#lanes.delete(first.value)
       this.#lanes.set(first.value, lane)
     }
-    this.#handlersLoadedAt = now
+    this.#handlersLoadedAt = stale ? Number.NEGATIVE_INFINITY : now
   }
 
   /**

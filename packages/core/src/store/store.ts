@@ -122,8 +122,8 @@ export interface DeliveryResult {
   readonly error: string | null
   readonly outcome: DeliveryOutcome
   /**
-   * The version of the handler the attempt was made with: its `updatedAt` in ms, as the attempt read
-   * it. What the result does to the handler (`disableHandler`, the failure streak) is applied only
+   * The version of the handler the attempt was made with: its `updatedAt` in whole ms
+   * (`updatedAt.getTime()`), as the attempt read it. What the result does to the handler (`disableHandler`, the failure streak) is applied only
    * while the handler still has this version: a 410 from a URL the handler has since moved away
    * from says nothing about the new one.
    */
@@ -224,8 +224,9 @@ export interface Store {
   /**
    * Changes the given fields. Like every change to a handler (enabling, disabling, a disable by a
    * result), it sets `updatedAt` to `now`, or 1 ms past its last value when `now` is not later, so
-   * `updatedAt` is also the handler's version (see {@link DeliveryResult.handlerVersion}). A
-   * different `url` also ends the failure streak (`failingSince` becomes null).
+   * `updatedAt` is also the handler's version (see {@link DeliveryResult.handlerVersion}); a patch
+   * whose every field equals what is stored changes nothing, the version included. A different
+   * `url` also ends the failure streak (`failingSince` becomes null).
    */
   updateHandler(id: string, patch: HandlerPatch, now: number): Promise<Handler>
   /** Enables or disables; `reason` is kept when disabling. Returns null for an unknown id. */

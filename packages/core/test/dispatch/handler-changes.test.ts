@@ -50,6 +50,76 @@ describe('Dispatcher when a handler changes while it works', () => {
     await fresh.waitFor(1)
   })
 
+  it('disables the handler at a 410 though the same webhook was declared again while the attempt was out', async () => {
+    const r = await receiver()
+    const hold = gate()
+    onCleanup(hold.open)
+    r.respond(async () => {
+      await hold.opened
+      return { status: 410 }
+    })
+    const rio = makeRio()
+    const options = { url: r.url, name: 'audit', headers: { 'x-team': 'a' } }
+    const handler = await rio.webhook('x', options)
+    await rio.start()
+    await rio.emit('x', {})
+    await r.waitFor(1)
+    // Another process booting, or a config sync: the same declaration changes nothing.
+    await rio.webhook('x', options)
+    const disabled = new Promise((resolve) =>
+      rio.events.once('handler.disabled', (_h, reason) => resolve(reason)),
+    )
+    hold.open()
+    expect(await disabled).toBe('gone')
+    expect(await rio.getHandler(handler.id)).toMatchObject({ enabled: false, disabledReason: 'gone' })
+  })
+
+  it('keeps delivering while handler changes arrive faster than a read of the handlers', async () => {
+    const r = await receiver()
+    const inner = new SqliteStore({ database: join(tempDir(), 'rio.db') })
+    onCleanup(() => inner.close())
+    let reads = 0
+    // Handler reads answer 20 ms late, as a networked store's may.
+    const store = new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'listHandlers') {
+          return async (...args: Parameters<SqliteStore['listHandlers']>) => {
+            reads++
+            const rows = await target.listHandlers(...args)
+            await sleep(20)
+            return rows
+          }
+        }
+        const value = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const rio = makeRio({ store })
+    await rio.webhook('x', { url: r.url })
+    const other = await rio.webhook('y', { url: r.url })
+    await rio.start()
+    let churning = true
+    let churned = false
+    // Changes every ~5 ms for up to 20 s; the delivery must not wait for them to stop.
+    const churn = (async () => {
+      for (let n = 1; churning && n < 4000; n++) {
+        await rio.updateHandler(other.id, { concurrency: (n % 5) + 1 })
+        await sleep(5)
+      }
+      churned = true
+    })()
+    onCleanup(async () => {
+      churning = false
+      await churn
+    })
+    await rio.emit('x', {})
+    await r.waitFor(1, 25_000)
+    expect(churned).toBe(false)
+    churning = false
+    await churn
+    expect(reads).toBeGreaterThan(3)
+  })
+
   it('claims with the settings of an update that resolved while the handlers were being read', async () => {
     const old = await receiver()
     const fresh = await receiver()

@@ -79,7 +79,8 @@ const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at,
 /**
  * How every change to a handler sets `updated_at`: to `@now`, or 1 ms past its last value when the
  * clock has not moved on (two changes in one millisecond, a clock set back). It never repeats, so
- * it is the handler's version, which results are checked against (see `completeDeliveries`).
+ * it is the handler's version, which results are checked against (see `completeDeliveries`) as
+ * whole milliseconds, as `Date` reads it: a clock may give fractions, which are stored as given.
  */
 const TOUCH_HANDLER = 'updated_at = max(@now, updated_at + 1)'
 
@@ -440,9 +441,12 @@ export class SqliteStore implements Store {
         headers: 'headers',
         timeoutMs: 'timeout_ms',
       } as const
+      const stored = current as unknown as Record<keyof HandlerPatch, unknown>
       for (const [key, name] of Object.entries(column) as Array<[keyof HandlerPatch, string]>) {
         const value = patch[key]
-        if (value === undefined) continue
+        // Only what changes is written: a declaration repeated on boot changes nothing, so it does
+        // not make the results of attempts under way look stale (the version stays).
+        if (value === undefined || JSON.stringify(value) === JSON.stringify(stored[key])) continue
         set.push(`${name} = @${name}`)
         args[name] =
           key === 'secrets' || key === 'headers' || (key === 'retrySchedule' && value !== null)
@@ -953,16 +957,16 @@ function prepare(db: Database) {
     // was made with (`@version`). The streak's own updates leave updated_at be: they must not make
     // the results of attempts still out look stale.
     handlerSucceeded: s(`UPDATE handlers SET failing_since = NULL
-      WHERE id = @id AND updated_at = @version AND failing_since IS NOT NULL`),
+      WHERE id = @id AND CAST(updated_at AS INTEGER) = @version AND failing_since IS NOT NULL`),
     handlerFailed: s(`UPDATE handlers SET failing_since = @now
-      WHERE id = @id AND updated_at = @version AND failing_since IS NULL`),
+      WHERE id = @id AND CAST(updated_at AS INTEGER) = @version AND failing_since IS NULL`),
     handlerFailingSince: s(
-      'UPDATE handlers SET failing_since = @now WHERE id = @id AND updated_at = @version',
+      'UPDATE handlers SET failing_since = @now WHERE id = @id AND CAST(updated_at AS INTEGER) = @version',
     ),
     disableFailing: s(`UPDATE handlers SET enabled = 0, disabled_reason = 'failing', ${TOUCH_HANDLER}
-      WHERE id = @id AND updated_at = @version AND enabled = 1 AND failing_since <= @since RETURNING id`),
+      WHERE id = @id AND CAST(updated_at AS INTEGER) = @version AND enabled = 1 AND failing_since <= @since RETURNING id`),
     disableHandler: s(`UPDATE handlers SET enabled = 0, disabled_reason = @reason, ${TOUCH_HANDLER}
-      WHERE id = @id AND updated_at = @version AND enabled = 1 AND deleted_at IS NULL`),
+      WHERE id = @id AND CAST(updated_at AS INTEGER) = @version AND enabled = 1 AND deleted_at IS NULL`),
 
     leaseExpired: s(EXPIRE_LEASES_SQL.probe),
     recordLostAttempts: s(EXPIRE_LEASES_SQL.recordLost),

@@ -258,6 +258,19 @@ export function completionsContract(store: CurrentStore): void {
       expect(await claim(store(), h.id, { now: T0 + 3 })).toEqual([])
     })
 
+    it('reads a version as whole milliseconds, as Date does, from a clock giving fractions', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0 + 0.25)
+      await store().insertEvents([eventInput('p', 'x')])
+      const [claimed] = await claim(store(), h.id, { now: T0 + 1.5 })
+      const handlerVersion = h.updatedAt.getTime()
+      const [outcome] = await complete(
+        store(),
+        [result(claimed!, { kind: 'dead' }, { status: 410, disableHandler: 'gone', handlerVersion })],
+        T0 + 2.75,
+      )
+      expect(outcome).toMatchObject({ applied: true, handlerDisabled: 'gone' })
+    })
+
     it('leaves the handler enabled when a result asks to disable it but the handler changed since', async () => {
       const { h, claimed } = await oneClaimed()
       // The attempt went to the old URL; the handler moved to a new one while it was out.

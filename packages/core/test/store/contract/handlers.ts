@@ -162,6 +162,17 @@ export function handlersContract(store: CurrentStore): void {
       expect(await updatedAt()).toBe(T0 + 11)
     })
 
+    it('changes nothing, its version included, for a patch of the values already stored', async () => {
+      const input = webhookInput('p', 'h', '*', { headers: { 'x-team': 'a' }, retrySchedule: [1, 2] })
+      const h = await store().insertHandler(input, T0)
+      const { id: _, project: __, name: ___, kind: ____, enabled: _____, ...same } = input
+      const again = await store().updateHandler(h.id, same, T0 + 10)
+      expect(again).toEqual(h)
+      // One field that differs is written, with a new version.
+      const moved = await store().updateHandler(h.id, { ...same, concurrency: same.concurrency + 1 }, T0 + 20)
+      expect(moved).toMatchObject({ concurrency: same.concurrency + 1, updatedAt: new Date(T0 + 20) })
+    })
+
     it('clears failingSince when a failing handler is enabled again', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([eventInput('p', 'x')])
