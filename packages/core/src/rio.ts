@@ -41,6 +41,7 @@ import { Outbox } from './outbox/outbox.js'
 import { generateToken, hashSecret } from './senders/secret-hash.js'
 import { SecretVerifier } from './senders/sender-auth.js'
 import { SenderCache } from './senders/sender-cache.js'
+import { SenderRevocations } from './senders/sender-revocations.js'
 import type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type {
@@ -145,8 +146,7 @@ export class Rio {
   #registering: Promise<unknown> = Promise.resolve()
   #state: 'created' | 'started' | 'stopped' = 'created'
   #stopping: Promise<void> | undefined
-  /** How many times this Rio revoked each sender (`project/name`), to spot checks it overlapped. */
-  readonly #revocations = new Map<string, number>()
+  readonly #revocations = new SenderRevocations()
 
   /**
    * Validates the options, opens the database and applies pending migrations.
@@ -872,18 +872,14 @@ export class Rio {
    */
   async removeSender(project: string, name: string): Promise<boolean> {
     const key = `${project}/${name}`
-    this.#revoke(key)
+    this.#revocations.revoke(key)
     this.#verifier.forget(key)
     this.#senders.forget(project, String(name))
     const removed = await this.#open().deleteSender(this.#project(project), String(name))
     // A lookup that raced the delete may have cached it again, or a check passed during it.
     this.#senders.forget(project, String(name))
-    this.#revoke(key)
+    this.#revocations.revoke(key)
     return removed
-  }
-
-  #revoke(key: string): void {
-    this.#revocations.set(key, (this.#revocations.get(key) ?? 0) + 1)
   }
 
   /**
@@ -905,10 +901,9 @@ export class Rio {
     // A removal that overlapped a round makes it run again, reading the sender afresh (gone by
     // then); removals overlapping three rounds in a row end in a refusal.
     for (let round = 0; round < 3; round++) {
-      const revision = this.#revocations.get(key) ?? 0
+      const stillValid = this.#revocations.watch(key)
       const result = await this.#checkSender(project, name, secret)
       if (!result.ok) return result
-      const stillValid = () => (this.#revocations.get(key) ?? 0) === revision
       if (stillValid()) return { ok: true, sender: result.sender, stillValid }
     }
     return { ok: false, reason: 'unauthorized' }
