@@ -18,6 +18,26 @@ export interface Served {
   close(): Promise<void>
 }
 
+/**
+ * How long a client may take and how many connections it may hold: the defaults of `rio.listen()`
+ * (see `ListenOptions` in `@rio/core`), sized so an honest client on a 64 kbit/s link sending a full
+ * 1 MiB body is never cut off. Bodies the API buffers at once are capped by `@rio/core` itself.
+ */
+export interface ServerLimits {
+  /** Time to send a request's headers, in ms (408 after); 0 turns it off. @default 20000 */
+  readonly headersTimeoutMs?: number
+  /** Time to send a whole request, in ms (408 after); 0 turns it off. @default 152000 */
+  readonly requestTimeoutMs?: number
+  /** Connections open at once; more are closed when accepted. @default 10000 */
+  readonly maxConnections?: number
+}
+
+const DEFAULT_LIMITS = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 152_000,
+  maxConnections: 10_000,
+} as const
+
 function matches(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`)
 }
@@ -33,13 +53,28 @@ export async function serve(options: {
   port: number
   host: string
   graceMs?: number
+  limits?: ServerLimits
 }): Promise<Served> {
   const mounts = options.mounts ?? []
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0]!
-    const mount = mounts.find((m) => matches(path, m.path))
-    ;(mount ? mount.handle : options.api)(req, res)
-  })
+  const limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const shortest = Math.min(
+    ...[limits.headersTimeoutMs, limits.requestTimeoutMs].filter((ms) => ms > 0),
+    20_000,
+  )
+  const server: Server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks the timeouts every 30 s by default, which stretches 20 s to up to 50 s.
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(shortest / 4))),
+    },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0]!
+      const mount = mounts.find((m) => matches(path, m.path))
+      ;(mount ? mount.handle : options.api)(req, res)
+    },
+  )
+  server.maxConnections = limits.maxConnections
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, options.host, () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import { ApiError } from './api-error.js'
 
 /** A request body read in full, with its media type. */
@@ -10,11 +11,63 @@ export interface RawBody {
   readonly charset: string
 }
 
+/** The default of {@link BodyBudget}'s limit: 128 MiB, 128 bodies of the default `maxBodyBytes`. */
+export const DEFAULT_MAX_BUFFERED_BODY_BYTES = 128 * 1024 * 1024
+
+/**
+ * A cap on the bytes of request bodies held in memory while they arrive, shared by the requests of
+ * one server, so many slow bodies cannot add up to an unbounded amount of memory (each is capped
+ * by `maxBodyBytes` only). A body that would take the total past the cap is refused, unless every
+ * byte held is its own: a body up to `maxBodyBytes` always gets through on its own.
+ */
+export class BodyBudget {
+  #used = 0
+
+  /** @param limit - bytes held at once, over all requests */
+  constructor(readonly limit: number) {}
+
+  /** Bytes held now. */
+  get used(): number {
+    return this.#used
+  }
+
+  /**
+   * Takes `bytes` more for a body that already holds `held`.
+   * @returns false, taking nothing, when that would pass the limit with other bodies holding bytes
+   */
+  take(bytes: number, held: number): boolean {
+    if (this.#used + bytes > this.limit && this.#used > held) return false
+    this.#used += bytes
+    return true
+  }
+
+  /** Gives back bytes taken. */
+  give(bytes: number): void {
+    this.#used -= bytes
+  }
+}
+
+/** The budget of each connection of a server that set one (see {@link useBodyBudget}). */
+const budgets = new WeakMap<Socket, BodyBudget>()
+
+/**
+ * One budget of the default size for every request arriving on a server Rio did not start (`rio
+ * start`'s, or an Express app's): a process has one memory, whoever created the server.
+ */
+const processBudget = new BodyBudget(DEFAULT_MAX_BUFFERED_BODY_BYTES)
+
+/** Makes the bodies of requests on `socket` count against `budget` instead of the process-wide one. */
+export function useBodyBudget(socket: Socket, budget: BodyBudget): void {
+  budgets.set(socket, budget)
+}
+
 /**
  * Reads a request body, refusing more than `maxBytes` with a 413 before reading it when
- * `Content-Length` says so, or as soon as the stream passes the limit.
+ * `Content-Length` says so, or as soon as the stream passes the limit. The bytes count against the
+ * server's {@link BodyBudget} until the body is complete.
  * @throws {@link ApiError} `body_too_large` (the connection is then closed, so the unread rest of
- *   the body is not parsed as the next request)
+ *   the body is not parsed as the next request); `rate_limited` (429, `Retry-After: 1`) when the
+ *   server already holds its budget of bodies being received
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<RawBody> {
   const { mediaType, charset } = parseContentType(req.headers['content-type'])
@@ -35,23 +88,33 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     req.resume()
     throw tooLarge()
   }
+  const budget = budgets.get(req.socket) ?? processBudget
   const bytes = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size <= maxBytes) {
+      if (size + chunk.length <= maxBytes && budget.take(chunk.length, size)) {
+        size += chunk.length
         chunks.push(chunk)
         return
       }
-      // Keep reading and discarding (not destroying the socket), so the 413 can still be sent.
+      const error =
+        size + chunk.length > maxBytes
+          ? tooLarge()
+          : new ApiError(
+              'rate_limited',
+              `the server is receiving more request bodies than it holds at once (maxBufferedBodyBytes, ${budget.limit} bytes); retry in a second`,
+              { headers: { 'retry-after': '1' } },
+            )
+      // Keep reading and discarding (not destroying the socket), so the answer can still be sent.
       cleanup()
       req.resume()
-      reject(tooLarge())
+      reject(error)
     }
     const onEnd = () => {
+      const body = Buffer.concat(chunks, size)
       cleanup()
-      resolve(Buffer.concat(chunks, size))
+      resolve(body)
     }
     // A client that goes away mid-body is its own problem, not a server error worth reporting.
     const onError = () => {
@@ -60,6 +123,8 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     }
     const onClose = onError
     const cleanup = () => {
+      budget.give(size)
+      size = 0
       req.off('data', onData)
       req.off('end', onEnd)
       req.off('error', onError)

@@ -4,12 +4,13 @@ import { z } from 'zod'
 import { formatIssues, RioValidationError } from '../errors.js'
 import type { ApiHandler } from './api.js'
 import type { ApiOptions } from './api-options.js'
+import { BodyBudget, DEFAULT_MAX_BUFFERED_BODY_BYTES, useBodyBudget } from './body.js'
 
 /**
- * Options of {@link Rio.listen}: where to listen, plus the {@link ApiOptions}. The server keeps
- * Node's limits (headers within 60 s, the whole request within 300 s, idle keep-alive 5 s, 16 KiB
- * of headers) and caps no connection count: put a reverse proxy in front when facing the internet,
- * and set {@link ApiOptions.trustProxy} to the number of proxies.
+ * Options of {@link Rio.listen}: where to listen, how much a client may hold, plus the
+ * {@link ApiOptions}. The limits are sized so an honest client on a slow link (64 kbit/s) is never
+ * cut off; Node's other limits stay (idle keep-alive 5 s, 16 KiB of headers). Facing the internet,
+ * put a reverse proxy in front too, and set {@link ApiOptions.trustProxy} to the number of proxies.
  */
 export interface ListenOptions extends ApiOptions {
   /** TCP port; 0 picks a free one (see {@link RioServer.port}). @default 8009 */
@@ -18,6 +19,36 @@ export interface ListenOptions extends ApiOptions {
   host?: string
   /** How long `close()` lets requests in progress finish before their sockets are destroyed, in ms. @default 5000 */
   closeTimeoutMs?: number
+  /**
+   * How long a client has to send a request's headers, in ms, from its first byte (from the
+   * connection, for a connection's first request); after that it gets 408 and the connection is
+   * closed. 0 turns it off. At most `requestTimeoutMs`.
+   * @default 20000 (Node's is 60000)
+   */
+  headersTimeoutMs?: number
+  /**
+   * How long a client has to send a whole request, headers and body, in ms; after that it gets 408
+   * and the connection is closed. Time the server spends answering does not count. 0 turns it off.
+   * @default `headersTimeoutMs` (20 s when 0) plus 1 s per 8000 bytes of `maxBodyBytes`, so a full
+   *   body at 64 kbit/s fits: 152000 with the defaults (Node's is 300000)
+   */
+  requestTimeoutMs?: number
+  /**
+   * Most connections open at once; further ones are closed as soon as they are accepted, so a
+   * flood of connections cannot use up the process's file descriptors (which webhook deliveries and
+   * SQLite need too) nor its memory (about 10 KB per idle connection).
+   * @default 10000 (Node sets none)
+   */
+  maxConnections?: number
+  /**
+   * Most bytes of request bodies held in memory at once while they arrive, over all requests. A
+   * request whose body would pass it gets 429 `rate_limited` with `Retry-After: 1` (which
+   * `rio-client` retries) and its connection is closed, unless no other body is being received: a
+   * body up to `maxBodyBytes` always gets through on its own. Bodies are read only once the
+   * request is authenticated, so only clients with credentials take from it.
+   * @default 134217728 (128 MiB)
+   */
+  maxBufferedBodyBytes?: number
 }
 
 /** A listening API server started by {@link Rio.listen}. */
@@ -33,11 +64,45 @@ export interface RioServer {
   close(): Promise<void>
 }
 
-const listenSchema = z.object({
-  port: z.number().int().min(0).max(65535),
-  host: z.string().min(1).max(255),
-  closeTimeoutMs: z.number().int().nonnegative(),
-})
+const timeout = z
+  .number()
+  .int()
+  .nonnegative()
+  .max(24 * 3600 * 1000)
+
+const listenSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535),
+    host: z.string().min(1).max(255),
+    closeTimeoutMs: z.number().int().nonnegative(),
+    headersTimeoutMs: timeout,
+    requestTimeoutMs: timeout,
+    maxConnections: z.number().int().positive().max(10_000_000),
+    maxBufferedBodyBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  })
+  .refine(
+    (o) => o.headersTimeoutMs === 0 || o.requestTimeoutMs === 0 || o.headersTimeoutMs <= o.requestTimeoutMs,
+    {
+      path: ['headersTimeoutMs'],
+      message:
+        'headersTimeoutMs must not be longer than requestTimeoutMs (the headers are part of the request)',
+    },
+  )
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 20_000
+/** The slowest honest client a default `requestTimeoutMs` waits for: 64 kbit/s. */
+const SLOW_CLIENT_BYTES_PER_SECOND = 8000
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+/** The default `requestTimeoutMs` for a `maxBodyBytes`: the headers' time plus the body's at 64 kbit/s. */
+function defaultRequestTimeoutMs(maxBodyBytes: unknown, headersTimeoutMs: unknown): number {
+  const body = typeof maxBodyBytes === 'number' && maxBodyBytes > 0 ? maxBodyBytes : DEFAULT_MAX_BODY_BYTES
+  const headers =
+    typeof headersTimeoutMs === 'number' && headersTimeoutMs > 0
+      ? headersTimeoutMs
+      : DEFAULT_HEADERS_TIMEOUT_MS
+  return Math.min(24 * 3600 * 1000, headers + Math.ceil(body / SLOW_CLIENT_BYTES_PER_SECOND) * 1000)
+}
 
 /**
  * Splits {@link ListenOptions} into where to listen and the API options, validating the former.
@@ -47,8 +112,25 @@ export function parseListenOptions(options: ListenOptions): {
   listen: z.output<typeof listenSchema>
   api: ApiOptions
 } {
-  const { port = 8009, host = '127.0.0.1', closeTimeoutMs = 5000, ...api } = options ?? {}
-  const parsed = listenSchema.safeParse({ port, host, closeTimeoutMs })
+  const {
+    port = 8009,
+    host = '127.0.0.1',
+    closeTimeoutMs = 5000,
+    headersTimeoutMs = DEFAULT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs = defaultRequestTimeoutMs(options?.maxBodyBytes, headersTimeoutMs),
+    maxConnections = 10_000,
+    maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES,
+    ...api
+  } = options ?? {}
+  const parsed = listenSchema.safeParse({
+    port,
+    host,
+    closeTimeoutMs,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    maxConnections,
+    maxBufferedBodyBytes,
+  })
   if (!parsed.success) {
     throw new RioValidationError(
       'invalid_options',
@@ -59,6 +141,23 @@ export function parseListenOptions(options: ListenOptions): {
     )
   }
   return { listen: parsed.data, api }
+}
+
+/**
+ * Node's server options for the timeouts, checking them often enough to hold them to within a
+ * quarter of the shorter one, at most 5 s late (Node checks every 30 s by default, which stretched
+ * its 60 s header limit to up to 90 s).
+ */
+function serverLimits(options: { headersTimeoutMs: number; requestTimeoutMs: number }) {
+  const shortest = Math.min(
+    ...[options.headersTimeoutMs, options.requestTimeoutMs].filter((ms) => ms > 0),
+    20_000,
+  )
+  return {
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(shortest / 4))),
+  }
 }
 
 /**
@@ -74,8 +173,9 @@ export async function serve(
 ): Promise<RioServer> {
   const sockets = new Set<Socket>()
   const busy = new WeakSet<Socket>()
+  const budget = new BodyBudget(options.maxBufferedBodyBytes)
   let closing = false
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(serverLimits(options), (req, res) => {
     const socket = req.socket
     busy.add(socket)
     // A request arriving on a kept-alive socket while closing is answered, then the socket ends.
@@ -86,8 +186,10 @@ export async function serve(
     })
     handler(req, res)
   })
+  server.maxConnections = options.maxConnections
   server.on('connection', (socket) => {
     sockets.add(socket)
+    useBodyBudget(socket, budget)
     socket.on('close', () => sockets.delete(socket))
   })
   await new Promise<void>((resolve, reject) => {
