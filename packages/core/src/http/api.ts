@@ -104,7 +104,7 @@ export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler
       if (answer.status >= 500) report(error)
       reply = answer
     }
-    send(res, reply)
+    send(res, reply, resolved.maxBodyBytes)
   }
 }
 
@@ -147,7 +147,7 @@ function requestTarget(
   return { path, query: new URLSearchParams(search) }
 }
 
-function send(res: ServerResponse, reply: ApiReply): void {
+function send(res: ServerResponse, reply: ApiReply, maxBodyBytes: number): void {
   if (res.headersSent || res.destroyed) return
   let body: string | undefined
   const headers: Record<string, string> = {
@@ -162,10 +162,22 @@ function send(res: ServerResponse, reply: ApiReply): void {
     headers['content-type'] = 'application/json; charset=utf-8'
   }
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
-  // Answered before the request body was read to its end (a 401 before the emit's body, say): Node
-  // would read and discard the rest to keep the connection, however large it is. Close instead.
-  if (res.req && !res.req.complete) headers.connection = 'close'
+  // Answered before the request body was read to its end (a 401 before the emit's body, say). A
+  // body Rio would have read anyway (announced, at most maxBodyBytes) is read and thrown away, as
+  // Node does once the answer is sent, and the connection kept: closing while it still arrives
+  // makes the kernel reset the connection, and the client may see the reset, not the answer. A
+  // longer or unannounced body, or one already cut off (413), closes the connection instead.
+  const req = res.req
+  if (req && !req.complete && !(req.readableFlowing === null && announced(req) <= maxBodyBytes)) {
+    headers.connection = 'close'
+  }
   Object.assign(headers, reply.headers)
   res.writeHead(reply.status, headers)
   res.end(body)
+}
+
+/** The request body's announced length, or Infinity when it has none (chunked) or a bad one. */
+function announced(req: IncomingMessage): number {
+  const length = req.headers['content-length']
+  return length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : Number.POSITIVE_INFINITY
 }

@@ -2,6 +2,7 @@ import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
+import { Agent, request } from 'undici'
 import { describe, expect, it, vi } from 'vitest'
 import { createApiHandler } from '../../src/index.js'
 import { makeRio, onCleanup } from '../helpers.js'
@@ -51,6 +52,38 @@ describe('rio.listen()', () => {
     const second = await answered
     expect(second).toMatch(/^HTTP\/1\.1 401 /)
     expect(second.toLowerCase()).toContain('connection: keep-alive')
+  })
+
+  it('answers a wrong secret sent with a large body whole, and keeps the connection', async () => {
+    const { rio, server } = await startApi()
+    await withSender(rio)
+    // A batch of almost 1 MiB: the 401 is written before the body is read. Closing the connection
+    // while the body still arrived reset it (300 such requests at once: 190 clients saw the reset,
+    // not the 401); the body is now read and thrown away, and the connection kept.
+    const body = JSON.stringify({ events: [{ name: 'x', payload: { text: 'a'.repeat(1_000_000) } }] })
+    const agent = new Agent({ connections: 1 })
+    onCleanup(() => agent.close())
+    let closes = 0
+    const statuses: Array<number | string> = []
+    for (let i = 0; i < 8; i++) {
+      const answer = await request(`${server.url}/api/v1/projects/shop/events`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': 'application/json', authorization: basic('checkout', 'wrong-secret') },
+        body,
+      }).then(
+        async (res) => {
+          await res.body.dump()
+          if (res.headers.connection === 'close') closes++
+          return res.statusCode
+        },
+        (error: Error) => error.message,
+      )
+      statuses.push(answer)
+    }
+    expect(statuses).toEqual(Array(8).fill(401))
+    expect(closes).toBe(0)
+    expect(await eventCount(rio)).toBe(0)
   })
 
   it('refuses bad options before listening', async () => {
