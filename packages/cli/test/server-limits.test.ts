@@ -1,5 +1,5 @@
-import { connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
+import { type RawConnection, rawConnection, within } from '../../../test/support/raw-connection.js'
 import { type Served, serve } from '../src/server.js'
 
 const cleanups: Array<() => unknown> = []
@@ -23,30 +23,13 @@ async function start(limits: Parameters<typeof serve>[0]['limits']): Promise<Ser
   return served
 }
 
-/** A raw connection that records what the server sends and how long it stayed open. */
-function open(port: number): { socket: Socket; received: () => string; closed: Promise<number> } {
-  const socket = connect(port, '127.0.0.1')
-  cleanups.push(() => socket.destroy())
-  let text = ''
-  socket.on('data', (chunk) => {
-    text += chunk
-  })
-  socket.on('error', () => undefined)
-  const started = Date.now()
-  const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - started)))
-  return { socket, received: () => text, closed }
+function open(port: number): RawConnection {
+  const connection = rawConnection(port)
+  cleanups.push(() => connection.socket.destroy())
+  return connection
 }
 
-function within(ms: number, closed: Promise<number>): Promise<number> {
-  return Promise.race([
-    closed,
-    new Promise<number>((_, reject) =>
-      setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms).unref(),
-    ),
-  ])
-}
-
-function drip(socket: Socket, byte: string): void {
+function drip(socket: RawConnection['socket'], byte: string): void {
   const timer = setInterval(() => socket.write(byte), 50)
   cleanups.push(() => clearInterval(timer))
 }

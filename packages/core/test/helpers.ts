@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
+import { type Receiver, startReceiver } from '../../../test/support/receiver.js'
 import { Rio, type RioOptions } from '../src/index.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -51,3 +52,17 @@ export async function waitUntil<T>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Starts the shared recording receiver, closed after the test. */
+export async function receiver(): Promise<Receiver> {
+  const r = await startReceiver()
+  onCleanup(() => r.close())
+  return r
+}
+
+/** A promise and the function that resolves it, to hold a receiver's answer until the test says so. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { opened, open }
+}

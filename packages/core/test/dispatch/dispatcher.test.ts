@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../../../../test/support/receiver.js'
 import { ManualClock, type Rio } from '../../src/index.js'
-import { makeRio, onCleanup, sleep, waitUntil } from '../helpers.js'
+import { gate, makeRio, onCleanup, receiver, sleep, waitUntil } from '../helpers.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
-
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver()
-  onCleanup(() => r.close())
-  return r
-}
-
-/** A promise and the function that resolves it, to hold a receiver's answer until the test says so. */
-function gate(): { opened: Promise<void>; open: () => void } {
-  let open!: () => void
-  const opened = new Promise<void>((resolve) => (open = resolve))
-  return { opened, open }
-}
 
 /** The one delivery of the event, once it is no longer in flight. */
 async function settled(rio: Rio, eventId: string) {

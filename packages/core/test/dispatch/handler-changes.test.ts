@@ -1,24 +1,10 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../../../../test/support/receiver.js'
 import { ManualClock } from '../../src/index.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { makeRio, onCleanup, sleep, tempDir, waitUntil } from '../helpers.js'
+import { gate, makeRio, onCleanup, receiver, sleep, tempDir, waitUntil } from '../helpers.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
-
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver()
-  onCleanup(() => r.close())
-  return r
-}
-
-/** A promise and the function that resolves it. */
-function gate(): { opened: Promise<void>; open: () => void } {
-  let open!: () => void
-  const opened = new Promise<void>((resolve) => (open = resolve))
-  return { opened, open }
-}
 
 describe('Dispatcher when a handler changes while it works', () => {
   it('keeps the handler enabled when the URL it moved away from answers 410 after the update', async () => {

@@ -1,31 +1,13 @@
-import { connect, type Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { type RawConnection, rawConnection, within } from '../../../../test/support/raw-connection.js'
 import { parseListenOptions } from '../../src/http/server.js'
 import { onCleanup, waitUntil } from '../helpers.js'
 import { ADMIN_TOKEN, startApi } from './api-server.js'
 
-/** A raw connection that records what the server sends and when it closes. */
-function open(port: number): { socket: Socket; received: () => string; closed: Promise<number> } {
-  const socket = connect(port, '127.0.0.1')
-  onCleanup(() => void socket.destroy())
-  let text = ''
-  socket.on('data', (chunk) => {
-    text += chunk
-  })
-  socket.on('error', () => undefined)
-  const started = Date.now()
-  const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - started)))
-  return { socket, received: () => text, closed }
-}
-
-/** Resolves with the time it took, or rejects once `ms` have passed. */
-function within(ms: number, closed: Promise<number>): Promise<number> {
-  return Promise.race([
-    closed,
-    new Promise<number>((_, reject) =>
-      setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms).unref(),
-    ),
-  ])
+function open(port: number): RawConnection {
+  const connection = rawConnection(port)
+  onCleanup(() => void connection.socket.destroy())
+  return connection
 }
 
 const emitHead = (length: number) =>

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
 import { ManualClock, type Rio } from '../../src/index.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { makeRio, onCleanup, tempDir, waitUntil } from '../helpers.js'
+import { gate, makeRio, onCleanup, tempDir, waitUntil } from '../helpers.js'
 import { admin, call, eventCount, postJson, startApi, withSender } from './api-server.js'
 
 /** Resolves with what `socket` received from now on, once it includes `text`. */
@@ -53,13 +53,6 @@ async function postWhileRemoving(
   return Number(/^HTTP\/1\.1 (\d{3})/.exec(await answered)?.[1])
 }
 
-/** A receiver answer held until `release()` is called. */
-function heldAnswer() {
-  let release!: () => void
-  const released = new Promise<void>((resolve) => (release = resolve))
-  return { released, release }
-}
-
 describe('races between concurrent operations (review)', () => {
   it('refuses an emit whose sender was deleted while its body was still arriving', async () => {
     const { rio, url } = await startApi()
@@ -99,9 +92,9 @@ describe('races between concurrent operations (review)', () => {
   it('makes a second stop() wait for the first instead of resolving while attempts still run', async () => {
     const receiver = await startReceiver()
     onCleanup(() => receiver.close())
-    const held = heldAnswer()
+    const held = gate()
     receiver.respond(async () => {
-      await held.released
+      await held.opened
       return { status: 200 }
     })
     const rio = makeRio({ stopTimeoutMs: 10_000 })
@@ -122,7 +115,7 @@ describe('races between concurrent operations (review)', () => {
     await new Promise<void>((resolve) => setImmediate(resolve))
     const inFlight = rio.inFlight
     expect({ secondDone, inFlight }).toEqual({ secondDone: false, inFlight: 1 })
-    held.release()
+    held.open()
     await second
     expect(firstDone).toBe(true)
     await first
@@ -184,9 +177,9 @@ describe('races between concurrent operations (review)', () => {
     const fresh = await startReceiver()
     onCleanup(() => old.close())
     onCleanup(() => fresh.close())
-    const held = heldAnswer()
+    const held = gate()
     old.respond(async () => {
-      await held.released
+      await held.opened
       return { status: 410, body: 'gone: moved to the new endpoint' }
     })
     const { rio, url } = await startApi()
@@ -202,7 +195,7 @@ describe('races between concurrent operations (review)', () => {
     })
     expect(patched.status).toBe(200)
     const recorded = new Promise((resolve) => rio.events.once('delivery.dead', resolve))
-    held.release()
+    held.open()
     await recorded
     // The 410 is about the URL the attempt went to, which the handler no longer has.
     const after = await call(`${url}/api/v1/handlers/${handler.id}`, { headers: admin })
@@ -241,15 +234,15 @@ describe('races between concurrent operations (review)', () => {
     const rio: Rio = makeRio({ store, clock })
     const handler = await rio.webhook('x', { url: oldReceiver.url })
     await rio.start()
-    const answer = heldAnswer()
-    const read = heldAnswer()
-    held = { released: answer.released, read: read.release }
+    const answer = gate()
+    const read = gate()
+    held = { released: answer.opened, read: read.open }
     // Any change makes the dispatcher reload its handlers; that read is now in progress.
     await rio.updateHandler(handler.id, { concurrency: 2 })
-    await read.released
+    await read.opened
     held = null
     await rio.updateHandler(handler.id, { url: newReceiver.url })
-    answer.release()
+    answer.open()
     await rio.emit('x', {})
     await waitUntil(() => oldReceiver.requests.length + newReceiver.requests.length > 0, 'the delivery')
     expect(oldReceiver.requests).toHaveLength(0)
