@@ -176,8 +176,12 @@ function send(res: ServerResponse, reply: ApiReply, maxBodyBytes: number): void 
   res.end(body)
 }
 
-/** The request body's announced length, or Infinity when it has none (chunked) or a bad one. */
+/**
+ * The request body's announced length, or Infinity when it has none or a bad one, or is chunked
+ * (a server with `insecureHTTPParser` accepts both headers).
+ */
 function announced(req: IncomingMessage): number {
   const length = req.headers['content-length']
-  return length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : Number.POSITIVE_INFINITY
+  if (length === undefined || req.headers['transfer-encoding'] !== undefined) return Number.POSITIVE_INFINITY
+  return /^\d{1,15}$/.test(length) ? Number(length) : Number.POSITIVE_INFINITY
 }

@@ -83,6 +83,10 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
       'the request body was already read by another middleware; mount the Rio handler before body parsers',
     )
   }
+  // Gone before its body was read (during the credential check): no 'end' or 'close' will come.
+  if (req.destroyed) {
+    throw new ApiError('invalid_request', 'the connection closed before the request body was complete')
+  }
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume()

@@ -23,7 +23,7 @@ export interface ListenOptions extends ApiOptions {
    * How long a client has to send a request's headers, in ms, from its first byte (from the
    * connection, for a connection's first request); after that it gets 408 and the connection is
    * closed. 0 turns it off. At most `requestTimeoutMs`.
-   * @default 20000 (Node's is 60000)
+   * @default 20000, or `requestTimeoutMs` when that is given and shorter (Node's is 60000)
    */
   headersTimeoutMs?: number
   /**
@@ -43,7 +43,8 @@ export interface ListenOptions extends ApiOptions {
   /**
    * Most bytes of request bodies held in memory at once while they arrive, over all requests. A
    * request whose body would pass it gets 429 `rate_limited` with `Retry-After: 1` (which
-   * `rio-client` retries) and its connection is closed, unless no other body is being received: a
+   * `rio-client` retries), its connection closed if more of the body was to come, unless no other
+   * body is being received: a
    * body up to `maxBodyBytes` always gets through on its own. Bodies are read only once the
    * request is authenticated, so only clients with credentials take from it.
    * @default 134217728 (128 MiB)
@@ -116,7 +117,10 @@ export function parseListenOptions(options: ListenOptions): {
     port = 8009,
     host = '127.0.0.1',
     closeTimeoutMs = 5000,
-    headersTimeoutMs = DEFAULT_HEADERS_TIMEOUT_MS,
+    // A shorter requestTimeoutMs given alone bounds the headers' default too.
+    headersTimeoutMs = typeof options?.requestTimeoutMs === 'number' && options.requestTimeoutMs > 0
+      ? Math.min(DEFAULT_HEADERS_TIMEOUT_MS, options.requestTimeoutMs)
+      : DEFAULT_HEADERS_TIMEOUT_MS,
     requestTimeoutMs = defaultRequestTimeoutMs(options?.maxBodyBytes, headersTimeoutMs),
     maxConnections = 10_000,
     maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES,

@@ -31,6 +31,11 @@ describe('rio.listen() resource limits', () => {
     })
     expect(parseListenOptions({ maxBodyBytes: 8000 * 600 }).listen.requestTimeoutMs).toBe(620_000)
     expect(parseListenOptions({ requestTimeoutMs: 0 }).listen.requestTimeoutMs).toBe(0)
+    // A short requestTimeoutMs alone is a complete choice: the headers' default follows it.
+    expect(parseListenOptions({ requestTimeoutMs: 10_000 }).listen).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+    })
   })
 
   it('refuses limits Node would refuse or that make no sense, before listening', () => {

@@ -86,6 +86,30 @@ describe('rio.listen()', () => {
     expect(await eventCount(rio)).toBe(0)
   })
 
+  it('closes, not drains, a refused chunked body on a server whose parser also took a Content-Length', async () => {
+    const rio = makeRio()
+    await withSender(rio)
+    // insecureHTTPParser lets a request carry both headers; the body's length is then unknown.
+    const server = createServer({ insecureHTTPParser: true }, createApiHandler(rio, { maxBodyBytes: 1000 }))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const { port } = server.address() as { port: number }
+    const socket = connect(port, '127.0.0.1')
+    onCleanup(() => void socket.destroy())
+    socket.on('error', () => undefined)
+    const closed = new Promise((resolve) => socket.on('close', () => resolve('closed')))
+    socket.write(
+      `POST /api/v1/projects/shop/events HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('checkout', 'wrong-secret')}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n',
+    )
+    // Chunks keep coming: a server draining them would keep the connection as long as they do.
+    const chunk = `${(4096).toString(16)}\r\n${'x'.repeat(4096)}\r\n`
+    const drip = setInterval(() => socket.writable && socket.write(chunk), 5)
+    onCleanup(() => clearInterval(drip))
+    const draining = new Promise((resolve) => setTimeout(() => resolve('still open'), 3000).unref())
+    expect(await Promise.race([closed, draining])).toBe('closed')
+  })
+
   it('refuses bad options before listening', async () => {
     const rio = makeRio()
     await expect(rio.listen({ port: 70_000 })).rejects.toMatchObject({ code: 'invalid_options' })
