@@ -68,11 +68,15 @@ export class ContentDecoder {
    * @param maxBytes - the most decoded bytes kept, at each step of a chain
    * @returns the decoded body; undefined when a coding is unknown (the body stays as it came, as
    *   `fetch` leaves it)
-   * @throws the zlib error when the body is not valid in its coding
+   * @throws the zlib error when the body is not valid in its coding; an error for a chain of more
+   *   than five codings (counted as `fetch` counts them)
    */
   decode(contentEncoding: string, body: Uint8Array, maxBytes: number): DecodedBody | undefined {
     const codings = contentEncoding.toLowerCase().split(',')
-    if (codings.length > MAX_CODINGS) return undefined
+    // As fetch: an answer with a longer chain is a failure (retried), not a body left encoded.
+    if (codings.length > MAX_CODINGS) {
+      throw new Error(`too many content codings in the answer: ${codings.length}, at most ${MAX_CODINGS}`)
+    }
     let decoded = body
     for (let index = codings.length - 1; index >= 0; index--) {
       const coding = codings[index]!.trim()

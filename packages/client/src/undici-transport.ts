@@ -202,7 +202,10 @@ class Exchange implements Dispatcher.DispatchHandler {
       // A body cut at the cap is over it anyway; a whole one that does not decode is a broken
       // answer, a failure as over fetch (retried: the idempotency key makes that safe).
       if (!truncated) {
-        this.#reject(new Error(`the answer's body is not valid ${coding}`, { cause: error }))
+        const reason = error instanceof Error ? error.message : String(error)
+        this.#reject(
+          new Error(`the answer's body does not decode as "${coding}": ${reason}`, { cause: error }),
+        )
         return
       }
       body = new Uint8Array(0)

@@ -195,6 +195,20 @@ describe.each(transports)('content-encoded answers over %s', (_transport, transp
     expect(error).toMatchObject({ code: 'connection_failed', attempts: 2 })
     expect(error.message).toMatch(/incorrect header check/)
   })
+
+  it('fails an attempt whose answer names more than five codings, as fetch does, and retries it', async () => {
+    let body: Uint8Array = Buffer.from(STORED)
+    for (let index = 0; index < 6; index++) body = gzipSync(body)
+    const port = await answering(
+      202,
+      { 'content-type': 'application/json', 'content-encoding': 'gzip, gzip, gzip, gzip, gzip, gzip' },
+      Buffer.from(body),
+    )
+    const sender = client({ dsn: `http://sender:secret@127.0.0.1:${port}/shop`, retries: 1, ...transport })
+    const error = await rejection(sender.emit('order-paid', { id: 1 }))
+    expect(error).toMatchObject({ code: 'connection_failed', attempts: 2 })
+    expect(error.message).toMatch(/too many content.?(codings|encodings)/)
+  })
 })
 
 describe('over a fetch wrapper that drops init.signal', () => {
