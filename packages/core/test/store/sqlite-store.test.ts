@@ -225,6 +225,68 @@ describe('SqliteStore connections', () => {
   })
 })
 
+describe('SqliteStore listings', () => {
+  /** The plan of each statement `run` prepares, with the arguments it is run with. */
+  async function plans(store: SqliteStore, run: () => Promise<unknown>): Promise<string[]> {
+    const seen: Array<{ sql: string; args: unknown[] }> = []
+    const prepare = store.db.prepare.bind(store.db)
+    store.db.prepare = ((sql: string) => {
+      const statement = prepare(sql)
+      const all = statement.all.bind(statement)
+      return Object.assign(statement, {
+        all: (...args: unknown[]) => {
+          seen.push({ sql, args })
+          return all(...args)
+        },
+      })
+    }) as typeof store.db.prepare
+    try {
+      await run()
+    } finally {
+      store.db.prepare = prepare
+    }
+    return seen.map(({ sql, args }) =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>)
+        .map((row) => row.detail)
+        .join('\n'),
+    )
+  }
+
+  it('lists a project’s events and deliveries newest first without sorting all of them', async () => {
+    // Reading every event of a project and sorting them took 100–600 ms a page at 200 000 events.
+    const store = openStore()
+    await store.insertHandler(webhookInput('shop', 'h', '*'), T0)
+    await store.insertHandler(webhookInput('blog', 'h', '*'), T0)
+    await store.insertEvents(
+      Array.from({ length: 40 }, (_, i) => eventInput(i % 2 ? 'shop' : 'blog', 'x', { createdAt: T0 + i })),
+    )
+    const listed: Array<{ project: string }[]> = []
+    const planned = await plans(store, async () => {
+      listed.push(await store.listEvents({ project: 'shop', limit: 5 }))
+      listed.push(await store.listEvents({ project: 'shop', name: 'x', until: T0 + 30, limit: 5 }))
+      listed.push(await store.listDeliveries({ project: 'shop', limit: 5 }))
+      listed.push(await store.listDeliveries({ project: 'shop', status: 'pending', limit: 5 }))
+    })
+    expect(listed.map((rows) => rows.map((row) => row.project))).toEqual(Array(4).fill(Array(5).fill('shop')))
+    expect(planned).toHaveLength(4)
+    for (const plan of planned) {
+      expect(plan).not.toMatch(/TEMP B-TREE|events_project_created/)
+      expect(plan.split('\n')[0]).toMatch(/^SCAN (e|d)\b/)
+    }
+  })
+
+  it('answers a project without handlers with no deliveries, without looking', async () => {
+    const store = openStore()
+    await store.insertHandler(webhookInput('shop', 'h', '*'), T0)
+    await store.insertEvents([eventInput('shop', 'x'), eventInput('blog', 'x')])
+    const planned = await plans(store, async () => {
+      expect(await store.listDeliveries({ project: 'blog', limit: 5 })).toEqual([])
+    })
+    expect(planned).toEqual([])
+    expect(await store.listDeliveries({ project: 'shop', limit: 5 })).toHaveLength(1)
+  })
+})
+
 describe('SqliteStore claims', () => {
   it('reads due deliveries through the deliveries_due index, in its order', async () => {
     const store = openStore()

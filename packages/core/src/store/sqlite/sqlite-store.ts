@@ -74,6 +74,8 @@ const HANDLER_COLUMNS = `h.id, p.name AS project, h.name, h.kind, h.pattern, h.e
   h.timeout_ms, h.failing_since, h.created_at, h.updated_at`
 const DELIVERY_COLUMNS = `d.id, d.event_id, d.handler_id, p.name AS project, d.status, d.attempts, d.next_attempt_at,
   d.lease_until, d.last_status, d.last_error, d.created_at, d.updated_at, d.finished_at`
+/** An event's project, by id, matched without an index on events.project_id (see `listEvents`). */
+const PROJECT_OF_EVENT = '+e.project_id = ?'
 const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at, e.idempotency_key'
 
 /**
@@ -380,14 +382,27 @@ export class SqliteStore implements Store {
     return row ? toEvent(row) : null
   }
 
+  /** The id of a listing's project filter: undefined without one, null for an unknown project. */
+  #listedProjectId(name: string | undefined): number | null | undefined {
+    if (name === undefined) return undefined
+    return (this.#s.getProject.get(name) as { id: number } | undefined)?.id ?? null
+  }
+
   async listEvents(filter: EventFilter): Promise<RioEvent[]> {
+    // The project is matched by id with `+`, so no index on events.project_id is used: walking the
+    // events newest first and stopping at the limit takes well under a millisecond, where reading
+    // every event of the project through events_project_created and sorting them all took 100–600 ms
+    // a page at 200 000 events (a project with few events now walks further, 40 ms at worst there).
+    const projectId = this.#listedProjectId(filter.project)
+    // No such project: nothing to walk the whole table for.
+    if (projectId === null) return []
     const where = new Where()
-      .when(filter.project, 'p.name = ?')
+      .when(projectId, PROJECT_OF_EVENT)
       .when(filter.name, 'e.name = ?')
       .when(filter.since, 'e.created_at >= ?')
       .when(filter.until, 'e.created_at < ?')
       .when(filter.before, 'e.id < ?')
-    const sql = `SELECT ${EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = e.project_id ${where}
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events e JOIN projects p ON p.id = +e.project_id ${where}
       ORDER BY e.id DESC LIMIT ?`
     return (this.db.prepare(sql).all(...where.args, filter.limit) as EventRow[]).map(toEvent)
   }
@@ -754,15 +769,22 @@ export class SqliteStore implements Store {
   }
 
   async listDeliveries(filter: DeliveryFilter): Promise<Delivery[]> {
+    const projectId = this.#listedProjectId(filter.project)
+    // Deliveries exist only for handlers of their event's project: none there, none to look for.
+    if (projectId === null || (projectId !== undefined && !this.#s.projectHasHandlers.get(projectId))) {
+      return []
+    }
+    // As for events: deliveries walked newest first (CROSS JOIN keeps them the outer loop), each
+    // event found by its key, instead of every delivery of the project's events sorted.
     const where = new Where()
-      .when(filter.project, 'p.name = ?')
+      .when(projectId, PROJECT_OF_EVENT)
       .whenIn(typeof filter.status === 'string' ? [filter.status] : filter.status, 'd.status')
       .when(filter.handlerId, 'd.handler_id = ?')
       .when(filter.eventId, 'd.event_id = ?')
       .when(filter.since, 'd.created_at >= ?')
       .when(filter.before === undefined ? undefined : Number(filter.before), 'd.id < ?')
-    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
-      JOIN projects p ON p.id = e.project_id ${where} ORDER BY d.id DESC LIMIT ?`
+    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d CROSS JOIN events e ON e.id = d.event_id
+      JOIN projects p ON p.id = +e.project_id ${where} ORDER BY d.id DESC LIMIT ?`
     return (this.db.prepare(sql).all(...where.args, filter.limit) as DeliveryRow[]).map(toDelivery)
   }
 
@@ -952,6 +974,7 @@ function prepare(db: Database) {
     cancelDeliveries:
       s(`UPDATE deliveries SET status = 'cancelled', updated_at = ?, finished_at = ?, lease_owner = NULL
       WHERE handler_id = ? AND status IN ('pending', 'in_flight')`),
+    projectHasHandlers: s('SELECT 1 FROM handlers WHERE project_id = ? LIMIT 1'),
     handlerEnabled: s('SELECT 1 FROM handlers WHERE id = ? AND enabled = 1 AND deleted_at IS NULL'),
     // A result's effects on its handler, each only while the handler has the version the attempt
     // was made with (`@version`). The streak's own updates leave updated_at be: they must not make
