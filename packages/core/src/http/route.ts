@@ -141,9 +141,11 @@ export interface Page<T> {
 }
 
 /**
- * Wraps a list fetched with `limit` as a {@link Page}. A full page is the last one when nothing
- * follows its last item, so `more` is asked (only then) whether anything comes before that id:
- * `nextCursor` is null on the last page even when it is exactly full.
+ * Wraps a list fetched with `limit + 1` as a {@link Page} of `limit`: the extra item, when it came,
+ * says another page follows, so one query answers a page (a second one walked to the end of the
+ * table on sparse filters). When the store capped the read at `limit` (its most per read), `more`
+ * is asked instead whether anything comes before the last id. Either way `nextCursor` is null on
+ * the last page even when it is exactly full.
  * @param more - whether the list holds an item before the given cursor (same filters, `limit: 1`)
  */
 export async function page<T extends { readonly id: string }>(
@@ -151,6 +153,7 @@ export async function page<T extends { readonly id: string }>(
   limit: number,
   more: (before: string) => Promise<boolean>,
 ): Promise<Page<T>> {
+  if (items.length > limit) return { data: items.slice(0, limit), nextCursor: items[limit - 1]!.id }
   const last = items.at(-1)
   return { data: items, nextCursor: items.length >= limit && last && (await more(last.id)) ? last.id : null }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { admin, call, startApi } from './api-server.js'
 
 describe('list pagination and filters (review)', () => {
@@ -19,6 +19,36 @@ describe('list pagination and filters (review)', () => {
       const second = await call(`${url}${path}?limit=2&before=${first.body.nextCursor}`, { headers: admin })
       expect(second.body.data, path).toHaveLength(2)
       expect(second.body.nextCursor, path).toBeNull()
+    }
+  })
+
+  it('answers each page with one read, and a page of 1000 (the most a read gives) with two', async () => {
+    const { rio, url } = await startApi()
+    rio.on('tick', 'counter', () => undefined)
+    await rio.emitMany(Array.from({ length: 1001 }, (_, i) => ({ name: 'tick', payload: { i } })))
+    const reads = { events: vi.spyOn(rio, 'listEvents'), deliveries: vi.spyOn(rio, 'listDeliveries') }
+    for (const [key, path] of [
+      ['events', '/api/v1/events'],
+      ['deliveries', '/api/v1/deliveries'],
+    ] as const) {
+      // A second read per page, `limit: 1` after the last id, walked to the end of the table when
+      // a sparse filter matched nothing more.
+      reads[key].mockClear()
+      const first = await call(`${url}${path}?limit=600`, { headers: admin })
+      expect(first.body.data, path).toHaveLength(600)
+      expect(first.body.nextCursor, path).toBe(first.body.data[599].id)
+      const last = await call(`${url}${path}?limit=600&before=${first.body.nextCursor}`, { headers: admin })
+      expect(last.body.data, path).toHaveLength(401)
+      expect(last.body.nextCursor, path).toBeNull()
+      expect(reads[key], path).toHaveBeenCalledTimes(2)
+      // 1000 is the most one read gives: whether more follows is asked separately, and answered right.
+      reads[key].mockClear()
+      const full = await call(`${url}${path}?limit=1000`, { headers: admin })
+      expect(full.body.nextCursor, path).toBe(full.body.data[999].id)
+      const rest = await call(`${url}${path}?limit=1000&before=${full.body.nextCursor}`, { headers: admin })
+      expect(rest.body.data, path).toHaveLength(1)
+      expect(rest.body.nextCursor, path).toBeNull()
+      expect(reads[key], path).toHaveBeenCalledTimes(3)
     }
   })
 

@@ -13,7 +13,7 @@ async function list(ctx: ApiContext) {
     ...(handler !== undefined ? { handlerId: handler.toLowerCase() } : {}),
     ...(event !== undefined ? { eventId: event.toLowerCase() } : {}),
   }
-  const deliveries = await ctx.rio.listDeliveries({ ...filter, limit })
+  const deliveries = await ctx.rio.listDeliveries({ ...filter, limit: limit + 1 })
   const more = async (before: string) =>
     (await ctx.rio.listDeliveries({ ...filter, before, limit: 1 })).length > 0
   return json(200, await page(deliveries, limit, more))

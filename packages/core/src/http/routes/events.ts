@@ -87,7 +87,7 @@ async function list(ctx: ApiContext): Promise<ApiReply> {
   ctx.auth.requireAdmin(ctx.req)
   const query = parseQuery(listEventsQuery, ctx.query)
   const limit = query.limit ?? DEFAULT_LIMIT
-  const events = await ctx.rio.listEvents({ ...query, limit })
+  const events = await ctx.rio.listEvents({ ...query, limit: limit + 1 })
   const more = async (before: string) => (await ctx.rio.listEvents({ ...query, before, limit: 1 })).length > 0
   return json(200, await page(events, limit, more))
 }
