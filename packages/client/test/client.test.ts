@@ -5,7 +5,6 @@ import {
   Client,
   type ClientOptions,
   ConnectionError,
-  RioClientError,
   RioHttpError,
   ServerError,
   TimeoutError,
@@ -13,21 +12,12 @@ import {
   VERSION,
 } from '../src/index.ts'
 import { FakeRio } from './support/fake-rio.ts'
+import { rejection } from './support/rejection.js'
 
 // Generated keys are UUIDv7: time-ordered, so the server's idempotency index grows at its end.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 // Small delays keep the suite fast; the retry logic is the same at any scale.
 const fast = { retryDelayMs: 10, retryMaxDelayMs: 40 } satisfies ClientOptions
-
-async function rejection(promise: Promise<unknown>): Promise<RioClientError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof RioClientError) return error
-    throw error
-  }
-  throw new Error('expected a rejection')
-}
 
 const transports: [string, ClientOptions['fetch']][] = [
   ['undici', undefined],

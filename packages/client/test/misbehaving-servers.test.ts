@@ -10,7 +10,8 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { afterEach, describe, expect, it } from 'vitest'
-import { Client, type ClientOptions, RioClientError } from '../src/index.ts'
+import { Client, type ClientOptions } from '../src/index.ts'
+import { rejection } from './support/rejection.js'
 
 const servers: (Server | HttpServer)[] = []
 const sockets = new Set<Socket>()
@@ -79,16 +80,6 @@ function client(options: ClientOptions): Client {
   const made = new Client({ retryDelayMs: 10, retryMaxDelayMs: 40, ...options })
   clients.push(made)
   return made
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RioClientError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof RioClientError) return error
-    throw error
-  }
-  throw new Error('expected a rejection')
 }
 
 const STORED = '{"id":"evt_gz","duplicate":false}'

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import { type Receiver, startReceiver } from '../../../test/support/receiver.js'
 import { Rio, type RioOptions } from '../src/index.js'
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js'
 
 const cleanups: Array<() => Promise<void> | void> = []
 
@@ -65,4 +66,26 @@ export function gate(): { opened: Promise<void>; open: () => void } {
   let open!: () => void
   const opened = new Promise<void>((resolve) => (open = resolve))
   return { opened, open }
+}
+
+/**
+ * A SQLite store in a temp dir whose `listHandlers` answers late, as a networked store's
+ * (PostgreSQL) may: the rows are read, then `late()` is awaited before they are returned.
+ */
+export function lateHandlerReads(late: () => Promise<void>): SqliteStore {
+  const inner = new SqliteStore({ database: join(tempDir(), 'rio.db') })
+  onCleanup(() => inner.close())
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'listHandlers') {
+        return async (...args: Parameters<SqliteStore['listHandlers']>) => {
+          const rows = await target.listHandlers(...args)
+          await late()
+          return rows
+        }
+      }
+      const value = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }

@@ -1,8 +1,6 @@
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../src/index.js'
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { gate, makeRio, onCleanup, receiver, sleep, tempDir, waitUntil } from '../helpers.js'
+import { gate, lateHandlerReads, makeRio, onCleanup, receiver, sleep, waitUntil } from '../helpers.js'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 
@@ -62,23 +60,11 @@ describe('Dispatcher when a handler changes while it works', () => {
 
   it('keeps delivering while handler changes arrive faster than a read of the handlers', async () => {
     const r = await receiver()
-    const inner = new SqliteStore({ database: join(tempDir(), 'rio.db') })
-    onCleanup(() => inner.close())
     let reads = 0
     // Handler reads answer 20 ms late, as a networked store's may.
-    const store = new Proxy(inner, {
-      get(target, prop) {
-        if (prop === 'listHandlers') {
-          return async (...args: Parameters<SqliteStore['listHandlers']>) => {
-            reads++
-            const rows = await target.listHandlers(...args)
-            await sleep(20)
-            return rows
-          }
-        }
-        const value = Reflect.get(target, prop, target)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
+    const store = lateHandlerReads(async () => {
+      reads++
+      await sleep(20)
     })
     const rio = makeRio({ store })
     await rio.webhook('x', { url: r.url })
@@ -111,25 +97,13 @@ describe('Dispatcher when a handler changes while it works', () => {
     const fresh = await receiver()
     // A store whose handler reads answer late, as any networked store's may: the rows are read,
     // then held until the test lets them go.
-    const inner = new SqliteStore({ database: join(tempDir(), 'rio.db') })
-    onCleanup(() => inner.close())
     let hold: { read: () => void; answer: Promise<void> } | null = null
-    const store = new Proxy(inner, {
-      get(target, prop) {
-        if (prop === 'listHandlers') {
-          return async (...args: Parameters<SqliteStore['listHandlers']>) => {
-            const rows = await target.listHandlers(...args)
-            const held = hold
-            if (held) {
-              held.read()
-              await held.answer
-            }
-            return rows
-          }
-        }
-        const value = Reflect.get(target, prop, target)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
+    const store = lateHandlerReads(async () => {
+      const held = hold
+      if (held) {
+        held.read()
+        await held.answer
+      }
     })
     const rio = makeRio({ store, clock: new ManualClock(T0) })
     const handler = await rio.webhook('x', { url: old.url })

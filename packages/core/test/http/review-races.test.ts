@@ -3,8 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
 import { ManualClock, type Rio } from '../../src/index.js'
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { gate, makeRio, onCleanup, tempDir, waitUntil } from '../helpers.js'
+import { gate, lateHandlerReads, makeRio, onCleanup, tempDir, waitUntil } from '../helpers.js'
 import { admin, call, eventCount, postJson, startApi, withSender } from './api-server.js'
 
 /** Resolves with what `socket` received from now on, once it includes `text`. */
@@ -212,24 +211,13 @@ describe('races between concurrent operations (review)', () => {
     onCleanup(() => newReceiver.close())
     // The SQLite store with listHandlers answering late, as any asynchronous store (PostgreSQL) does:
     // the rows are read, then the answer is held until the test lets it go.
-    const inner = new SqliteStore({ database: join(tempDir(), 'rio.db') })
     let held: { released: Promise<void>; read: () => void } | null = null
-    const store = new Proxy(inner, {
-      get(target, prop) {
-        if (prop === 'listHandlers') {
-          return async (...args: Parameters<SqliteStore['listHandlers']>) => {
-            const rows = await target.listHandlers(...args)
-            const hold = held
-            if (hold) {
-              hold.read()
-              await hold.released
-            }
-            return rows
-          }
-        }
-        const value = Reflect.get(target, prop, target)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
+    const store = lateHandlerReads(async () => {
+      const hold = held
+      if (hold) {
+        hold.read()
+        await hold.released
+      }
     })
     const rio: Rio = makeRio({ store, clock })
     const handler = await rio.webhook('x', { url: oldReceiver.url })
