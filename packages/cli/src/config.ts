@@ -29,7 +29,26 @@ export interface Config {
    * `X-Forwarded-For` (the Nth from the right) rather than by the proxy's own; 0 never reads it.
    */
   trustProxy: number
+  /** Largest request body the API reads, in bytes (413 past it); `@rio/core`'s default (1 MiB) when unset. */
+  maxBodyBytes: number | undefined
+  /** Time to send a request's headers, in ms (408 after; 0 turns it off); 20 s when unset. */
+  headersTimeoutMs: number | undefined
+  /** Time to send a whole request, in ms (408 after; 0 turns it off); scaled to `maxBodyBytes` when unset. */
+  requestTimeoutMs: number | undefined
+  /** Connections open at once; 10 000 when unset. */
+  maxConnections: number | undefined
+  /** Bytes of request bodies held at once while they arrive (503 past it); 128 MiB when unset. */
+  maxBufferedBodyBytes: number | undefined
 }
+
+/** The settings that bound what clients may send and hold, passed to `rio.listen()` as they are. */
+export const SERVER_LIMIT_KEYS = [
+  'maxBodyBytes',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'maxConnections',
+  'maxBufferedBodyBytes',
+] as const
 
 /** Where each setting came from: `default`, the file's path, `env RIO_…` or `--flag`. */
 export type ConfigSources = Record<keyof Config, string>
@@ -37,6 +56,20 @@ export type ConfigSources = Record<keyof Config, string>
 const PORT = 'must be a whole number from 0 to 65535 in decimal digits (0 picks a free port)'
 const TRUST_PROXY =
   'must be a whole number from 0 to 10 in decimal digits: how many reverse proxies are in front of Rio'
+
+/**
+ * A whole number of decimal digits within `min`…`max` (from flags, env and rio.yaml alike, as the
+ * port), or unset for `@rio/core`'s default.
+ */
+function wholeNumber(min: number, max: number, what: string) {
+  const message = `must be a whole number from ${min} to ${max} in decimal digits: ${what}`
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value),
+    z.number({ error: message }).int(message).min(min, message).max(max, message).optional(),
+  )
+}
+
+const DAY_MS = 24 * 3600 * 1000
 
 const schema = z
   .object({
@@ -65,6 +98,11 @@ const schema = z
       (value) => (typeof value === 'string' && /^\d{1,2}$/.test(value) ? Number(value) : value),
       z.number({ error: TRUST_PROXY }).int(TRUST_PROXY).min(0, TRUST_PROXY).max(10, TRUST_PROXY),
     ),
+    maxBodyBytes: wholeNumber(1, 1024 ** 3, 'the largest request body in bytes'),
+    headersTimeoutMs: wholeNumber(0, DAY_MS, 'ms to send the headers, 0 for no limit'),
+    requestTimeoutMs: wholeNumber(0, DAY_MS, 'ms to send a whole request, 0 for no limit'),
+    maxConnections: wholeNumber(1, 10_000_000, 'connections open at once'),
+    maxBufferedBodyBytes: wholeNumber(1, Number.MAX_SAFE_INTEGER, 'bytes of request bodies held at once'),
   })
   .strict()
 
@@ -86,6 +124,7 @@ const KEYS = [
   'logFormat',
   'secureCookies',
   'trustProxy',
+  ...SERVER_LIMIT_KEYS,
 ] as const
 const ENV: Record<string, keyof Config> = {
   RIO_DATABASE: 'database',
@@ -97,6 +136,11 @@ const ENV: Record<string, keyof Config> = {
   RIO_LOG_FORMAT: 'logFormat',
   RIO_SECURE_COOKIES: 'secureCookies',
   RIO_TRUST_PROXY: 'trustProxy',
+  RIO_MAX_BODY_BYTES: 'maxBodyBytes',
+  RIO_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  RIO_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  RIO_MAX_CONNECTIONS: 'maxConnections',
+  RIO_MAX_BUFFERED_BODY_BYTES: 'maxBufferedBodyBytes',
 }
 
 /**
@@ -132,7 +176,7 @@ function readFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown>
   if (typeof data !== 'object' || Array.isArray(data))
     throw new UsageError(`${file} must hold a YAML mapping of settings (key: value lines)`)
   // Numbers as written: YAML reads `0x50`, `+80`, `1e2` and `80.0` as the number 80 or 100.
-  for (const key of ['port', 'trustProxy']) {
+  for (const key of ['port', 'trustProxy', ...SERVER_LIMIT_KEYS]) {
     const node = doc.get(key, true)
     if (isScalar(node) && typeof node.value === 'number' && node.source !== undefined)
       (data as Record<string, unknown>)[key] = node.source
@@ -203,7 +247,17 @@ export function resolveConfig(
     )
   }
   return {
-    config: { adminToken: undefined, publicUrl: undefined, logFormat: undefined, ...parsed.data },
+    config: {
+      adminToken: undefined,
+      publicUrl: undefined,
+      logFormat: undefined,
+      maxBodyBytes: undefined,
+      headersTimeoutMs: undefined,
+      requestTimeoutMs: undefined,
+      maxConnections: undefined,
+      maxBufferedBodyBytes: undefined,
+      ...parsed.data,
+    },
     sources,
   }
 }

@@ -128,6 +128,49 @@ describe('configuration precedence: flags > RIO_* env > rio.yaml > defaults', ()
     expect(() => loadConfig({ trustProxy: '1\r' }, {})).toThrow(/; got "1\\r"/)
   })
 
+  it('takes the server limits as decimal digits from rio.yaml, RIO_* variables or flags, unset by default', () => {
+    const dir = tempDir()
+    expect(loadConfig({}, {})).toMatchObject({
+      maxBodyBytes: undefined,
+      headersTimeoutMs: undefined,
+      requestTimeoutMs: undefined,
+      maxConnections: undefined,
+      maxBufferedBodyBytes: undefined,
+    })
+    writeFileSync(
+      join(dir, 'rio.yaml'),
+      'maxBodyBytes: 2048\nheadersTimeoutMs: 0\nrequestTimeoutMs: "9000"\nmaxConnections: 50\nmaxBufferedBodyBytes: 65536\n',
+    )
+    expect(loadConfig({}, { RIO_CONF: dir })).toMatchObject({
+      maxBodyBytes: 2048,
+      headersTimeoutMs: 0,
+      requestTimeoutMs: 9000,
+      maxConnections: 50,
+      maxBufferedBodyBytes: 65536,
+    })
+    const env = { RIO_CONF: dir, RIO_MAX_CONNECTIONS: '60', RIO_MAX_BODY_BYTES: '4096' }
+    expect(loadConfig({ maxConnections: '70' }, env)).toMatchObject({
+      maxConnections: 70,
+      maxBodyBytes: 4096,
+    })
+    // Numbers as written, as for the port: YAML would read 0x10, 1e3 and 8.0 as numbers.
+    for (const yaml of ['0x10', '1e3', '8.0', '-1', 'true', '""']) {
+      writeFileSync(join(dir, 'rio.yaml'), `maxConnections: ${yaml}\n`)
+      expect(() => loadConfig({}, { RIO_CONF: dir }), yaml).toThrow(
+        /invalid setting maxConnections \(from .*rio\.yaml\): must be a whole number from 1 to 10000000 in decimal digits: connections open at once/,
+      )
+    }
+    expect(() => loadConfig({ maxBodyBytes: '0' }, {})).toThrow(
+      /invalid setting maxBodyBytes \(from --max-body-bytes\): must be a whole number from 1 to 1073741824/,
+    )
+    expect(() => loadConfig({}, { RIO_HEADERS_TIMEOUT_MS: '20 s' })).toThrow(
+      /invalid setting headersTimeoutMs \(from env RIO_HEADERS_TIMEOUT_MS\): .*; got "20 s"/,
+    )
+    expect(() => loadConfig({ requestTimeoutMs: String(25 * 3600 * 1000) }, {})).toThrow(
+      /requestTimeoutMs .*from 0 to 86400000/,
+    )
+  })
+
   it('takes a port only as decimal digits from 0 to 65535, from rio.yaml, RIO_PORT and --port alike (exit 2 otherwise)', () => {
     const dir = tempDir()
     const fromFile = (yaml: string) => {

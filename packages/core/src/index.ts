@@ -63,7 +63,7 @@ export type {
   OpenApiParameter,
   OpenApiResponse,
 } from './http/openapi-document.js'
-export type { ListenOptions, RioServer } from './http/server.js'
+export type { ListenOptions, RioServer, ServerMount } from './http/server.js'
 export type { ApiErrorCode, HttpErrorCode } from './http/status.js'
 export { HTTP_ERROR_STATUS, RIO_ERROR_STATUS } from './http/status.js'
 export type { ResolvedOptions, RioOptions } from './options.js'

@@ -37,6 +37,16 @@ adminToken: ${adminToken}
 # own address. 0 never reads the header.
 # trustProxy: 0
 
+# What clients may send and hold (the defaults suit a client on a 64 kbit/s link sending a full
+# body). Bodies over maxBodyBytes get 413; headers or whole requests sent more slowly than the
+# timeouts (ms, 0 for none) get 408; connections past maxConnections are closed at once; request
+# bodies arriving at once past maxBufferedBodyBytes get 503 (rio-client retries it).
+# maxBodyBytes: 1048576
+# headersTimeoutMs: 20000
+# requestTimeoutMs: 152000     # default: headersTimeoutMs + 1 s per 8000 bytes of maxBodyBytes
+# maxConnections: 10000
+# maxBufferedBodyBytes: 134217728
+
 # trace, debug (REQUEST/RESPONSE lines), info (EMIT lines), warn (retries), error (dead deliveries)
 logLevel: info
 # json for machines, pretty for people

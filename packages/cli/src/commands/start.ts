@@ -3,15 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Rio } from '@rio/core'
+import { Rio, RioValidationError, type ServerMount } from '@rio/core'
 import type { Command } from 'commander'
-import { type Config, type ConfigSources, resolveConfig } from '../config.js'
+import { type Config, type ConfigSources, resolveConfig, SERVER_LIMIT_KEYS } from '../config.js'
 import { createDashboardHandler } from '../dashboard/index.js'
 import { startDemo } from '../demo.js'
 import { EXIT, UsageError } from '../errors.js'
 import { createLogger, type LogFormat, logRio } from '../logging.js'
 import { createMetrics } from '../metrics.js'
-import { type Mount, serve } from '../server.js'
 
 interface StartOptions {
   database?: string
@@ -24,6 +23,11 @@ interface StartOptions {
   logFormat?: LogFormat
   secureCookies?: string
   trustProxy?: string
+  maxBodyBytes?: string
+  headersTimeoutMs?: string
+  requestTimeoutMs?: string
+  maxConnections?: string
+  maxBufferedBodyBytes?: string
 }
 
 const ROLES = ['all', 'web', 'worker'] as const
@@ -48,13 +52,35 @@ function listenError(error: unknown, config: Config, sources: ConfigSources): un
   return error
 }
 
+/**
+ * The limits from flags, env or rio.yaml, as `rio.listen()` takes them; unset ones keep
+ * `@rio/core`'s defaults (so a larger `maxBodyBytes` alone also lengthens `requestTimeoutMs`).
+ */
+function serverLimits(config: Config): Partial<Record<(typeof SERVER_LIMIT_KEYS)[number], number>> {
+  return Object.fromEntries(
+    SERVER_LIMIT_KEYS.flatMap((key) => (config[key] === undefined ? [] : [[key, config[key]]])),
+  )
+}
+
+/**
+ * A limit `rio.listen()` refuses as a whole (`headersTimeoutMs` longer than `requestTimeoutMs`)
+ * is a usage error naming where the values came from.
+ */
+function limitsError(error: unknown, sources: ConfigSources): unknown {
+  if (!(error instanceof RioValidationError)) return error
+  const from = SERVER_LIMIT_KEYS.filter((key) => sources[key] !== 'default')
+    .map((key) => `${key} from ${sources[key]}`)
+    .join(', ')
+  return new UsageError(`${error.message}${from ? ` (${from})` : ''}`)
+}
+
 /** What the server answers besides the API: `/metrics`, and the dashboard. */
 function mounts(
   rio: Rio,
   adminToken: string,
   config: Config,
   metrics: ReturnType<typeof createMetrics>,
-): Mount[] {
+): ServerMount[] {
   const dashboard = createDashboardHandler(rio, {
     adminToken,
     basePath: '/dashboard',
@@ -63,8 +89,8 @@ function mounts(
     ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
   })
   return [
-    { path: '/metrics', handle: (req: IncomingMessage, res: ServerResponse) => metrics.handler(req, res) },
-    { path: '/dashboard', handle: dashboard },
+    { path: '/metrics', handler: (req: IncomingMessage, res: ServerResponse) => metrics.handler(req, res) },
+    { path: '/dashboard', handler: dashboard },
   ]
 }
 
@@ -90,6 +116,23 @@ export function addStart(program: Command): void {
       '--trust-proxy <n>',
       'how many reverse proxies are in front of Rio, 0 to 10: failed sign-ins are then counted per client by the Nth X-Forwarded-For address from the right; must match your setup (env RIO_TRUST_PROXY; default 0: the header is never read)',
     )
+    .option(
+      '--max-body-bytes <bytes>',
+      'largest request body the API reads (env RIO_MAX_BODY_BYTES; default 1048576)',
+    )
+    .option(
+      '--headers-timeout-ms <ms>',
+      "time a client has to send a request's headers, 0 for none (env RIO_HEADERS_TIMEOUT_MS; default 20000)",
+    )
+    .option(
+      '--request-timeout-ms <ms>',
+      'time a client has to send a whole request, 0 for none (env RIO_REQUEST_TIMEOUT_MS; default 20000 plus 1 s per 8000 bytes of --max-body-bytes: 152000)',
+    )
+    .option('--max-connections <n>', 'connections open at once (env RIO_MAX_CONNECTIONS; default 10000)')
+    .option(
+      '--max-buffered-body-bytes <bytes>',
+      'bytes of request bodies held in memory at once while they arrive; past it 503 (env RIO_MAX_BUFFERED_BODY_BYTES; default 134217728)',
+    )
     .addHelpText(
       'after',
       '\nSeveral processes may share one database file: e.g. one `rio start web` and two `rio start worker`.\nSIGINT or SIGTERM stops gracefully (a second one stops at once).',
@@ -109,6 +152,11 @@ export function addStart(program: Command): void {
         logFormat: options.logFormat,
         secureCookies: options.secureCookies,
         trustProxy: options.trustProxy,
+        maxBodyBytes: options.maxBodyBytes,
+        headersTimeoutMs: options.headersTimeoutMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        maxConnections: options.maxConnections,
+        maxBufferedBodyBytes: options.maxBufferedBodyBytes,
       })
       const format = config.logFormat ?? (options.demo ? 'pretty' : 'json')
       const adminToken = config.adminToken ?? randomBytes(24).toString('base64url')
@@ -124,21 +172,24 @@ export function addStart(program: Command): void {
       const unlog = logRio(rio, logger)
       // A worker serves nothing; its deliveries show in the logs (and in the web process's backlog).
       const metrics = role === 'worker' ? undefined : createMetrics(rio)
-      let server: Awaited<ReturnType<typeof serve>> | undefined
+      let server: Awaited<ReturnType<typeof rio.listen>> | undefined
       try {
         if (metrics) {
-          server = await serve({
-            api: rio.handler({
+          server = await rio
+            .listen({
               adminToken,
               trustProxy: config.trustProxy,
               ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-            }),
-            mounts: mounts(rio, adminToken, config, metrics),
-            port: config.port,
-            host: config.host,
-          }).catch((error: unknown) => {
-            throw listenError(error, config, sources)
-          })
+              ...serverLimits(config),
+              mounts: mounts(rio, adminToken, config, metrics),
+              port: config.port,
+              host: config.host,
+              // Requests in progress get 2 s to finish on SIGINT/SIGTERM.
+              closeTimeoutMs: 2000,
+            })
+            .catch((error: unknown) => {
+              throw listenError(limitsError(error, sources), config, sources)
+            })
         }
         if (role !== 'web') await rio.start()
       } catch (error) {

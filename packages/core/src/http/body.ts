@@ -66,7 +66,7 @@ export function useBodyBudget(socket: Socket, budget: BodyBudget): void {
  * `Content-Length` says so, or as soon as the stream passes the limit. The bytes count against the
  * server's {@link BodyBudget} until the body is complete.
  * @throws {@link ApiError} `body_too_large` (the connection is then closed, so the unread rest of
- *   the body is not parsed as the next request); `rate_limited` (429, `Retry-After: 1`) when the
+ *   the body is not parsed as the next request); `server_busy` (503, `Retry-After: 1`) when the
  *   server already holds its budget of bodies being received
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<RawBody> {
@@ -106,7 +106,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
         size + chunk.length > maxBytes
           ? tooLarge()
           : new ApiError(
-              'rate_limited',
+              'server_busy',
               `the server is receiving more request bodies than it holds at once (maxBufferedBodyBytes, ${budget.limit} bytes); retry in a second`,
               { headers: { 'retry-after': '1' } },
             )

@@ -261,14 +261,17 @@ function implied(route: Route, options: ResolvedApiOptions): Record<number, stri
           ? 'admin_api_disabled: the API has no adminToken, so the management API is off'
           : 'forbidden: a sender of another project'
       answers[429] = 'rate_limited: too many failed authentications from this address'
-      answers[503] = 'closed or database_error: Rio is stopping or the database is busy; retry later'
+      answers[503] = doc.body
+        ? 'closed, database_error or server_busy: Rio is stopping, the database is busy, or the server holds all the request bodies it may (maxBufferedBodyBytes); retry later'
+        : 'closed or database_error: Rio is stopping or the database is busy; retry later'
       break
     case 'basic-legacy':
       answers[401] =
         '{"message":"unauthorized"} without Basic credentials; {"message":"wrong token"} for an unknown sender or a wrong secret'
       answers[403] = '{"message":"forbidden"}: a sender of another project'
       answers[429] = '{"message":"too many requests"}: too many failed authentications from this address'
-      answers[503] = 'Rio is stopping or the database is busy; retry later'
+      answers[503] =
+        'Rio is stopping, the database is busy, or the server holds all the request bodies it may (maxBufferedBodyBytes); retry later'
       break
     case 'none':
       break

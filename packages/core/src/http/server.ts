@@ -1,10 +1,22 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { Socket } from 'node:net'
 import { z } from 'zod'
 import { formatIssues, RioValidationError } from '../errors.js'
 import type { ApiHandler } from './api.js'
 import type { ApiOptions } from './api-options.js'
 import { BodyBudget, DEFAULT_MAX_BUFFERED_BODY_BYTES, useBodyBudget } from './body.js'
+
+/** A request listener {@link Rio.listen} serves beside the API, under a path prefix. */
+export interface ServerMount {
+  /**
+   * The path prefix, e.g. `/metrics`: a request for `/metrics` or `/metrics/…` goes to `handler`.
+   * Matched against the request's path as sent (not under `basePath`); a leading slash, no
+   * trailing slash.
+   */
+  readonly path: string
+  /** Answers the requests under `path`, as a `node:http` request listener. */
+  readonly handler: RequestListener
+}
 
 /**
  * Options of {@link Rio.listen}: where to listen, how much a client may hold, plus the
@@ -42,7 +54,7 @@ export interface ListenOptions extends ApiOptions {
   maxConnections?: number
   /**
    * Most bytes of request bodies held in memory at once while they arrive, over all requests. A
-   * request whose body would pass it gets 429 `rate_limited` with `Retry-After: 1` (which
+   * request whose body would pass it gets 503 `server_busy` with `Retry-After: 1` (which
    * `rio-client` retries), its connection closed if more of the body was to come, unless no other
    * body is being received: a
    * body up to `maxBodyBytes` always gets through on its own. Bodies are read only once the
@@ -50,6 +62,13 @@ export interface ListenOptions extends ApiOptions {
    * @default 134217728 (128 MiB)
    */
   maxBufferedBodyBytes?: number
+  /**
+   * Other request listeners served on the same port, ahead of the API: a request goes to the first
+   * mount whose `path` prefixes its path, everything else to the API. They share the server's
+   * limits and its body budget. `rio start` serves its dashboard and `/metrics` this way.
+   * @default none
+   */
+  mounts?: readonly ServerMount[]
 }
 
 /** A listening API server started by {@link Rio.listen}. */
@@ -80,6 +99,24 @@ const listenSchema = z
     requestTimeoutMs: timeout,
     maxConnections: z.number().int().positive().max(10_000_000),
     maxBufferedBodyBytes: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    mounts: z
+      .array(
+        z
+          .object({
+            path: z
+              .string()
+              .regex(
+                /^(\/[A-Za-z0-9._~-]+)+$/,
+                'a mount path is like "/metrics" (leading slash, no trailing slash, URL-safe segments)',
+              ),
+            handler: z.custom<RequestListener>(
+              (value) => typeof value === 'function',
+              'a mount handler is a request listener: (req, res) => void',
+            ),
+          })
+          .strict(),
+      )
+      .max(100),
   })
   .refine(
     (o) => o.headersTimeoutMs === 0 || o.requestTimeoutMs === 0 || o.headersTimeoutMs <= o.requestTimeoutMs,
@@ -124,6 +161,7 @@ export function parseListenOptions(options: ListenOptions): {
     requestTimeoutMs = defaultRequestTimeoutMs(options?.maxBodyBytes, headersTimeoutMs),
     maxConnections = 10_000,
     maxBufferedBodyBytes = DEFAULT_MAX_BUFFERED_BODY_BYTES,
+    mounts = [],
     ...api
   } = options ?? {}
   const parsed = listenSchema.safeParse({
@@ -134,6 +172,7 @@ export function parseListenOptions(options: ListenOptions): {
     requestTimeoutMs,
     maxConnections,
     maxBufferedBodyBytes,
+    mounts,
   })
   if (!parsed.success) {
     throw new RioValidationError(
@@ -164,8 +203,13 @@ function serverLimits(options: { headersTimeoutMs: number; requestTimeoutMs: num
   }
 }
 
+/** Whether `path` is `prefix` or under it. */
+function under(path: string, prefix: string): boolean {
+  return path === prefix || (path.startsWith(prefix) && path[prefix.length] === '/')
+}
+
 /**
- * Serves `handler` on a new `node:http` server.
+ * Serves `handler` (and the `mounts` ahead of it) on a new `node:http` server.
  * @param handler - the API request listener
  * @param options - validated listen options; `basePath` is only used for the reported URL
  * @returns once listening
@@ -179,6 +223,7 @@ export async function serve(
   const busy = new WeakSet<Socket>()
   const budget = new BodyBudget(options.maxBufferedBodyBytes)
   let closing = false
+  const route = (path: string) => options.mounts.find((mount) => under(path, mount.path))?.handler
   const server: Server = createServer(serverLimits(options), (req, res) => {
     const socket = req.socket
     busy.add(socket)
@@ -188,7 +233,8 @@ export async function serve(
       busy.delete(socket)
       if (closing) socket.destroySoon()
     })
-    handler(req, res)
+    const mounted = options.mounts.length > 0 ? route((req.url ?? '/').split('?', 1)[0]!) : undefined
+    ;(mounted ?? handler)(req, res)
   })
   server.maxConnections = options.maxConnections
   server.on('connection', (socket) => {

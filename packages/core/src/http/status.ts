@@ -28,7 +28,11 @@ export const RIO_ERROR_STATUS: Readonly<Record<RioErrorCode, number>> = {
   database_too_new: 500,
 }
 
-/** Error codes only the HTTP layer produces. */
+/**
+ * Error codes only the HTTP layer produces. `server_busy` (503) is the server as a whole holding
+ * all the request bodies it may (`maxBufferedBodyBytes`), not this client sending too much: that
+ * would be 429.
+ */
 export type HttpErrorCode =
   | 'invalid_request'
   | 'malformed_json'
@@ -37,6 +41,7 @@ export type HttpErrorCode =
   | 'route_not_found'
   | 'method_not_allowed'
   | 'admin_api_disabled'
+  | 'server_busy'
   | 'internal_error'
 
 /** The HTTP status of every {@link HttpErrorCode}. */
@@ -48,6 +53,7 @@ export const HTTP_ERROR_STATUS: Readonly<Record<HttpErrorCode, number>> = {
   route_not_found: 404,
   method_not_allowed: 405,
   admin_api_disabled: 403,
+  server_busy: 503,
   internal_error: 500,
 }
 

@@ -90,7 +90,7 @@ describe('rio.listen() resource limits', () => {
     expect(fourth.received()).toMatch(/^HTTP\/1\.1 200 /)
   })
 
-  it('answers 429 with Retry-After to a body that would pass maxBufferedBodyBytes, and takes it once bodies complete', async () => {
+  it('answers 503 server_busy with Retry-After to a body that would pass maxBufferedBodyBytes, and takes it once bodies complete', async () => {
     const { rio, server } = await startApi({ api: { maxBufferedBodyBytes: 100_000 } })
     await rio.createProject('shop')
     // A slow client holds 80 000 bytes of a 90 000-byte body.
@@ -109,14 +109,15 @@ describe('rio.listen() resource limits', () => {
     const refused = await waitUntil(
       async () => {
         const answer = await send(40_000)
-        return answer.startsWith('HTTP/1.1 429 ') ? answer : undefined
+        return answer.startsWith('HTTP/1.1 503 ') ? answer : undefined
       },
-      'a 429',
+      'a 503',
       5000,
     )
     expect(refused.toLowerCase()).toContain('retry-after: 1')
     expect(refused.toLowerCase()).toContain('connection: close')
     expect(refused).toContain('maxBufferedBodyBytes')
+    expect(refused).toContain('"code":"server_busy"')
     // A small body still fits.
     expect(await send(1000)).toMatch(/^HTTP\/1\.1 202 /)
     // The slow body completes and is stored; its bytes are given back.

@@ -129,6 +129,47 @@ describe('rio.listen()', () => {
       `http://web:${encodeURIComponent(sender.body.secret)}@127.0.0.1:${server.port}/rio/shop`,
     )
   })
+
+  it('serves mounts ahead of the API under their path prefix, everything else to the API', async () => {
+    const seen: string[] = []
+    const { server } = await startApi({
+      api: {
+        mounts: [
+          {
+            path: '/metrics',
+            handler: (req, res) => {
+              seen.push(req.url ?? '')
+              res.end('metrics')
+            },
+          },
+          { path: '/ui/app', handler: (_req, res) => res.end('ui') },
+        ],
+      },
+    })
+    const base = `http://127.0.0.1:${server.port}`
+    expect((await call(`${base}/metrics`)).body).toBe('metrics')
+    expect((await call(`${base}/metrics/x?y=1`)).body).toBe('metrics')
+    expect((await call(`${base}/metrics?format=text`)).body).toBe('metrics')
+    expect((await call(`${base}/ui/app/page`)).body).toBe('ui')
+    // A longer name or a parent path is not under the prefix: the API answers it.
+    expect((await call(`${base}/metricsx`)).body.error.code).toBe('route_not_found')
+    expect((await call(`${base}/ui`)).body.error.code).toBe('route_not_found')
+    expect((await call(`${base}/_health/`)).body).toBe('ok')
+    expect(seen).toEqual(['/metrics', '/metrics/x?y=1', '/metrics?format=text'])
+  })
+
+  it('refuses bad mounts before listening', async () => {
+    const rio = makeRio()
+    const handler = () => undefined
+    for (const path of ['metrics', '/metrics/', '/', '/a b', '']) {
+      await expect(rio.listen({ port: 0, mounts: [{ path, handler }] }), path).rejects.toThrow(
+        /mounts\.0\.path: a mount path is like "\/metrics"/,
+      )
+    }
+    await expect(
+      rio.listen({ port: 0, mounts: [{ path: '/m', handler: 'nope' as unknown as () => void }] }),
+    ).rejects.toThrow(/mounts\.0\.handler: a mount handler is a request listener/)
+  })
 })
 
 describe('createApiHandler()', () => {
