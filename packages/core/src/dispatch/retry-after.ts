@@ -12,28 +12,44 @@ const ASCTIME = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`, '
  * Reads a `Retry-After` response header (RFC 9110 §10.2.3): delta-seconds (a non-negative
  * integer) or an HTTP-date in any of its three forms (IMF-fixdate, RFC 850, asctime).
  *
+ * An HTTP-date is a time on the receiver's clock. When the response's `Date` header (RFC 9110
+ * §6.6.1, the same clock) is given and readable, the delay is measured from it, so a receiver whose
+ * clock is an hour fast asking for "one minute from now" gets one minute, not an hour and a minute;
+ * otherwise it is measured from `now`.
+ *
  * @param value - the header value; of a repeated header only the first counts
  * @param now - the current time in ms since the epoch, to turn a date into a delay
+ * @param date - the response's `Date` header, if any
  * @returns the delay in ms (0 for a date in the past), or null when absent or unreadable
  * @example
  * ```ts
  * parseRetryAfter('120', Date.now()) // 120_000
  * parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('2015-10-21T07:27:00Z')) // 60_000
+ * // The receiver's clock is 10 min fast: measured from its own Date header.
+ * parseRetryAfter('Wed, 21 Oct 2015 07:38:00 GMT', Date.parse('2015-10-21T07:27:00Z'), 'Wed, 21 Oct 2015 07:37:00 GMT') // 60_000
  * parseRetryAfter('soon', Date.now()) // null
  * ```
  */
 export function parseRetryAfter(
   value: string | readonly string[] | undefined | null,
   now: number,
+  date?: string | readonly string[] | undefined | null,
 ): number | null {
-  const text = (typeof value === 'string' ? value : value?.[0])?.trim()
+  const text = first(value)
   if (!text) return null
   if (/^\d+$/.test(text)) {
     // A huge delta is still a valid "much later"; clamp rather than overflow. Callers cap it anyway.
     return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER)
   }
   const at = parseHttpDate(text, now)
-  return at === null ? null : Math.max(0, at - now)
+  if (at === null) return null
+  const dateText = first(date)
+  const sentAt = dateText ? parseHttpDate(dateText, now) : null
+  return Math.max(0, at - (sentAt ?? now))
+}
+
+function first(value: string | readonly string[] | undefined | null): string | undefined {
+  return (typeof value === 'string' ? value : value?.[0])?.trim()
 }
 
 /** An HTTP-date as ms since the epoch, or null. */

@@ -44,25 +44,22 @@ function advance(b: Uint8Array): boolean {
 
 /**
  * A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds then 74 random bits, so ids sort by creation time
- * and new rows land at the end of the primary-key index. Ids made in the same millisecond in this
- * process also sort in the order they were made: each adds a random step to the previous one's
- * random bits. An earlier `now` than the last id's (a clock stepped back, or a time given on
- * purpose) is honoured: that id carries its own time with fresh random bits.
- * @param now - the timestamp in ms to embed (default `Date.now()`)
+ * and new rows land at the end of the primary-key index. Ids made in one process sort in the order
+ * they were made, whatever the clock does (RFC 9562 §6.2, method 3): in the same millisecond each
+ * adds a random step to the previous one's random bits, and when the clock is stepped back (NTP, a
+ * time given on purpose) the ids go on from the last one's millisecond until the clock catches up,
+ * so an event emitted after the step never lists, or pages by cursor, before one emitted earlier.
+ * The embedded time is then that of the last id, not `now`: the event's `createdAt` keeps `now`.
+ * @param now - the timestamp in ms to embed (default `Date.now()`); an earlier one than the last
+ *   id's embeds the last id's
  */
 export function eventId(now: number = Date.now()): string {
   const b = last
-  if (now !== lastMs || !advance(b)) {
-    lastMs = now
-    let ms = now
-    for (let i = 5; i >= 0; i--) {
-      b[i] = ms % 256
-      ms = Math.floor(ms / 256)
-    }
-    b.set(random(10), 6)
-    // Version 7; the top random bit starts clear, leaving room for 2^41 steps in one millisecond.
-    b[6] = (b[6]! & 0x07) | 0x70
-    b[8] = (b[8]! & 0x3f) | 0x80
+  if (now <= lastMs) {
+    // The last id's millisecond, stepped; should its random bits ever run out, the next millisecond.
+    if (!advance(b)) fresh(b, lastMs + 1)
+  } else {
+    fresh(b, now)
   }
   let s = ''
   for (let i = 0; i < 16; i++) {
@@ -70,6 +67,20 @@ export function eventId(now: number = Date.now()): string {
     if (i === 3 || i === 5 || i === 7 || i === 9) s += '-'
   }
   return s
+}
+
+/** Fills `b` with a new id for millisecond `now`: fresh random bits, with room for steps. */
+function fresh(b: Uint8Array, now: number): void {
+  lastMs = now
+  let ms = now
+  for (let i = 5; i >= 0; i--) {
+    b[i] = ms % 256
+    ms = Math.floor(ms / 256)
+  }
+  b.set(random(10), 6)
+  // Version 7; the top random bit starts clear, leaving room for 2^41 steps in one millisecond.
+  b[6] = (b[6]! & 0x07) | 0x70
+  b[8] = (b[8]! & 0x3f) | 0x80
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

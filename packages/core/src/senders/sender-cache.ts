@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js'
+import { type Clock, monotonicOf } from '../clock.js'
 import type { Sender } from '../store/store.js'
 
 /**
@@ -9,17 +9,18 @@ import type { Sender } from '../store/store.js'
  */
 export class SenderCache {
   readonly #entries = new Map<string, { sender: Sender; until: number }>()
-  readonly #clock: Clock
+  /** Monotonic ms: a wall clock stepped back an hour must not keep a removed sender for that hour. */
+  readonly #now: () => number
   readonly #ttlMs: number
   readonly #max: number
 
   /**
-   * @param clock - whose `now()` decides expiry
+   * @param clock - whose monotonic time decides expiry (its `now()` for a clock without one)
    * @param ttlMs - how long a lookup is trusted @default 1000
    * @param max - most senders kept; the oldest entry goes first @default 10000
    */
   constructor(clock: Clock, ttlMs = 1000, max = 10_000) {
-    this.#clock = clock
+    this.#now = monotonicOf(clock)
     this.#ttlMs = ttlMs
     this.#max = max
   }
@@ -27,7 +28,7 @@ export class SenderCache {
   /** The cached sender, or what `load` finds (kept when found). */
   async get(project: string, name: string, load: () => Promise<Sender | null>): Promise<Sender | null> {
     const key = `${project}/${name}`
-    const now = this.#clock.now()
+    const now = this.#now()
     const cached = this.#entries.get(key)
     if (cached && cached.until > now) return cached.sender
     const sender = await load()
