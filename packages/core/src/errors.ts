@@ -97,11 +97,32 @@ export class RioIdempotencyError extends RioError {
   }
 }
 
+/**
+ * Why the database as a whole cannot be written right now, as opposed to something wrong with
+ * what was written; every other write fails alike until it is cleared, so Rio waits, backs off and
+ * writes again rather than retrying parts of a batch:
+ * - `disk_full`: no space left on the disk (or the file reached a size limit);
+ * - `io_error`: the operating system failed a read or write of the file;
+ * - `locked`: another connection held the write lock for longer than the busy timeout;
+ * - `read_only`: the file, its directory or its mount does not allow writing;
+ * - `file_moved`: the file was deleted or replaced while open, so writes would go where no one
+ *   opening the path will find them;
+ * - `corrupt`: the file is damaged.
+ */
+export type RioDatabaseFault = 'disk_full' | 'io_error' | 'locked' | 'read_only' | 'file_moved' | 'corrupt'
+
 /** The database could not be opened, read or written; `cause` holds the driver's error. */
 export class RioDatabaseError extends RioError {
   override name = 'RioDatabaseError'
-  constructor(message: string, options?: RioErrorOptions) {
+  /**
+   * Set when the database as a whole cannot be written (see {@link RioDatabaseFault}); a store
+   * other than Rio's SQLite one sets it so the dispatcher backs off and keeps results to write.
+   */
+  readonly fault: RioDatabaseFault | undefined
+
+  constructor(message: string, options?: RioErrorOptions & { fault?: RioDatabaseFault }) {
     super('database_error', message, options)
+    this.fault = options?.fault
   }
 }
 

@@ -17,7 +17,7 @@
 export type { Clock } from './clock.js'
 export { ManualClock, systemClock } from './clock.js'
 export { diagnostics } from './diagnostics.js'
-export type { RioErrorCode, RioErrorOptions } from './errors.js'
+export type { RioDatabaseFault, RioErrorCode, RioErrorOptions } from './errors.js'
 export {
   RetryLaterError,
   RioClosedError,
@@ -93,4 +93,5 @@ export type {
   Sender,
   Store,
 } from './store/store.js'
+export type { WriteFailure } from './store/store-fault.js'
 export { VERSION } from './version.js'

@@ -54,6 +54,7 @@ import type {
   Sender,
   Store,
 } from './store/store.js'
+import { describeWriteFailure } from './store/store-fault.js'
 import { VERSION } from './version.js'
 
 /** Per-emit options. */
@@ -641,7 +642,11 @@ export class Rio {
   async removeHandler(id: string): Promise<{ cancelled: number }> {
     const handler = await this.getHandler(id)
     const result = await this.#open().deleteHandler(handler.id, this.#clock.now())
-    if (handler.kind === 'function') this.#registry.delete(handler.project, handler.name)
+    if (handler.kind === 'function') {
+      this.#registry.delete(handler.project, handler.name)
+      // Handler ids are never reused: a timeout kept for a removed one would stay for good.
+      this.#dispatcher.setFunctionTimeout(handler.id, undefined)
+    }
     this.#dispatcher.invalidateHandlers()
     return result
   }
@@ -1045,6 +1050,9 @@ export class Rio {
     try {
       // A write that matches no row: it fails only when the database cannot be written (read-only, locked, disk).
       await this.store.releaseDeliveries(['0'], 'rio-health-probe', now)
+      // The probe writes nothing, so a full disk lets it pass: the writes that failed tell.
+      const failure = this.store.writeFailure?.()
+      if (failure) problems.push(`the database is not writable: ${describeWriteFailure(failure)}`)
     } catch (error) {
       problems.push(`the database is not writable: ${(error as Error).message}`)
     }

@@ -2,17 +2,19 @@ import { randomBytes } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
 import { hostname } from 'node:os'
 import PQueue from 'p-queue'
-import type { Clock } from '../clock.js'
+import { type Clock, monotonicOf } from '../clock.js'
 import { diagnostics } from '../diagnostics.js'
 import type { DeliveryReport, RioEventBus } from '../events/event-bus.js'
 import type { FunctionHandler, Handler, WebhookHandler } from '../handlers/handler.js'
 import type { HandlerRegistry } from '../handlers/handler-registry.js'
 import { LOST_ATTEMPT_ERROR } from '../store/delivery.js'
 import type { ClaimedDelivery, ClaimSlot, DeliveryOutcome, DeliveryResult, Store } from '../store/store.js'
+import { storeFault } from '../store/store-fault.js'
 import { describeThrown } from './describe-thrown.js'
 import { runFunction } from './function-runner.js'
 import { RateLimiter } from './rate-limiter.js'
 import type { FailedAttempt, RetryPolicy } from './retry-policy.js'
+import { StoreBackoff } from './store-backoff.js'
 import { buildWebhookRequest } from './webhook-request.js'
 import type { WebhookSender } from './webhook-sender.js'
 
@@ -114,6 +116,8 @@ export class Dispatcher {
   readonly #recording = new Set<string>()
   /** The clock's time, for the sender's `Retry-After` dates; one function, not one per send. */
   readonly #now = () => this.#clock.now()
+  /** For what is measured in memory (handler refreshes, rate windows), so a wall-clock step moves none of it. */
+  readonly #monotonic: () => number
   #handlersLoadedAt = Number.NEGATIVE_INFINITY
   /** Counts the times cached handlers were forgotten: a read begun before the last one is stale. */
   #handlersGeneration = 0
@@ -128,6 +132,12 @@ export class Dispatcher {
   readonly #stopping = new AbortController()
   #timer: unknown = null
   #timerAt = Number.POSITIVE_INFINITY
+  /** Rounds (claims) that failed in a row because the database could not be written. */
+  readonly #roundBackoff: StoreBackoff
+  /** Result writes that failed in a row because the database could not be written. */
+  readonly #resultBackoff: StoreBackoff
+  /** The timer of the next try at writing results kept after a store fault. */
+  #flushRetry: unknown = null
 
   constructor(deps: {
     store: Store
@@ -141,11 +151,14 @@ export class Dispatcher {
     this.#store = deps.store
     this.#bus = deps.bus
     this.#clock = deps.clock
+    this.#monotonic = monotonicOf(deps.clock)
     this.#options = deps.options
     this.#registry = deps.registry
     this.#policy = deps.policy
     this.#sender = deps.sender
     this.#queue = new PQueue({ concurrency: deps.options.concurrency })
+    this.#roundBackoff = new StoreBackoff(deps.options.pollIntervalMs)
+    this.#resultBackoff = new StoreBackoff(deps.options.pollIntervalMs)
     // Every running attempt listens on the one stop signal.
     setMaxListeners(0, this.#stopping.signal)
   }
@@ -196,6 +209,8 @@ export class Dispatcher {
     }
     this.#state = 'stopping'
     this.#clearTimer()
+    if (this.#flushRetry !== null) this.#clock.clearTimeout(this.#flushRetry)
+    this.#flushRetry = null
     const all = Promise.all([...this.#running.values()].map((r) => r.done))
     let timer: NodeJS.Timeout | undefined
     await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
@@ -215,10 +230,14 @@ export class Dispatcher {
       do {
         this.#again = false
         await this.#round()
+        this.#roundBackoff.succeeded()
       } while (this.#again && this.#state === 'running')
     } catch (error) {
       this.#bus.safeEmit('error', error as Error)
-      this.#schedule(this.#clock.now() + this.#options.pollIntervalMs)
+      // The database cannot be written (full disk, lock held elsewhere): each try costs a failed
+      // write, or a busy timeout blocking the process, so the waits grow until it recovers.
+      const waitMs = storeFault(error) ? this.#roundBackoff.failed() : this.#options.pollIntervalMs
+      this.#schedule(this.#clock.now() + waitMs)
     } finally {
       this.#ticking = false
     }
@@ -226,12 +245,13 @@ export class Dispatcher {
 
   async #round(): Promise<void> {
     const now = this.#clock.now()
+    const tick = this.#monotonic()
     // Read again until no change was announced during the read: from here to the claim nothing is
     // awaited, so a round claims with settings read after every change that had resolved by then.
     // Changes arriving faster than a read must not stop claiming: the last read is used, and the
     // next round reads again.
-    for (let read = 1; now - this.#handlersLoadedAt >= HANDLER_REFRESH_MS; read++) {
-      await this.#loadHandlers(now, read === MAX_HANDLER_READS)
+    for (let read = 1; tick - this.#handlersLoadedAt >= HANDLER_REFRESH_MS; read++) {
+      await this.#loadHandlers(tick, read === MAX_HANDLER_READS)
       if (read === MAX_HANDLER_READS) break
     }
     const free = this.#options.concurrency - this.#running.size
@@ -251,8 +271,8 @@ export class Dispatcher {
       const laneFree = lane.handler.concurrency - lane.running
       let limit = Math.min(laneFree, this.#options.claimBatchSize, free)
       if (lane.limiter) {
-        const tokens = lane.limiter.available(now)
-        if (tokens < limit) rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(now) || 1)
+        const tokens = lane.limiter.available(tick)
+        if (tokens < limit) rateWaitMs = Math.min(rateWaitMs, lane.limiter.waitMs(tick) || 1)
         limit = Math.min(limit, tokens)
       }
       if (limit <= 0 || (lane.running > 0 && laneFree < Math.ceil(lane.handler.concurrency / 4))) continue
@@ -269,6 +289,7 @@ export class Dispatcher {
             now,
             leaseUntil: now + this.#options.leaseMs,
             owner: this.owner,
+            held: this.#held(),
           })
     const perHandler = new Map<string, number>()
     const lost: Lost[] = []
@@ -277,7 +298,7 @@ export class Dispatcher {
       const plan = plans.get(delivery.handlerId)!
       const outcome = this.#afterLostAttempt(delivery, plan.handler)
       if (outcome) lost.push({ claimed: delivery, handler: plan.handler, outcome })
-      else this.#start(delivery, plan, now)
+      else this.#start(delivery, plan, tick)
     }
     if (lost.length > 0) await this.#settle(lost)
     this.heartbeat = now
@@ -294,7 +315,7 @@ export class Dispatcher {
       if (
         lane.active &&
         lane.running < lane.handler.concurrency &&
-        (!lane.limiter || lane.limiter.available(now) > 0)
+        (!lane.limiter || lane.limiter.available(tick) > 0)
       ) {
         open.push(id)
       }
@@ -311,7 +332,7 @@ export class Dispatcher {
    * Reads the enabled handlers into lanes, unless they were changed while the read was under way
    * and this is not the round's `last` read (then they are used, and stay due for a read).
    */
-  async #loadHandlers(now: number, last: boolean): Promise<void> {
+  async #loadHandlers(tick: number, last: boolean): Promise<void> {
     const generation = this.#handlersGeneration
     const handlers = await this.#store.listHandlers({ enabled: true })
     // Rows read before a change that resolved meanwhile: using them would undo it until the next
@@ -351,7 +372,7 @@ export class Dispatcher {
       this.#lanes.delete(first.value)
       this.#lanes.set(first.value, lane)
     }
-    this.#handlersLoadedAt = stale ? Number.NEGATIVE_INFINITY : now
+    this.#handlersLoadedAt = stale ? Number.NEGATIVE_INFINITY : tick
   }
 
   /**
@@ -410,13 +431,25 @@ export class Dispatcher {
     }
   }
 
-  #start(claimed: ClaimedDelivery, plan: Plan, now: number): void {
+  /**
+   * The deliveries this process still holds: attempts under way and results waiting to be
+   * written. Their leases are renewed should they run out (the wall clock stepped forward past
+   * them, or the database could not be written for long) instead of coming back pending, which
+   * would send them a second time while (or after) the first attempt ran.
+   */
+  #held(): string[] | undefined {
+    if (this.#running.size === 0 && this.#recording.size === 0) return undefined
+    return [...this.#running.keys(), ...this.#recording]
+  }
+
+  /** @param tick - monotonic time, for the rate limiter */
+  #start(claimed: ClaimedDelivery, plan: Plan, tick: number): void {
     // Already being attempted or recorded here: its lease ran out and our own claim took it back.
     // Starting it again would send it twice at once; the attempt under way decides its fate.
     if (this.#running.has(claimed.id) || this.#recording.has(claimed.id)) return
     const lane = this.#lanes.get(claimed.handlerId)!
     lane.running++
-    lane.limiter?.take(1, now)
+    lane.limiter?.take(1, tick)
     const done = this.#queue
       .add(() => this.#attempt(claimed, plan, this.#stopping.signal))
       .then((finished) => {
@@ -572,7 +605,15 @@ export class Dispatcher {
 
   readonly #functionTimeouts = new Map<string, number>()
 
-  /** Per-function timeouts come from code (`rio.on(..., { timeoutMs })`), not the database. */
+  /** Handlers with a timeout of their own from {@link Dispatcher.setFunctionTimeout} (for tests of its cleanup). */
+  get functionTimeoutCount(): number {
+    return this.#functionTimeouts.size
+  }
+
+  /**
+   * Per-function timeouts come from code (`rio.on(..., { timeoutMs })`), not the database.
+   * `undefined` forgets the handler's timeout: pass it when the handler is removed.
+   */
   setFunctionTimeout(handlerId: string, timeoutMs: number | undefined): void {
     if (timeoutMs === undefined) this.#functionTimeouts.delete(handlerId)
     else this.#functionTimeouts.set(handlerId, timeoutMs)
@@ -592,6 +633,7 @@ export class Dispatcher {
     const batch = this.#finished
     this.#finished = []
     const now = this.#clock.now()
+    let kept = false
     try {
       const outcomes = await this.#store.completeDeliveries(
         batch.map((f) => f.result),
@@ -603,13 +645,31 @@ export class Dispatcher {
         if (outcome.applied) this.#report(batch[i]!, outcome.attempt)
         if (outcome.handlerDisabled) this.#reportDisabled(batch[i]!.handler, outcome.handlerDisabled)
       }
+      this.#resultBackoff.succeeded()
     } catch (error) {
-      // The results are lost but the deliveries are not: their leases run out and they are retried.
       this.#bus.safeEmit('error', error as Error)
+      // The database cannot be written right now: the results are kept (their deliveries stay
+      // ours, so none is attempted again meanwhile) and written once it can. Dropped, each would
+      // wait for its lease to run out and be delivered again.
+      kept = storeFault(error) !== undefined && this.#state === 'running'
+      if (kept) {
+        this.#finished = [...batch, ...this.#finished]
+        this.#retryFlush(this.#resultBackoff.failed())
+      }
+      // Otherwise the results are lost but the deliveries are not: their leases run out and they are retried.
     } finally {
-      for (const finished of batch) this.#recording.delete(finished.result.deliveryId)
+      if (!kept) for (const finished of batch) this.#recording.delete(finished.result.deliveryId)
     }
-    if (this.#state === 'running') this.wake()
+    if (!kept && this.#state === 'running') this.wake()
+  }
+
+  /** Tries again to write the results kept after a store fault, in `delayMs`. */
+  #retryFlush(delayMs: number): void {
+    if (this.#flushRetry !== null) return
+    this.#flushRetry = this.#clock.setTimeout(() => {
+      this.#flushRetry = null
+      this.#scheduleFlush()
+    }, delayMs)
   }
 
   #report(finished: Finished, attempt: number): void {

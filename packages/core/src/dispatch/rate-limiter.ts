@@ -2,6 +2,9 @@
  * A sliding-window limit: at most `ceil(rate)` starts in any window of `ceil(rate) / rate`
  * seconds — for whole rates, at most `rate` starts in any one second, with no burst beyond it
  * (a token bucket would let twice the rate through in the first second).
+ *
+ * Every `now` is monotonic time (`performance.now()`, or the injected clock's `monotonic()`): on
+ * the wall clock, a step back of an hour would hold the handler's starts back for that hour.
  */
 export class RateLimiter {
   readonly #max: number

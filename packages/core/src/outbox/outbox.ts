@@ -1,4 +1,5 @@
 import type { EventInput, EventOutcome, Store } from '../store/store.js'
+import { storeFault } from '../store/store-fault.js'
 
 interface Pending {
   readonly events: readonly EventInput[]
@@ -94,9 +95,11 @@ export class Outbox {
       outcomes = await this.#store.insertEvents(events)
     } catch (error) {
       // One bad emit (say, an id that already exists) must not fail the others: retry them alone.
-      if (batch.length > 1) {
+      // Not when the database itself failed (full disk, lock held elsewhere): each retry would fail
+      // alike, one write (and, for a lock, one busy timeout blocking the process) per emit.
+      if (batch.length > 1 && storeFault(error) === undefined) {
         for (const pending of batch) await this.#commit([pending])
-      } else batch[0]!.reject(error)
+      } else for (const pending of batch) pending.reject(error)
       return
     }
     let offset = 0

@@ -1,6 +1,7 @@
 import type { RioEvent } from '../events/event.js'
 import type { ContentType, Handler, WebhookMethod } from '../handlers/handler.js'
 import type { Attempt, Delivery, DeliveryStatus } from './delivery.js'
+import type { WriteFailure } from './store-fault.js'
 
 /** A namespace for senders, events and handlers. */
 export interface Project {
@@ -256,6 +257,13 @@ export interface Store {
     now: number
     leaseUntil: number
     owner: string
+    /**
+     * Deliveries `owner` still holds (attempts under way, results not yet written, say while the
+     * database could not be written): should their leases have run out, they are renewed until
+     * `leaseUntil` instead of coming back, so the result, once written, still applies and the
+     * delivery is not attempted twice.
+     */
+    held?: readonly string[]
   }): Promise<ClaimedDelivery[]>
   /**
    * Records attempts and moves deliveries on, in one transaction. Tracks each handler's failure
@@ -314,6 +322,12 @@ export interface Store {
     limit: number
     now: number
   }): Promise<CleanupCounts & { next: number | null }>
+  /**
+   * The writes that failed because the database could not be written (see `store-fault.ts`) since
+   * the last write that stored something, or null; for health checks. Optional: a store that does
+   * not track them reports none.
+   */
+  writeFailure?(): WriteFailure | null
 }
 
 /** What one retention pass removed (or, counted by {@link Store.countFinishedEvents}, would remove). */

@@ -30,6 +30,8 @@ import type {
   Sender,
   Store,
 } from '../store.js'
+import { type StoreFault, storeFault, type WriteFailure } from '../store-fault.js'
+import { DatabaseFile } from './database-file.js'
 import { migrate, migrations } from './migrate.js'
 import {
   type AttemptRow,
@@ -45,6 +47,7 @@ import {
   toProject,
   toSender,
 } from './rows.js'
+import { toDatabaseError } from './sqlite-failure.js'
 import { Where } from './where.js'
 
 /** Options of {@link SqliteStore}. */
@@ -118,6 +121,17 @@ export const EXPIRE_LEASES_SQL = {
 } as const
 
 /**
+ * Renews the expired leases of the claimant's own deliveries that it still holds (`@held`, a JSON
+ * array of ids: attempts under way, results waiting to be written), to `@leaseUntil`, by primary
+ * key. Run before `expireOwn`, so those stay claimed instead of coming back pending: a result kept
+ * while the database could not be written then still applies when it can, and the delivery is not
+ * sent again. Parameters: `@held`, `@now`, `@owner`, `@leaseUntil`.
+ */
+const RENEW_HELD_LEASES_SQL = `UPDATE deliveries SET lease_until = @leaseUntil
+  WHERE id IN (SELECT value FROM json_each(@held)) AND status = 'in_flight' AND lease_until <= @now
+  AND lease_owner = @owner`
+
+/**
  * The events a cleanup may delete: created before `@before`, with no delivery still to be made. A
  * delivery cancelled while in flight (its handler removed) keeps its lease: the attempt may still be
  * running and must find its delivery when it records its result, so its event waits until `@now`
@@ -165,6 +179,11 @@ export class SqliteStore implements Store {
   /** Set when commits fsync (`synchronous: 'full'`): bookkeeping then relaxes it, and restores it. */
   readonly #relaxSync: { readonly normal: Statement; readonly full: Statement } | null
   readonly #projectNames = new Map<number, string>()
+  readonly #busyTimeoutMs: number
+  /** The file opened, checked before each write; null for in-memory and temporary databases. */
+  readonly #file: DatabaseFile | null
+  /** Writes failed by a store fault since the last write that stored something. */
+  #failure: (WriteFailure & { readonly changes: number }) | null = null
   #closed = false
 
   /**
@@ -197,13 +216,15 @@ export class SqliteStore implements Store {
       // FULL fsyncs each commit: an emit that resolved survives a power cut, not just a crash.
       this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`)
       // Another process holding the write lock makes us wait, not fail with SQLITE_BUSY.
-      this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
+      this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000
+      this.db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`)
       this.db.pragma('foreign_keys = ON')
       // A connection the host passed in keeps the cache the host gave it.
       if (this.#ownsDb) this.db.pragma(`cache_size = -${CACHE_SIZE_KIB}`)
       this.#report = migrate(this.db)
       this.#s = prepare(this.db)
       this.#tx = this.db.transaction((fn: () => unknown) => fn())
+      this.#file = DatabaseFile.of(this.db)
       this.#relaxSync =
         options.synchronous === 'normal'
           ? null
@@ -227,6 +248,18 @@ export class SqliteStore implements Store {
 
   async migrate(): Promise<MigrationReport> {
     return this.#report
+  }
+
+  /**
+   * The writes that failed because the database could not be written (full disk, I/O error, lock
+   * held too long, file deleted), since the last write that stored something; null when none did.
+   * A write that changes nothing (a claim that finds no due delivery) does not end the streak: it
+   * touches no disk, so it says nothing about the fault.
+   */
+  writeFailure(): WriteFailure | null {
+    if (!this.#failure) return null
+    const { changes: _, ...failure } = this.#failure
+    return failure
   }
 
   async close(): Promise<void> {
@@ -542,13 +575,14 @@ export class SqliteStore implements Store {
     now: number
     leaseUntil: number
     owner: string
+    held?: readonly string[]
   }): Promise<ClaimedDelivery[]> {
     // Claiming inside a host's open transaction could take its uncommitted events, or be rolled
     // back with it: leave this round out (the dispatcher polls again).
     if (this.#hostTransactionOpen()) return []
     return this.#write(
       () => {
-        this.#expireLeases(input.now, input.owner)
+        this.#expireLeases(input)
         const claimed: ClaimedDelivery[] = []
         const events = new Map<string, { event: RioEvent; payloadJson: string }>()
         let room = input.total ?? Number.POSITIVE_INFINITY
@@ -610,8 +644,13 @@ export class SqliteStore implements Store {
    * until the delivery moves on (claimed, then settled, completed or released; or redelivered).
    * Costs one indexed probe when nothing expired, as in nearly every round.
    */
-  #expireLeases(now: number, owner: string): void {
+  #expireLeases(input: { now: number; owner: string; leaseUntil: number; held?: readonly string[] }): void {
+    const { now, owner } = input
     if (!this.#s.leaseExpired.get(now)) return
+    if (input.held && input.held.length > 0) {
+      const held = JSON.stringify(input.held.map(Number))
+      this.#s.renewHeldLeases.run({ held, now, owner, leaseUntil: input.leaseUntil })
+    }
     const lost = { now, owner, error: LOST_ATTEMPT_ERROR }
     // Recorded first, while the rows still hold their claim time and lease.
     this.#s.recordLostAttempts.run(lost)
@@ -897,28 +936,54 @@ export class SqliteStore implements Store {
   #write<T>(fn: () => T, what: string, durable = true): T {
     if (this.#closed) throw new RioDatabaseError(`cannot ${what}: the store is closed`)
     try {
-      if (this.db.inTransaction) return this.#tx(fn) as T
-      if (durable || !this.#relaxSync) return this.#tx.immediate(fn) as T
-      // The dispatcher's bookkeeping (claims, results) commits without an fsync: after a power cut
-      // it can only cause a redelivery. FULL is restored at once, because the level cannot be
-      // changed inside a transaction: a host transaction on a shared connection (the outbox) and
-      // every later write must find it FULL. The next fsync covers the unsynced frames before it.
-      this.#relaxSync.normal.run()
-      try {
-        return this.#tx.immediate(fn) as T
-      } finally {
-        this.#relaxSync.full.run()
-      }
-    } catch (error) {
-      if (
-        error instanceof Error &&
-        'code' in error &&
-        typeof error.code === 'string' &&
-        error.code.startsWith('SQLITE')
-      ) {
-        throw new RioDatabaseError(`cannot ${what}: ${error.message}`, { cause: error })
-      }
+      this.#file?.check(what)
+      const result = this.#transact(fn, durable)
+      if (this.#failure && this.#s.totalChanges.get() !== this.#failure.changes) this.#failure = null
+      return result
+    } catch (thrown) {
+      const error = toDatabaseError(thrown, what, () => this.#busyTimeout())
+      const fault = storeFault(error)
+      if (fault) this.#failed(fault, (error as Error).message)
       throw error
+    }
+  }
+
+  #transact<T>(fn: () => T, durable: boolean): T {
+    if (this.db.inTransaction) return this.#tx(fn) as T
+    if (durable || !this.#relaxSync) return this.#tx.immediate(fn) as T
+    // The dispatcher's bookkeeping (claims, results) commits without an fsync: after a power cut
+    // it can only cause a redelivery. FULL is restored at once, because the level cannot be
+    // changed inside a transaction: a host transaction on a shared connection (the outbox) and
+    // every later write must find it FULL. The next fsync covers the unsynced frames before it.
+    this.#relaxSync.normal.run()
+    try {
+      return this.#tx.immediate(fn) as T
+    } finally {
+      this.#relaxSync.full.run()
+    }
+  }
+
+  /** The connection's busy timeout now (a host may have changed it on its connection), in ms. */
+  #busyTimeout(): number {
+    try {
+      return this.db.pragma('busy_timeout', { simple: true }) as number
+    } catch {
+      return this.#busyTimeoutMs
+    }
+  }
+
+  /** Counts a write failed by `fault`; the streak ends at the next write that stores something. */
+  #failed(fault: StoreFault, message: string): void {
+    const at = Date.now()
+    const changes = this.#s.totalChanges.get() as number
+    const previous = this.#failure
+    this.#failure = {
+      since: previous?.since ?? at,
+      at,
+      count: (previous?.count ?? 0) + 1,
+      fault,
+      message,
+      changes,
     }
   }
 }
@@ -926,6 +991,9 @@ export class SqliteStore implements Store {
 function prepare(db: Database) {
   const s = (sql: string): Statement => db.prepare(sql)
   return {
+    // Counts rows changed on this connection, rolled back ones included: unchanged across a write,
+    // it wrote nothing.
+    totalChanges: s('SELECT total_changes()').pluck(),
     getProject: s('SELECT id, name, created_at FROM projects WHERE name = ?'),
     insertProject: s('INSERT INTO projects (name, created_at) VALUES (?, ?) RETURNING id, name, created_at'),
     listProjects: s('SELECT id, name, created_at FROM projects ORDER BY name'),
@@ -995,6 +1063,7 @@ function prepare(db: Database) {
     recordLostAttempts: s(EXPIRE_LEASES_SQL.recordLost),
     expireLostLeases: s(EXPIRE_LEASES_SQL.expireLost),
     expireOwnLeases: s(EXPIRE_LEASES_SQL.expireOwn),
+    renewHeldLeases: s(RENEW_HELD_LEASES_SQL),
     dueWithEvents: s(DUE_WITH_EVENTS_SQL),
     markClaimed:
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
