@@ -1,7 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import { BlockList, isIP } from 'node:net'
-import { Agent, type Dispatcher } from 'undici'
+import type { Dispatcher } from 'undici'
 import { describeThrown } from './describe-thrown.js'
+import { OriginPools } from './origin-pools.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { WebhookRequest } from './webhook-request.js'
 
@@ -58,6 +59,22 @@ export interface WebhookSenderOptions {
    * @default 4000
    */
   keepAliveTimeoutMs?: number
+  /**
+   * The longest an idle connection is kept, whatever the server's `Keep-Alive: timeout` hint asks
+   * for (undici alone honours up to 10 minutes), in ms. Bounds how long the sockets of a handler that
+   * was removed, or of a receiver used once, stay open.
+   * @default 60000
+   */
+  keepAliveMaxTimeoutMs?: number
+  /**
+   * Most origins (`scheme://host:port`) with a connection pool at once. Sending to one more closes
+   * the pool of the least recently used origin (its requests in flight finish first), so thousands
+   * of handlers at their own hosts, created and removed over months, hold at most this many pools
+   * and their idle sockets. A pool also closes on its own once its last connection has been idle
+   * for the keep-alive timeout.
+   * @default 1000
+   */
+  maxOrigins?: number
   /** Bytes of each response body kept; reading stops there. @default 4096 */
   maxResponseBytes?: number
   /**
@@ -370,7 +387,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 /**
- * Sends webhook requests over one keep-alive undici `Agent`. Bounded in every direction: one
+ * Sends webhook requests over keep-alive undici pools, one per origin and at most `maxOrigins` of
+ * them (see {@link OriginPools}). Bounded in every direction: one
  * deadline covers connecting, the response headers and the (capped) body read; at most
  * `maxResponseBytes` of a body are read before the connection is dropped; redirects are never
  * followed (a webhook URL should be the final one, and following could leave an allowed host).
@@ -384,7 +402,7 @@ class Exchange implements Dispatcher.DispatchHandler {
  * ```
  */
 export class WebhookSender {
-  readonly #agent: Agent
+  readonly #pools: OriginPools
   readonly #maxResponseBytes: number
   readonly #blockPrivate: boolean
   readonly #targets = new TargetCache()
@@ -394,16 +412,25 @@ export class WebhookSender {
   constructor(options: WebhookSenderOptions = {}) {
     this.#maxResponseBytes = options.maxResponseBytes ?? 4096
     this.#blockPrivate = options.blockPrivateAddresses ?? false
-    this.#agent = new Agent({
-      // No cap of its own by default: see WebhookSenderOptions.connections.
-      connections: options.connections ?? null,
-      keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-      pipelining: 1,
-      // Our own deadline governs; undici's inactivity timeouts (300 s by default) must never fire first.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      ...(this.#blockPrivate ? { connect: { lookup: guardedLookup } } : {}),
+    this.#pools = new OriginPools({
+      maxOrigins: options.maxOrigins ?? 1000,
+      pool: {
+        // No cap of its own by default: see WebhookSenderOptions.connections.
+        connections: options.connections ?? null,
+        keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+        keepAliveMaxTimeout: options.keepAliveMaxTimeoutMs ?? 60_000,
+        pipelining: 1,
+        // Our own deadline governs; undici's inactivity timeouts (300 s by default) must never fire first.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        ...(this.#blockPrivate ? { connect: { lookup: guardedLookup } } : {}),
+      },
     })
+  }
+
+  /** Origins with a connection pool right now: at most `maxOrigins`. */
+  get origins(): number {
+    return this.#pools.size
   }
 
   /**
@@ -413,7 +440,8 @@ export class WebhookSender {
    *   at most 2^31 - 1 (about 24.8 days), and a non-positive or NaN value means that maximum
    * @param options.signal - aborts the request, e.g. when Rio stops; the result then has errorCode `aborted`
    * @param options.now - the current time in ms since the epoch, to turn a `Retry-After` HTTP-date
-   *   into a delay; pass an injected clock's. @default Date.now
+   *   into a delay when the response has no readable `Date` header (with one, the delay is measured
+   *   from it: the receiver's own clock); pass an injected clock's. @default Date.now
    * @returns how it went; never rejects for network or HTTP failures
    */
   send(
@@ -456,7 +484,7 @@ export class WebhookSender {
           ? req.headers
           : { ...req.headers, authorization: target.authorization }
       try {
-        this.#agent.dispatch(
+        this.#pools.dispatch(
           {
             origin: target.origin,
             path: target.path,
@@ -474,7 +502,7 @@ export class WebhookSender {
 
   /** Closes the kept-alive connections, after requests in flight have finished. */
   async close(): Promise<void> {
-    await this.#agent.close()
+    await this.#pools.close()
   }
 }
 
@@ -517,7 +545,7 @@ function answered(
   }
   if (delivery === 'disable' || delivery === 'abort-message') error += `; webhook-delivery: ${delivery}`
   const retryAfterMs =
-    status === 429 || status === 503 ? parseRetryAfter(headers['retry-after'], now()) : null
+    status === 429 || status === 503 ? parseRetryAfter(headers['retry-after'], now(), headers.date) : null
   return {
     ok: false,
     status,

@@ -25,9 +25,10 @@ export class FailedAuthLimiter {
   /**
    * @param limit - failures allowed per address per window
    * @param windowMs - the window length in ms
-   * @param now - the time source (ms)
+   * @param now - the time source (ms); monotonic by default, so a step of the wall clock neither
+   *   locks an address out for as long as the step back nor lets it guess again early
    */
-  constructor(limit: number, windowMs: number, now: () => number = Date.now) {
+  constructor(limit: number, windowMs: number, now: () => number = () => performance.now()) {
     this.#limit = limit
     this.#windowMs = windowMs
     this.#now = now
@@ -82,7 +83,9 @@ export class FailedAuthLimiter {
       window.failures++
       return
     }
-    if (this.#windows.size >= MAX_TRACKED) this.#sweep(now)
+    // A new window goes to the end, so the map stays in order of expiry (every window is as long).
+    if (window) this.#windows.delete(address)
+    this.#evict(now)
     this.#windows.set(address, { failures: 1, resetAt: now + this.#windowMs })
   }
 
@@ -96,12 +99,20 @@ export class FailedAuthLimiter {
     return window
   }
 
-  #sweep(now: number): void {
-    for (const [address, window] of this.#windows) if (now >= window.resetAt) this.#windows.delete(address)
-    // Still full: drop the oldest entries (Map keeps insertion order).
-    for (const address of this.#windows.keys()) {
-      if (this.#windows.size < MAX_TRACKED) break
+  /**
+   * Drops the expired windows, which lead the map, and when it is still full the oldest live ones:
+   * a few steps per new window, where a scan of every window would cost each failure from a new
+   * address {@link MAX_TRACKED} steps once the map is full.
+   */
+  #evict(now: number): void {
+    for (const [address, window] of this.#windows) {
+      if (now < window.resetAt && this.#windows.size < MAX_TRACKED) break
       this.#windows.delete(address)
     }
+  }
+
+  /** Addresses with a window right now (at most {@link MAX_TRACKED}), for tests. */
+  get tracked(): number {
+    return this.#windows.size
   }
 }

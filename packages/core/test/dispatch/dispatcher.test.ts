@@ -165,7 +165,9 @@ describe('Dispatcher time', () => {
     // Far from the real time, so a delay computed with Date.now() would be capped or zero.
     const start = Date.parse('2099-06-01T12:00:00Z')
     const retryAt = new Date(start + 120_000).toUTCString()
-    r.respond((_req, n) => (n === 1 ? { status: 503, headers: { 'retry-after': retryAt } } : { status: 200 }))
+    // The receiver's clock agrees with the injected one (its Date header is what a date is measured from).
+    const headers = { 'retry-after': retryAt, date: new Date(start).toUTCString() }
+    r.respond((_req, n) => (n === 1 ? { status: 503, headers } : { status: 200 }))
     const clock = new ManualClock(start)
     const rio = makeRio({ clock, retrySchedule: [0, 1000, 1000], throttleMinDelayMs: 0 })
     await rio.webhook('x', { url: r.url })

@@ -344,11 +344,16 @@ describe('WebhookSender', () => {
     expect(result.error).toBeTruthy()
   })
 
-  it('turns a Retry-After date into a delay with the given clock, not the wall clock', async () => {
+  it('turns a Retry-After date into a delay with the given clock, not the wall clock, when no Date header came', async () => {
     const now = Date.parse('2099-06-01T12:00:00Z')
     const date = new Date(now + 90_000).toUTCString()
-    const r = await receiver({ respond: () => ({ status: 503, headers: { 'retry-after': date } }) })
-    const result = await sender().send(post(r.url), { timeoutMs: 5000, now: () => now })
+    // A Date header would be the receiver's clock, which the delay is measured from when there is one.
+    const server = createHttpServer((_req, res) => {
+      res.sendDate = false
+      res.writeHead(503, { 'retry-after': date }).end()
+    })
+    const port = await listen(server)
+    const result = await sender().send(post(`http://127.0.0.1:${port}/`), { timeoutMs: 5000, now: () => now })
     expect(result.retryAfterMs).toBe(90_000)
   })
 
