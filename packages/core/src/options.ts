@@ -72,6 +72,15 @@ export interface RioOptions {
   blockPrivateAddresses?: boolean
   /** Bytes of each response body kept with the attempt. @default 4096 */
   maxResponseBytes?: number
+  /**
+   * Most webhook origins (`scheme://host:port`) with a keep-alive connection pool at once. Sending
+   * to one more closes the least recently used origin's pool (after its requests in flight), so
+   * handlers at thousands of hosts, created and removed over months, hold no more sockets than
+   * this. Raise it above the number of hosts you deliver to continuously: past it, connections
+   * (and TLS handshakes) are no longer reused. An idle connection closes after 60 s at most.
+   * @default 1000
+   */
+  maxWebhookOrigins?: number
   /** Injected time source, for tests. @default the system clock */
   clock?: Clock
   /** Random numbers in [0, 1) for retry jitter, for tests. @default Math.random */
@@ -106,6 +115,7 @@ const optionsSchema: z.ZodType<ResolvedOptions> = z.object({
   stopTimeoutMs: ms,
   blockPrivateAddresses: z.boolean(),
   maxResponseBytes: ms.max(1024 * 1024),
+  maxWebhookOrigins: positive.max(1_000_000),
   clock: z.custom<Clock>((v) => typeof v === 'object' && v !== null && 'now' in v && 'setTimeout' in v),
   random: z.custom<() => number>((v) => typeof v === 'function'),
 })
@@ -137,6 +147,7 @@ const defaults: Omit<ResolvedOptions, 'store'> = {
   stopTimeoutMs: 10_000,
   blockPrivateAddresses: false,
   maxResponseBytes: 4096,
+  maxWebhookOrigins: 1000,
   clock: systemClock,
   random: Math.random,
 }

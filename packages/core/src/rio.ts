@@ -168,6 +168,7 @@ export class Rio {
     this.#sender = new WebhookSender({
       maxResponseBytes: this.options.maxResponseBytes,
       blockPrivateAddresses: this.options.blockPrivateAddresses,
+      maxOrigins: this.options.maxWebhookOrigins,
     })
     this.#dispatcher = new Dispatcher({
       store: this.store,

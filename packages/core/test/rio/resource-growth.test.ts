@@ -1,6 +1,8 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Dispatcher } from '../../src/dispatch/dispatcher.js'
-import { makeRio } from '../helpers.js'
+import { makeRio, onCleanup, waitUntil } from '../helpers.js'
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -48,5 +50,48 @@ describe('what a long-running Rio keeps per handler', () => {
     const removed = (await rio.listHandlers({ kind: 'function' })).find((h) => h.name === 'removed')!
     await rio.removeHandler(removed.id)
     expect(dispatcher!.functionTimeoutCount).toBe(1)
+  })
+})
+
+describe('webhook connections a long-running Rio keeps', () => {
+  it('keeps connections to at most maxWebhookOrigins receivers, though each asks for 10 minutes', async () => {
+    const servers = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const server = createServer((req, res) => {
+          req.resume()
+          req.on('end', () => {
+            res.setHeader('keep-alive', 'timeout=600')
+            res.end('ok')
+          })
+        })
+        server.keepAliveTimeout = 600_000
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+        onCleanup(() => {
+          server.closeAllConnections()
+          server.close()
+        })
+        return server
+      }),
+    )
+    const open = () =>
+      Promise.all(
+        servers.map((s) => new Promise<number>((resolve) => s.getConnections((_e, n) => resolve(n)))),
+      )
+    const rio = makeRio({ maxWebhookOrigins: 1, pollIntervalMs: 50 })
+    for (const [i, server] of servers.entries()) {
+      const { port } = server.address() as AddressInfo
+      await rio.webhook(`to-${i}`, { url: `http://127.0.0.1:${port}/hook` })
+    }
+    await rio.start()
+    for (let i = 0; i < servers.length; i++) {
+      await rio.emit(`to-${i}`, {})
+      await waitUntil(
+        async () => (await rio.listDeliveries({ status: 'succeeded' })).length === i + 1,
+        `delivery ${i}`,
+      )
+    }
+    // Each new origin closed the last one's pool: only the last receiver still has a connection.
+    await waitUntil(async () => (await open()).join() === '0,0,1', 'the older pools to close', 3000)
+    expect(() => makeRio({ maxWebhookOrigins: 0 })).toThrow(/maxWebhookOrigins/)
   })
 })
