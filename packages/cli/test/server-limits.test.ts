@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { type RawConnection, rawConnection, within } from '../../../test/support/raw-connection.js'
-import { onCleanup, tempDir, waitUntil } from '../../core/test/helpers.js'
-import { startDashboard } from './dashboard/serve.js'
+import { onCleanup, waitUntil } from '../../core/test/helpers.js'
+import { rioEnv, startDashboard } from './dashboard/serve.js'
 import { bin, root } from './spawn-rio.js'
 
 const TOKEN = 'server-limits-admin-token-0123456789'
@@ -43,15 +42,9 @@ const request = (method: string, path: string, body: string) =>
 const emit = (body: string) => request('POST', 'projects/default/events', body)
 
 function rio(args: string[], env: Record<string, string> = {}) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RIO_')))
   return spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], {
     cwd: root,
-    env: {
-      ...clean,
-      TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
-      RIO_DATABASE: join(tempDir(), 'rio.db'),
-      ...env,
-    },
+    env: rioEnv(env),
     encoding: 'utf8',
     timeout: 30_000,
   })

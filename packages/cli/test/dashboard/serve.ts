@@ -25,26 +25,30 @@ export async function serveDashboard(rio: Rio, options: DashboardOptions): Promi
 const root = fileURLToPath(new URL('../../../../', import.meta.url))
 const bin = fileURLToPath(new URL('../../src/bin.ts', import.meta.url))
 
+/**
+ * The environment of a `rio` child run from the sources: this process's without any RIO_*
+ * variable, a fresh database, then `env`.
+ */
+export function rioEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RIO_')))
+  return {
+    ...clean,
+    TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
+    RIO_DATABASE: join(tempDir(), 'rio.db'),
+    ...env,
+  }
+}
+
 /** Runs `rio start web` from the sources with `args` and `env` (no other RIO_* variable); returns its dashboard URL. */
 export async function startDashboard(
   adminToken: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<string> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('RIO_')))
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', bin, 'start', 'web', '--port', '0', '--admin-token', adminToken, ...args],
-    {
-      cwd: root,
-      env: {
-        ...clean,
-        TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json'),
-        RIO_DATABASE: join(tempDir(), 'rio.db'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { cwd: root, env: rioEnv(env), stdio: ['ignore', 'pipe', 'pipe'] },
   )
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
   onCleanup(async () => {

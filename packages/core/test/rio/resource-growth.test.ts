@@ -8,18 +8,28 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
+/** The dispatcher is Rio's own; catch it as Rio hands it a function handler's timeout. */
+function catchDispatcher(): { dispatcher(): Dispatcher } {
+  let caught: Dispatcher | undefined
+  const real = Dispatcher.prototype.setFunctionTimeout
+  vi.spyOn(Dispatcher.prototype, 'setFunctionTimeout').mockImplementation(function (
+    this: Dispatcher,
+    ...args
+  ) {
+    caught = this
+    return real.apply(this, args)
+  })
+  return {
+    dispatcher() {
+      expect(caught, 'Rio handed the dispatcher a timeout').toBeDefined()
+      return caught!
+    },
+  }
+}
+
 describe('what a long-running Rio keeps per handler', () => {
   it('forgets a function handler’s own timeout when the handler is removed', async () => {
-    // The dispatcher is Rio's own; catch it as Rio hands it the first timeout.
-    let dispatcher: Dispatcher | undefined
-    const real = Dispatcher.prototype.setFunctionTimeout
-    vi.spyOn(Dispatcher.prototype, 'setFunctionTimeout').mockImplementation(function (
-      this: Dispatcher,
-      ...args
-    ) {
-      dispatcher = this
-      return real.apply(this, args)
-    })
+    const caught = catchDispatcher()
     const rio = makeRio()
     for (let round = 0; round < 50; round++) {
       rio.on('job', `job-${round}`, () => {}, { timeoutMs: 1000 + round })
@@ -28,28 +38,19 @@ describe('what a long-running Rio keeps per handler', () => {
       const [handler] = await rio.listHandlers({ kind: 'function' })
       await rio.removeHandler(handler!.id)
     }
-    expect(dispatcher).toBeDefined()
     // Handler ids are never reused: one entry per removed handler would stay for the process's life.
-    expect(dispatcher!.functionTimeoutCount).toBe(0)
+    expect(caught.dispatcher().functionTimeoutCount).toBe(0)
   })
 
   it('keeps the timeout of a function handler that is still registered', async () => {
-    let dispatcher: Dispatcher | undefined
-    const real = Dispatcher.prototype.setFunctionTimeout
-    vi.spyOn(Dispatcher.prototype, 'setFunctionTimeout').mockImplementation(function (
-      this: Dispatcher,
-      ...args
-    ) {
-      dispatcher = this
-      return real.apply(this, args)
-    })
+    const caught = catchDispatcher()
     const rio = makeRio()
     rio.on('job', 'kept', () => {}, { timeoutMs: 1234 })
     rio.on('job', 'removed', () => {}, { timeoutMs: 5678 })
     await rio.emit('registered', {})
     const removed = (await rio.listHandlers({ kind: 'function' })).find((h) => h.name === 'removed')!
     await rio.removeHandler(removed.id)
-    expect(dispatcher!.functionTimeoutCount).toBe(1)
+    expect(caught.dispatcher().functionTimeoutCount).toBe(1)
   })
 })
 
