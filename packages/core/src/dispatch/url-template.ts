@@ -30,6 +30,8 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 const DOT_SEGMENTS = new Set(['.', '%2e', '..', '.%2e', '%2e.', '%2e%2e'])
 // The parser drops tabs and newlines anywhere in a URL (and C0 controls and spaces at its end).
 const IGNORED = /[\t\n\r]/g
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 const CACHE_LIMIT = 1000
 const cache = new Map<string, { readonly parts: readonly Part[]; readonly render: UrlTemplate }>()
 
@@ -38,8 +40,9 @@ const cache = new Map<string, { readonly parts: readonly Part[]; readonly render
  * `https://host/comments/{{ payload.id }}/{{payload.user.name}}`. Sandboxed: a placeholder is only a
  * dotted path rooted at `payload` or `event` (`event.id`, `event.name`, `event.project`), with array
  * indexes as `payload.items.0`; nothing is evaluated and there are no filters. Values are
- * URL-encoded with `encodeURIComponent` (objects and arrays as JSON first); missing ones and null
- * render as the empty string. Compiled templates are cached (up to 1000).
+ * URL-encoded with `encodeURIComponent` (objects and arrays as JSON first; a lone surrogate as
+ * U+FFFD, as the URL parser does); missing ones and null render as the empty string. Compiled
+ * templates are cached (up to 1000).
  *
  * Values cannot add path segments (`/` is encoded), but `.` and `..` pass `encodeURIComponent`
  * unchanged and the URL parser resolves them: a rendering in which a value makes a whole path
@@ -165,7 +168,10 @@ function lookup(ctx: TemplateContext, path: readonly string[]): unknown {
 
 function encode(value: unknown): string {
   if (value === undefined || value === null) return ''
-  return encodeURIComponent(typeof value === 'object' ? JSON.stringify(value) : String(value))
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value)
+  // encodeURIComponent throws on a lone surrogate ("\ud800" is valid JSON, so any sender can emit
+  // one); the URL parser turns it into U+FFFD, and so does this.
+  return encodeURIComponent(text.replace(LONE_SURROGATE, '\uFFFD'))
 }
 
 /**

@@ -1,8 +1,9 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
-import { BlockList, isIP } from 'node:net'
+import { maxHeaderSize } from 'node:http'
+import type { LookupFunction } from 'node:net'
 import type { Dispatcher } from 'undici'
 import { describeThrown } from './describe-thrown.js'
 import { OriginPools } from './origin-pools.js'
+import { BlockedAddressError, guardedLookup, isPrivateAddress } from './private-address.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { WebhookRequest } from './webhook-request.js'
 
@@ -17,6 +18,7 @@ export type SendErrorCode =
   | 'status'
   | 'blocked_address'
   | 'aborted'
+  | 'protocol'
 
 /** How one request went. Network failures are results too: {@link WebhookSender.send} never throws. */
 export interface SendResult {
@@ -28,7 +30,10 @@ export interface SendResult {
   readonly durationMs: number
   /** At most `maxResponseBytes` of the body as UTF-8 (null when empty); the rest is never read. */
   readonly responseBody: string | null
-  /** What went wrong, for people: `HTTP 500`, `timeout after 15000 ms`, `DNS: … not found (ENOTFOUND)`… */
+  /**
+   * What went wrong, for people: `HTTP 500`, `timeout after 15000 ms`, `DNS: … not found (ENOTFOUND)`,
+   * `protocol error: … sent an invalid HTTP response (…)`…
+   */
   readonly error: string | null
   readonly errorCode: SendErrorCode | null
   /** The exchange ran out of time (connect, headers or body). */
@@ -79,99 +84,31 @@ export interface WebhookSenderOptions {
   maxResponseBytes?: number
   /**
    * Refuse loopback, private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16,
-   * fe80::/10), CGNAT (100.64/10), unspecified, multicast and reserved addresses. Checked on each
-   * address DNS returns, as the connection is made, so DNS rebinding cannot get around it; literal
-   * IPs in the URL too. For multi-tenant deployments where users register webhook URLs. @default false
+   * fe80::/10), CGNAT (100.64/10), unspecified, multicast, documentation and reserved addresses, and
+   * IPv6 forms carrying such an IPv4 address (see {@link isPrivateAddress}). Checked on each address
+   * DNS returns, as the connection is made, so DNS rebinding cannot get around it; literal IPs in the
+   * URL too. For multi-tenant deployments where users register webhook URLs. @default false
    */
   blockPrivateAddresses?: boolean
+  /**
+   * Resolves host names, with the signature of `dns.lookup`: a custom resolver (a DNS cache, a
+   * split-horizon resolver), or names pinned to chosen addresses in tests. With
+   * `blockPrivateAddresses`, its answers are checked like those of DNS.
+   * @default dns.lookup
+   */
+  lookup?: LookupFunction
 }
 
-const blocked = new BlockList()
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], // "this network", unspecified
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // CGNAT
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, cloud metadata endpoints
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24], // IETF protocol assignments
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv4')
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-  ['ff00::', 8], // multicast
-] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6')
-}
-// IPv6 forms that carry an IPv4 address: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d).
-const EMBEDDED_V4 = /^(?:::ffff:|64:ff9b::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i
-
-/**
- * Whether an IP address is one a multi-tenant deployment should not let webhooks reach; see
- * {@link WebhookSenderOptions.blockPrivateAddresses}.
- * @param address - an IPv4 or IPv6 address (no brackets)
- * @returns true for blocked addresses; false for public ones and for anything that is not an IP
- */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address)
-  if (family === 4) return blocked.check(address, 'ipv4')
-  if (family === 0) return false
-  const embedded = EMBEDDED_V4.exec(address)
-  if (embedded) {
-    const v4 =
-      embedded[1] ??
-      [embedded[2]!, embedded[3]!]
-        .map((hex) => {
-          const n = Number.parseInt(hex, 16)
-          return `${n >> 8}.${n & 255}`
-        })
-        .join('.')
-    return blocked.check(v4, 'ipv4')
-  }
-  return blocked.check(address, 'ipv6')
-}
-
-/** Raised inside the connector; recognised by its code when undici hands it back. */
-class BlockedAddressError extends Error {
-  readonly code = 'ERR_RIO_BLOCKED_ADDRESS'
-}
-
-type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void
-
-/**
- * A `dns.lookup` for the connector that refuses the whole answer when any address is private: the
- * socket connects only to addresses that passed, so a name cannot resolve "public" for a check and
- * "private" for the connection (DNS rebinding).
- */
-function guardedLookup(hostname: string, options: { all?: boolean }, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-    if (error) return callback(error, [])
-    const bad = addresses.find((a) => isPrivateAddress(a.address))
-    if (bad) {
-      return callback(
-        new BlockedAddressError(`${hostname} resolves to ${bad.address}, a private address`),
-        [],
-      )
-    }
-    if (options.all) return callback(null, addresses)
-    const first = addresses[0]!
-    callback(null, first.address, first.family)
-  })
-}
+export { isPrivateAddress }
 
 const MAX_TIMER_MS = 2_147_483_647
+// Templated URLs and GET queries carry payload values (up to `maxPayloadBytes` each, 256 KiB by
+// default), and each event makes a different one: a thousand cached would hold hundreds of MB. Only
+// URLs up to this length are cached; parsing a longer one again costs less than building it did.
+const CACHED_URL_LENGTH = 2048
+// A redirect's Location goes into the attempt's error; a receiver chooses its length (up to the
+// 16 KiB of headers), so it is cut to this many characters.
+const MAX_LOCATION_LENGTH = 512
 
 /** Where a request goes, as undici's `dispatch` takes it. */
 interface Target {
@@ -207,6 +144,7 @@ class TargetCache {
       hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
       authorization: basicAuthorization(parsed),
     }
+    if (url.length > CACHED_URL_LENGTH) return target
     if (this.#targets.size >= 1000) this.#targets.delete(this.#targets.keys().next().value!)
     this.#targets.set(url, target)
     return target
@@ -322,6 +260,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
   ): void {
+    // An informational answer (102 Processing, 103 Early Hints) is not the response: the final one follows.
+    if (statusCode < 200) return
     this.#status = statusCode
     this.#headers = headers
   }
@@ -423,7 +363,11 @@ export class WebhookSender {
         // Our own deadline governs; undici's inactivity timeouts (300 s by default) must never fire first.
         headersTimeout: 0,
         bodyTimeout: 0,
-        ...(this.#blockPrivate ? { connect: { lookup: guardedLookup } } : {}),
+        ...(this.#blockPrivate
+          ? { connect: { lookup: guardedLookup(options.lookup) } }
+          : options.lookup
+            ? { connect: { lookup: options.lookup } }
+            : {}),
       },
     })
   }
@@ -463,7 +407,7 @@ export class WebhookSender {
         failure(
           started,
           'blocked_address',
-          `refused to connect to ${target.hostname}: a private address`,
+          `refused to connect to ${target.hostname}: a private address; blockPrivateAddresses allows only public addresses`,
           null,
         ),
       )
@@ -536,7 +480,7 @@ function answered(
   let errorCode: SendErrorCode = 'status'
   if (status >= 300 && status < 400) {
     const location = headers.location
-    error = `redirect ${status}${location ? ` to ${redactLocation(String(location))}` : ''} not followed; point the webhook at the final URL`
+    error = `redirect ${status}${location ? ` to ${shortLocation(String(location))}` : ''} not followed; point the webhook at the final URL`
     errorCode = 'redirect'
   } else if (status === 410) {
     error = 'HTTP 410 Gone: the endpoint asked to be disabled'
@@ -617,6 +561,8 @@ function describeError(
   if (code === 'ECONNREFUSED') {
     return failure(started, 'connect', `connection refused (ECONNREFUSED) to ${host}`, status)
   }
+  const protocol = protocolError(cause, code, message, host)
+  if (protocol !== null) return failure(started, 'protocol', `protocol error: ${protocol}`, status)
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return failure(started, 'timeout', `connect timeout to ${host}`, status, true)
   }
@@ -639,6 +585,44 @@ function describeError(
     return failure(started, 'connect', `cannot reach ${host} (${code})`, status)
   }
   return failure(started, 'connect', `${code ? `${code}: ` : ''}${message} (${host})`, status)
+}
+
+/**
+ * What a receiver whose answer is not HTTP a client can take did wrong (`<host> sent an invalid HTTP
+ * response (…)`), or null when the error is no such thing. undici refuses these answers and drops
+ * the connection; without this they would read as connection errors.
+ */
+function protocolError(
+  error: NodeJS.ErrnoException,
+  code: string,
+  message: string,
+  host: string,
+): string | null {
+  if (error.name === 'HTTPParserError') {
+    // "Response does not match the HTTP/1.1 protocol (Expected HTTP/, RTSP/ or ICE/)": keep the reason.
+    const reason = /\(([^)]*)\)\s*$/.exec(message)?.[1] ?? message
+    return `${host} sent an invalid HTTP response (${reason})`
+  }
+  if (code === 'UND_ERR_HEADERS_OVERFLOW') {
+    return `the response headers from ${host} exceed ${Math.round(maxHeaderSize / 1024)} KiB (UND_ERR_HEADERS_OVERFLOW)`
+  }
+  // undici's parser asserts on what llhttp lets through, such as a status below 100.
+  if (code === 'ERR_ASSERTION') {
+    return `${host} sent an invalid HTTP response (undici: ${message.trim().split('\n').pop()!.trim()})`
+  }
+  if (code === 'UND_ERR_SOCKET' && message === 'bad upgrade') {
+    return `${host} answered with an unrequested 101 Switching Protocols (upgrade)`
+  }
+  if (code === 'UND_ERR_SOCKET' && message === 'bad response') {
+    return `${host} sent an unexpected response (an unrequested 100 Continue, or an answer before the request)`
+  }
+  return null
+}
+
+/** {@link redactLocation}, cut to `MAX_LOCATION_LENGTH` characters. */
+function shortLocation(location: string): string {
+  const redacted = redactLocation(location.slice(0, MAX_LOCATION_LENGTH * 4))
+  return redacted.length > MAX_LOCATION_LENGTH ? `${redacted.slice(0, MAX_LOCATION_LENGTH)}…` : redacted
 }
 
 /**
