@@ -1,5 +1,6 @@
 import { RioValidationError } from '../errors.js'
 import type { JsonValue } from '../events/event.js'
+import { isPrivateAddress } from './private-address.js'
 
 /** What a URL template can refer to. */
 export interface TemplateContext {
@@ -180,7 +181,12 @@ function encode(value: unknown): string {
  * are filled, and keep placeholders out of the scheme, host and port, so no event payload can
  * choose where a webhook goes.
  *
+ * With `blockPrivateAddresses`, a host that can only be private — a literal private, loopback or
+ * other non-public IP, or `localhost` — is refused here too, rather than on every delivery (names
+ * are still checked on each address DNS returns, at connect time).
+ *
  * @param template - the handler's URL
+ * @param options.blockPrivateAddresses - Rio's option of that name
  * @throws {@link RioValidationError} (`invalid_handler`) naming the URL and what is wrong
  * @example
  * ```ts
@@ -188,7 +194,7 @@ function encode(value: unknown): string {
  * assertWebhookUrl('ftp://example.com/') // throws: only http and https URLs are allowed
  * ```
  */
-export function assertWebhookUrl(template: string): void {
+export function assertWebhookUrl(template: string, options: { blockPrivateAddresses?: boolean } = {}): void {
   const { parts } = compiled(template)
   const quoted = JSON.stringify(template)
   const a = fill(parts, '1')
@@ -219,6 +225,15 @@ export function assertWebhookUrl(template: string): void {
       'invalid_handler',
       `webhook URL ${quoted} has a placeholder in its scheme, host or port; placeholders may only fill the path, query or fragment`,
     )
+  }
+  if (options.blockPrivateAddresses) {
+    const host = url.hostname.replace(/^\[|\]$/g, '')
+    if (isPrivateAddress(host) || /^(?:.+\.)?localhost\.?$/i.test(host)) {
+      throw new RioValidationError(
+        'invalid_handler',
+        `webhook URL ${quoted} points at ${host}, a private address, which blockPrivateAddresses refuses; use a public host, or turn the option off for receivers inside your network`,
+      )
+    }
   }
 }
 

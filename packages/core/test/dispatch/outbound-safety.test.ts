@@ -20,6 +20,7 @@ import {
 } from '../../src/dispatch/webhook-sender.js'
 import type { RioEvent } from '../../src/events/event.js'
 import type { WebhookHandler } from '../../src/handlers/handler.js'
+import { makeRio } from '../helpers.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
@@ -362,5 +363,30 @@ describe('hostile receivers', () => {
     collect()
     const kept = process.memoryUsage().heapUsed - before
     expect(kept).toBeLessThan(10 * 1024 * 1024)
+  })
+})
+
+describe('webhook URLs saved with blockPrivateAddresses', () => {
+  it('refuses a host that can only be private when the handler is saved, not on every delivery', async () => {
+    const rio = makeRio({ blockPrivateAddresses: true })
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://[::ffff:10.0.0.1]/hook',
+      'http://[64:ff9b::a9fe:a9fe]/latest/meta-data',
+      'http://0x7f.1/hook',
+      'http://localhost:3000/hook',
+      'http://api.localhost./hook',
+    ]) {
+      await expect(rio.webhook('x', { url }), url).rejects.toMatchObject({
+        code: 'invalid_handler',
+        message: expect.stringMatching(/a private address, which blockPrivateAddresses refuses/),
+      })
+    }
+    const handler = await rio.webhook('x', { url: 'https://hooks.example.com/{{ payload.id }}' })
+    await expect(rio.updateHandler(handler.id, { url: 'http://192.168.1.5/' })).rejects.toMatchObject({
+      code: 'invalid_handler',
+    })
+    // Without the option, receivers inside the network are Rio's usual case.
+    await expect(makeRio().webhook('x', { url: 'http://127.0.0.1:8080/hook' })).resolves.toBeDefined()
   })
 })
