@@ -402,7 +402,7 @@ export class Rio {
     this.#assertOpen()
     const parsedPattern = parsePattern(pattern)
     const opts = parse(webhookOptionsSchema.strict(), options, `webhook options for "${pattern}"`)
-    assertWebhookUrl(opts.url)
+    assertWebhookUrl(opts.url, this.options)
     const project = this.#project(opts.project)
     const name = opts.name ?? `${parsedPattern} ${opts.url}`
     const secrets = opts.secrets ?? (opts.secret ? [opts.secret] : undefined)
@@ -596,7 +596,7 @@ export class Rio {
           `handler "${handler.name}" is a function; it has no URL, method, body type, secrets or headers`,
         )
       }
-      if (opts.url !== undefined) assertWebhookUrl(opts.url)
+      if (opts.url !== undefined) assertWebhookUrl(opts.url, this.options)
       for (const key of [
         'url',
         'method',
@@ -689,13 +689,18 @@ export class Rio {
     return delivery
   }
 
-  /** Deliveries, newest first; pass the last id as `before` for the next page. */
+  /**
+   * Deliveries, newest first; pass the last id as `before` for the next page. `attempted: true`
+   * keeps those attempted at least once (with `status: 'pending'`: the retrying ones), `false` those
+   * never attempted.
+   */
   async listDeliveries(
     filter: {
       project?: string
       status?: DeliveryStatus | readonly DeliveryStatus[]
       handlerId?: string
       eventId?: string
+      attempted?: boolean
       since?: Date
       before?: string
       limit?: number

@@ -5,14 +5,11 @@ import { UsageError } from '../errors.js'
 import { escapeControls } from '../escape-controls.js'
 import { progress } from '../progress.js'
 import { redactHandlerName } from '../redact-url.js'
-import { isRetrying } from '../retrying.js'
 import type { Column } from '../table.js'
 
 /** What `--status` takes: the stored statuses, and `retrying` (pending after a failed attempt). */
 const STATUSES = ['pending', 'retrying', 'in_flight', 'succeeded', 'dead', 'cancelled'] as const
 type StatusFilter = (typeof STATUSES)[number]
-/** Pending deliveries read per query while looking for retrying ones (the core's largest page). */
-const SCAN_PAGE = 1000
 
 /**
  * A delivery's handler as the tables name it: its name, redacted as `handler list`, the logs and the
@@ -49,30 +46,16 @@ async function handlerMap(rio: Rio): Promise<Map<string, Handler>> {
 type DeliveryQuery = NonNullable<Parameters<Rio['listDeliveries']>[0]>
 
 /**
- * The newest `limit` retrying deliveries ({@link isRetrying}) that match `query`. The store filters
- * by status but not by attempts, so pending ones are read a page at a time, newest first, until
- * `limit` are found or none is left. The dashboard's Failed view stops after 5 000 to keep a page
- * quick; this command, asked for once, reads the whole pending backlog if it must (a page of 1 000
- * per query).
+ * The newest `limit` retrying deliveries (`isRetrying` in `retrying.ts`) that match `query`: pending ones
+ * attempted at least once, filtered by the store's query (`attempted`), not read into the process
+ * a page of pending deliveries at a time.
  */
 async function listRetrying(
   rio: Rio,
   query: Omit<DeliveryQuery, 'status'>,
   limit: number,
 ): Promise<Delivery[]> {
-  const found: Delivery[] = []
-  let before: string | undefined
-  for (;;) {
-    const page = await rio.listDeliveries({
-      ...query,
-      status: 'pending',
-      limit: SCAN_PAGE,
-      ...(before ? { before } : {}),
-    })
-    found.push(...page.filter(isRetrying))
-    if (found.length >= limit || page.length < SCAN_PAGE) return found.slice(0, limit)
-    before = page.at(-1)!.id
-  }
+  return rio.listDeliveries({ ...query, status: 'pending', attempted: true, limit })
 }
 
 interface ListOptions extends CommonOptions {

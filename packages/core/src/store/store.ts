@@ -151,6 +151,11 @@ export interface DeliveryFilter {
   readonly handlerId?: string
   readonly eventId?: string
   readonly since?: number
+  /**
+   * Only deliveries attempted at least once (`true`) or never (`false`). With `status: 'pending'`,
+   * `true` lists the retrying ones, filtered in the query rather than page by page by the caller.
+   */
+  readonly attempted?: boolean
   /** Only ids below this one (the cursor from the previous page). */
   readonly before?: string
   readonly limit: number

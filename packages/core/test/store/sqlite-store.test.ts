@@ -271,7 +271,8 @@ describe('SqliteStore listings', () => {
     expect(planned).toHaveLength(4)
     for (const plan of planned) {
       expect(plan).not.toMatch(/TEMP B-TREE|events_project_created/)
-      expect(plan.split('\n')[0]).toMatch(/^SCAN (e|d)\b/)
+      // A list of one status walks a range of the newest ids first (see LIST_WALK_BUDGET).
+      expect(plan.split('\n')[0]).toMatch(/^(SCAN (e|d)\b|SEARCH d USING INTEGER PRIMARY KEY \(rowid>\?)/)
     }
   })
 

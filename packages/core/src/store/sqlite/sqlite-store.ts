@@ -9,7 +9,7 @@ import {
 import type { RioEvent } from '../../events/event.js'
 import type { Handler } from '../../handlers/handler.js'
 import { compilePattern } from '../../handlers/pattern.js'
-import { type Attempt, type Delivery, LOST_ATTEMPT_ERROR } from '../delivery.js'
+import { type Attempt, type Delivery, type DeliveryStatus, LOST_ATTEMPT_ERROR } from '../delivery.js'
 import type {
   ClaimedDelivery,
   ClaimSlot,
@@ -80,6 +80,27 @@ const DELIVERY_COLUMNS = `d.id, d.event_id, d.handler_id, p.name AS project, d.s
 /** An event's project, by id, matched without an index on events.project_id (see `listEvents`). */
 const PROJECT_OF_EVENT = '+e.project_id = ?'
 const EVENT_COLUMNS = 'e.id, p.name AS project, e.name, e.payload, e.created_at, e.idempotency_key'
+
+/**
+ * The partial index holding only the deliveries in a status, for the statuses that have one. A list
+ * of one of these statuses walks the newest {@link LIST_WALK_BUDGET} deliveries, then reads the rest
+ * from this index (see `listDeliveries`). Written into the SQL as a literal: SQLite uses a partial
+ * index only when the query names its condition's value, never for a bound parameter.
+ */
+const STATUS_INDEX: Partial<Record<DeliveryStatus, string>> = {
+  pending: 'deliveries_due',
+  in_flight: 'deliveries_lease',
+  dead: 'deliveries_dead',
+}
+
+/**
+ * How many delivery ids a list of one status (pending, in flight, dead) walks newest first before it
+ * reads that status's partial index instead. The walk finds a page at once when the status is common
+ * among recent deliveries (a backlog); when it is rare (a healthy system: a few dead, none in flight)
+ * walking on would read the whole table, 35–55 ms a query at 280 000 deliveries, where the partial
+ * index holds just those rows. Exported for tests.
+ */
+export const LIST_WALK_BUDGET = 5000
 
 /**
  * How every change to a handler sets `updated_at`: to `@now`, or 1 ms past its last value when the
@@ -815,16 +836,48 @@ export class SqliteStore implements Store {
     }
     // As for events: deliveries walked newest first (CROSS JOIN keeps them the outer loop), each
     // event found by its key, instead of every delivery of the project's events sorted.
-    const where = new Where()
-      .when(projectId, PROJECT_OF_EVENT)
-      .whenIn(typeof filter.status === 'string' ? [filter.status] : filter.status, 'd.status')
-      .when(filter.handlerId, 'd.handler_id = ?')
-      .when(filter.eventId, 'd.event_id = ?')
-      .when(filter.since, 'd.created_at >= ?')
-      .when(filter.before === undefined ? undefined : Number(filter.before), 'd.id < ?')
-    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d CROSS JOIN events e ON e.id = d.event_id
-      JOIN projects p ON p.id = +e.project_id ${where} ORDER BY d.id DESC LIMIT ?`
-    return (this.db.prepare(sql).all(...where.args, filter.limit) as DeliveryRow[]).map(toDelivery)
+    const statuses = typeof filter.status === 'string' ? [filter.status] : filter.status
+    const where = () =>
+      new Where()
+        .when(projectId, PROJECT_OF_EVENT)
+        .whenIn(statuses, 'd.status')
+        .when(filter.handlerId, 'd.handler_id = ?')
+        .when(filter.eventId, 'd.event_id = ?')
+        .when(filter.since, 'd.created_at >= ?')
+        .when(filter.attempted === undefined ? undefined : 0, `d.attempts ${filter.attempted ? '>' : '='} ?`)
+        .when(filter.before === undefined ? undefined : Number(filter.before), 'd.id < ?')
+    const index = statuses?.length === 1 && !filter.eventId ? STATUS_INDEX[statuses[0]!] : undefined
+    const top =
+      filter.before === undefined ? (this.#s.maxDeliveryId.get() as number) + 1 : Number(filter.before)
+    if (!index || !Number.isSafeInteger(top)) return this.#listDeliveries(where(), filter.limit)
+    // One status that has a partial index: the newest LIST_WALK_BUDGET ids first, then the rest of
+    // the page from that index (a sort of that status's rows only), so a rare status never walks
+    // the whole table. Both parts are newest first and split at `floor`, so together they are the
+    // page the single walk would have found.
+    const floor = top - LIST_WALK_BUDGET
+    const walked = this.#listDeliveries(where().when(floor, 'd.id >= ?'), filter.limit)
+    if (walked.length === filter.limit) return walked
+    const rest = this.#listDeliveries(where().when(floor, 'd.id < ?'), filter.limit - walked.length, {
+      index,
+      status: statuses![0]!,
+    })
+    return [...walked, ...rest]
+  }
+
+  /**
+   * Deliveries matching `where` (not empty when `partial` is given), newest first; through
+   * `partial.index`, whose condition is then written out as a literal so SQLite can use it.
+   */
+  #listDeliveries(
+    where: Where,
+    limit: number,
+    partial?: { index: string; status: DeliveryStatus },
+  ): Delivery[] {
+    const from = partial ? `deliveries d INDEXED BY ${partial.index}` : 'deliveries d'
+    const literal = partial ? ` AND d.status = '${partial.status}'` : ''
+    const sql = `SELECT ${DELIVERY_COLUMNS} FROM ${from} CROSS JOIN events e ON e.id = d.event_id
+      JOIN projects p ON p.id = +e.project_id ${where}${literal} ORDER BY d.id DESC LIMIT ?`
+    return (this.db.prepare(sql).all(...where.args, limit) as DeliveryRow[]).map(toDelivery)
   }
 
   async listAttempts(deliveryId: string): Promise<Attempt[]> {
@@ -1069,6 +1122,7 @@ function prepare(db: Database) {
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
       WHERE id IN (SELECT value FROM json_each(?))`),
     projectName: s('SELECT name FROM projects WHERE id = ?'),
+    maxDeliveryId: s('SELECT coalesce(max(id), 0) FROM deliveries').pluck(),
     finishedEvents: s(`SELECT e.id FROM events e WHERE ${FINISHED_EVENT} ORDER BY e.created_at LIMIT @limit`),
     countFinishedEvents: s(COUNT_FINISHED_EVENTS_SQL),
     chunkBounds: s(`SELECT (SELECT min(created_at) FROM events WHERE created_at >= @from
