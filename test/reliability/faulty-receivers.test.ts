@@ -1,7 +1,8 @@
 import { createServer as createHttpsServer } from 'node:https'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Delivery, Rio } from '../../packages/core/src/index.js'
-import { makeRio, onCleanup, waitUntil } from '../../packages/core/test/helpers.js'
+import { makeRio, onCleanup, tempDir, waitUntil } from '../../packages/core/test/helpers.js'
 import { type Behaviour, startReceiver } from '../support/receiver.js'
 import { selfSignedCertificate } from '../support/self-signed.js'
 
@@ -178,9 +179,17 @@ describe('private-address protection', () => {
   it('refuses loopback targets, by IP and by name, when blockPrivateAddresses is on', async () => {
     const r = await startReceiver()
     onCleanup(() => r.close())
-    const rio = makeRio({ blockPrivateAddresses: true })
-    await rio.webhook('x', { url: r.url, name: 'by-ip' })
-    await rio.webhook('x', { url: `http://localhost:${r.port}/`, name: 'by-name' })
+    const file = join(tempDir(), 'rio.db')
+    const urls = { 'by-ip': r.url, 'by-name': `http://localhost:${r.port}/` }
+    const rio = makeRio({ database: file, blockPrivateAddresses: true })
+    // A new handler is refused when it is saved.
+    for (const url of Object.values(urls)) {
+      await expect(rio.webhook('x', { url })).rejects.toMatchObject({ code: 'invalid_handler' })
+    }
+    // Handlers stored before the option was turned on are refused as each connection is made.
+    const before = makeRio({ database: file })
+    for (const [name, url] of Object.entries(urls)) await before.webhook('x', { url, name })
+    await before.stop()
     await rio.start()
     const { id } = await rio.emit('x', {})
     await waitUntil(async () => {
