@@ -137,8 +137,14 @@ export class ManualClock implements Clock {
     this.#now += ms
   }
 
-  /** Sets the wall clock to `now`, as {@link ManualClock.jump} does: no timer fires or moves. */
+  /**
+   * Sets the time to `now` without firing timers: those due by then fire at the next
+   * {@link ManualClock.advance} (`advance(0)` fires them). Forward, monotonic time moves with the
+   * wall clock, as `set` always did; back, only the wall clock moves, since monotonic time never
+   * goes back. To step the wall clock alone, as NTP does, use {@link ManualClock.jump}.
+   */
   set(now: number): void {
+    if (now > this.#now) this.#monotonic += now - this.#now
     this.#now = now
   }
 

@@ -50,10 +50,13 @@ function advance(b: Uint8Array): boolean {
  * time given on purpose) the ids go on from the last one's millisecond until the clock catches up,
  * so an event emitted after the step never lists, or pages by cursor, before one emitted earlier.
  * The embedded time is then that of the last id, not `now`: the event's `createdAt` keeps `now`.
- * @param now - the timestamp in ms to embed (default `Date.now()`); an earlier one than the last
- *   id's embeds the last id's
+ * @param time - the timestamp in ms to embed, fractions dropped (default `Date.now()`); an earlier
+ *   one than the last id's embeds the last id's
  */
-export function eventId(now: number = Date.now()): string {
+export function eventId(time: number = Date.now()): string {
+  // Whole milliseconds, as embedded: an injected clock may give fractions, and 1000.75 after
+  // 1000.25 would otherwise start afresh in the same millisecond, sorting before it half the time.
+  const now = Math.floor(time)
   const b = last
   if (now <= lastMs) {
     // The last id's millisecond, stepped; should its random bits ever run out, the next millisecond.

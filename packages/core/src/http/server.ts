@@ -65,7 +65,9 @@ export interface ListenOptions extends ApiOptions {
   /**
    * Other request listeners served on the same port, ahead of the API: a request goes to the first
    * mount whose `path` prefixes its path, everything else to the API. They share the server's
-   * limits and its body budget. `rio start` serves its dashboard and `/metrics` this way.
+   * timeouts and `maxConnections`; the bodies they read themselves count against neither
+   * `maxBodyBytes` nor `maxBufferedBodyBytes` (those bound what the API reads), so a mount that
+   * reads bodies bounds them itself. `rio start` serves its dashboard and `/metrics` this way.
    * @default none
    */
   mounts?: readonly ServerMount[]

@@ -20,7 +20,10 @@ export function storeFault(error: unknown): StoreFault | undefined {
   return error instanceof RioDatabaseError ? error.fault : undefined
 }
 
-/** The writes that have failed with a store fault since the last write that stored something. */
+/**
+ * The writes that have failed with a store fault since the last write that stored something (or,
+ * for a lock held too long or a moved file, since any write that went through).
+ */
 export interface WriteFailure {
   /** When the first of them failed (ms since epoch, the wall clock). */
   readonly since: number

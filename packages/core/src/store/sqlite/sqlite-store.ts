@@ -103,6 +103,13 @@ const STATUS_INDEX: Partial<Record<DeliveryStatus, string>> = {
 export const LIST_WALK_BUDGET = 5000
 
 /**
+ * Faults that any write of our own which commits proves gone, even one that changes nothing (the
+ * health probe, a claim finding nothing due): it took the write lock, and the file check before it
+ * passed. A full disk or an I/O error is only proved gone by a write that stores something.
+ */
+const CLEARED_BY_ANY_WRITE: ReadonlySet<StoreFault> = new Set<StoreFault>(['locked', 'file_moved'])
+
+/**
  * How every change to a handler sets `updated_at`: to `@now`, or 1 ms past its last value when the
  * clock has not moved on (two changes in one millisecond, a clock set back). It never repeats, so
  * it is the handler's version, which results are checked against (see `completeDeliveries`) as
@@ -274,8 +281,9 @@ export class SqliteStore implements Store {
   /**
    * The writes that failed because the database could not be written (full disk, I/O error, lock
    * held too long, file deleted), since the last write that stored something; null when none did.
-   * A write that changes nothing (a claim that finds no due delivery) does not end the streak: it
-   * touches no disk, so it says nothing about the fault.
+   * A write that changes nothing (a claim that finds no due delivery) ends the streak of a lock
+   * held too long or a moved file (it took the lock, the file check passed), not of a full disk or
+   * an I/O error: it touches no disk, so it says nothing about those.
    */
   writeFailure(): WriteFailure | null {
     if (!this.#failure) return null
@@ -990,8 +998,15 @@ export class SqliteStore implements Store {
     if (this.#closed) throw new RioDatabaseError(`cannot ${what}: the store is closed`)
     try {
       this.#file?.check(what)
+      // Our own transaction takes the write lock (BEGIN IMMEDIATE); one inside a host's may not.
+      const own = !this.db.inTransaction
       const result = this.#transact(fn, durable)
-      if (this.#failure && this.#s.totalChanges.get() !== this.#failure.changes) this.#failure = null
+      if (
+        this.#failure &&
+        (this.#s.totalChanges.get() !== this.#failure.changes ||
+          (own && CLEARED_BY_ANY_WRITE.has(this.#failure.fault)))
+      )
+        this.#failure = null
       return result
     } catch (thrown) {
       const error = toDatabaseError(thrown, what, () => this.#busyTimeout())
