@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
-import { type Receiver, startReceiver } from '../../../test/support/receiver.js'
+import { type Receiver, type ReceiverOptions, startReceiver } from '../../../test/support/receiver.js'
 import { Rio, type RioOptions } from '../src/index.js'
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js'
 
@@ -55,8 +55,8 @@ export async function waitUntil<T>(
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Starts the shared recording receiver, closed after the test. */
-export async function receiver(): Promise<Receiver> {
-  const r = await startReceiver()
+export async function receiver(options?: ReceiverOptions): Promise<Receiver> {
+  const r = await startReceiver(options)
   onCleanup(() => r.close())
   return r
 }

@@ -10,40 +10,17 @@ import { createServer as createTcpServer, type LookupFunction, type Server, type
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, startReceiver } from '../../../../test/support/receiver.js'
 import { compileUrlTemplate } from '../../src/dispatch/url-template.js'
-import { buildWebhookRequest, type WebhookRequest } from '../../src/dispatch/webhook-request.js'
-import {
-  isPrivateAddress,
-  WebhookSender,
-  type WebhookSenderOptions,
-} from '../../src/dispatch/webhook-sender.js'
+import { buildWebhookRequest } from '../../src/dispatch/webhook-request.js'
+import { isPrivateAddress } from '../../src/dispatch/webhook-sender.js'
 import type { RioEvent } from '../../src/events/event.js'
 import type { WebhookHandler } from '../../src/handlers/handler.js'
-import { makeRio } from '../helpers.js'
+import { makeRio, receiver } from '../helpers.js'
+import { post, sender } from './send-support.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-async function receiver(): Promise<Receiver> {
-  const r = await startReceiver()
-  cleanups.push(() => r.close())
-  return r
-}
-
-function sender(options?: WebhookSenderOptions): WebhookSender {
-  const s = new WebhookSender(options)
-  cleanups.push(() => s.close())
-  return s
-}
-
-const post = (url: string, body = '{"id":1}'): WebhookRequest => ({
-  method: 'POST',
-  url,
-  headers: { 'content-type': 'application/json' },
-  body,
 })
 
 /** A lookup that answers every name with `addresses`, counting its calls. */

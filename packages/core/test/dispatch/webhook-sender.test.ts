@@ -1,38 +1,14 @@
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Receiver, type ReceiverOptions, startReceiver } from '../../../../test/support/receiver.js'
 import { hasOpenssl, selfSignedCertificate } from '../../../../test/support/self-signed.js'
-import type { WebhookRequest } from '../../src/dispatch/webhook-request.js'
-import {
-  isPrivateAddress,
-  redactLocation,
-  WebhookSender,
-  type WebhookSenderOptions,
-} from '../../src/dispatch/webhook-sender.js'
+import { isPrivateAddress, redactLocation } from '../../src/dispatch/webhook-sender.js'
+import { receiver } from '../helpers.js'
+import { post, sender } from './send-support.js'
 
 const cleanups: Array<() => Promise<unknown> | unknown> = []
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
-})
-
-async function receiver(options?: ReceiverOptions): Promise<Receiver> {
-  const r = await startReceiver(options)
-  cleanups.push(() => r.close())
-  return r
-}
-
-function sender(options?: WebhookSenderOptions): WebhookSender {
-  const s = new WebhookSender(options)
-  cleanups.push(() => s.close())
-  return s
-}
-
-const post = (url: string, body = '{"id":1}'): WebhookRequest => ({
-  method: 'POST',
-  url,
-  headers: { 'content-type': 'application/json' },
-  body,
 })
 
 async function listen(server: Server): Promise<number> {
