@@ -69,8 +69,11 @@ export function addHandler(program: Command): void {
         [] as string[],
       )
       .option('--timeout <ms>', 'request timeout in ms')
-      .option('--concurrency <n>', 'deliveries at once')
-      .option('--rate-limit <n>', 'deliveries started per second (fractions allowed)')
+      .option('--concurrency <n>', 'deliveries at once, in each process that dispatches')
+      .option(
+        '--rate-limit <n>',
+        'deliveries started per second, in each process that dispatches (fractions allowed)',
+      )
       .option('--secret <secret>', 'signing secret (default: generated, printed once)')
       .description('add (or update) a webhook; prints its signing secret'),
   ).action((project: string, pattern: string, url: string, options: AddOptions) =>

@@ -296,7 +296,11 @@ export interface Store {
   ): Promise<boolean[]>
   /** Gives claimed deliveries back (pending, due now) without recording an attempt: graceful stop. */
   releaseDeliveries(ids: readonly string[], owner: string, now: number): Promise<number>
-  /** The earliest time any pending delivery of these handlers is due, or null when none is. */
+  /**
+   * The earliest time any pending delivery of these handlers is due, or an in-flight lease runs
+   * out, or null when none is. Like {@link Store.claimDueDeliveries}, it leaves out handlers
+   * disabled or removed meanwhile (by another process): their deliveries wait, and are not due.
+   */
   nextDueAt(handlerIds: readonly string[]): Promise<number | null>
 
   getDelivery(id: string): Promise<Delivery | null>

@@ -823,6 +823,10 @@ export class SqliteStore implements Store {
   async nextDueAt(handlerIds: readonly string[]): Promise<number | null> {
     let earliest: number | null = null
     for (const id of handlerIds) {
+      // As the claim: a handler disabled by another process (until this one's next handler read)
+      // has nothing due here, or its backlog, never claimed, would call for a round at once, again
+      // and again.
+      if (!this.#s.handlerEnabled.get(id)) continue
       const row = this.#s.nextDue.get(id) as { at: number | null }
       if (row.at !== null && (earliest === null || row.at < earliest)) earliest = row.at
     }

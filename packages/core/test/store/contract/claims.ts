@@ -243,6 +243,17 @@ export function claimsContract(store: CurrentStore): void {
       expect(await store().nextDueAt([h.id])).toBe(T0 + 500)
     })
 
+    it('leaves out a handler disabled since it was read, as the claim does', async () => {
+      const h = await store().insertHandler(webhookInput('p', 'h', 'x'), T0)
+      await store().insertEvents([eventInput('p', 'x', { createdAt: T0 })])
+      await store().setHandlerEnabled(h.id, false, 'manual', T0 + 1)
+      // The claim skips it; were it still due, a dispatcher holding the handler would claim again at once.
+      expect(await claim(store(), h.id, { now: T0 + 10 })).toEqual([])
+      expect(await store().nextDueAt([h.id])).toBeNull()
+      await store().setHandlerEnabled(h.id, true, null, T0 + 2)
+      expect(await store().nextDueAt([h.id])).toBe(T0)
+    })
+
     it('returns null when every delivery has finished', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([eventInput('p', 'x')])
