@@ -65,33 +65,49 @@ export function print<T>(
 /** A span back from now: `90s`, `15m`, `2h`, `3d`. */
 const SPAN = /^(\d{1,9})\s*([smhd])$/
 /**
- * An ISO 8601 date (`2026-01-31`, midnight UTC) or date and time (`2026-01-31T09:30`, with seconds
- * and fractions optional, a `Z` or `±hh:mm` offset, local time without one; a space may stand for `T`).
+ * An ISO 8601 date (`2026-01-31`) or date and time (`2026-01-31T09:30`, seconds and fractions
+ * optional, a `Z` or `±hh:mm` offset optional; a space may stand for `T`). Groups: year, month, day,
+ * hour, minute, second, fraction, offset.
  */
 const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const
 const SINCE_FORMS =
-  'give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d); a date and time without Z or an offset is local time'
+  'give an ISO date or a span like 2h or 3d (2026-01-31, 2026-01-31T09:30:00Z, 90s, 15m, 2h, 3d); a date, or a date and time without Z or an offset, is UTC, as rio prints times'
 
-/** Whether the fields of an {@link ISO} match name a real day and time (no 31 April, no 25:00). */
-function realDateTime(match: RegExpExecArray): boolean {
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((f) => Number(f ?? 0)) as number[]
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate()
-  return (
-    month! >= 1 &&
-    month! <= 12 &&
-    day! >= 1 &&
-    day! <= daysInMonth &&
-    hour! < 24 &&
-    minute! < 60 &&
-    second! < 60
-  )
+/** Days in `month` (1–12) of `year`, proleptic Gregorian (`Date.UTC` would read years 0–99 as 19xx). */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
+  return [4, 6, 9, 11].includes(month) ? 30 : 31
 }
 
 /**
- * Reads a time for `--since`: an ISO 8601 date or date and time, or a span back from now like
- * `90s`, `15m`, `2h`, `3d`. Nothing else: `Date.parse` would read `7` as July 2001 and `40` as 2040.
+ * The instant an {@link ISO} match names, or NaN when its fields name no real day and time (no
+ * 31 April, no 25:00) or its offset is out of range. Without `Z` or an offset the time is UTC, never
+ * the machine's zone: every time rio prints (tables, `--json`, the dashboard, logs) is UTC, so a time
+ * copied from them means the same instant on any machine, and no local time falls into a DST gap.
+ */
+function isoInstant(match: RegExpExecArray): number {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map((f) => Number(f ?? 0)) as number[]
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysIn(year!, month!)) return Number.NaN
+  if (hour! > 23 || minute! > 59 || second! > 59) return Number.NaN
+  // `Z`, or no offset at all, is UTC.
+  const offset = /^([+-])(\d{2}):?(\d{2})$/.exec(match[8] ?? '')
+  const [offsetHours, offsetMinutes] = offset ? [Number(offset[2]), Number(offset[3])] : [0, 0]
+  if (offsetHours > 23 || offsetMinutes > 59) return Number.NaN
+  const date = new Date(0)
+  date.setUTCFullYear(year!, month! - 1, day!)
+  date.setUTCHours(hour!, minute!, second!, Number((match[7] ?? '').slice(0, 3).padEnd(3, '0')))
+  const offsetMs = (offsetHours * 60 + offsetMinutes) * 60_000
+  return date.getTime() - (offset?.[1] === '-' ? -offsetMs : offsetMs)
+}
+
+/**
+ * Reads a time for `--since`: an ISO 8601 date or date and time, in UTC unless it ends in an offset
+ * (`+02:00`), or a span back from now like `90s`, `15m`, `2h`, `3d`. Nothing else:
+ * `Date.parse` would read `7` as July 2001 and `40` as 2040, and `2026-01-31T09:30` in the machine's
+ * zone but `2026-01-31` in UTC.
+ * @param now - the current time in ms since the epoch, for spans
  * @throws {@link UsageError} naming the value and the forms accepted
  */
 export function parseSince(value: string, now = Date.now()): Date {
@@ -100,8 +116,8 @@ export function parseSince(value: string, now = Date.now()): Date {
   const iso = span ? null : ISO.exec(text)
   const at = span
     ? now - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS]
-    : iso && realDateTime(iso)
-      ? Date.parse(text.toUpperCase().replace(' ', 'T'))
+    : iso
+      ? isoInstant(iso)
       : Number.NaN
   // A span too long for a Date (`999999999d`) is as unreadable as a word.
   if (!Number.isFinite(new Date(at).getTime()))

@@ -6,6 +6,13 @@ import { redactHandlerName, redactUrl, redactUrlsIn } from './redact-url.js'
 /** Log format: structured JSON lines (default) or `pretty` for people. */
 export type LogFormat = 'json' | 'pretty'
 
+/**
+ * The time on a pretty line: the date and time in UTC, as ISO 8601 (`2026-11-28T06:29:56.585Z`),
+ * like every other time Rio prints. pino-pretty's default is the time of day alone in the machine's
+ * zone, unlabelled, which matched neither the dashboard nor the tables and lost the date.
+ */
+const PRETTY_TIME = "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'"
+
 /** Longest payload or response excerpt written in one line, in characters. */
 const EXCERPT = 2048
 
@@ -37,7 +44,12 @@ export function createLogger(
       ...settings,
       transport: {
         target: 'pino-pretty',
-        options: { colorize: process.stdout.isTTY === true, ignore: 'pid,hostname', singleLine: true },
+        options: {
+          colorize: process.stdout.isTTY === true,
+          ignore: 'pid,hostname',
+          singleLine: true,
+          translateTime: PRETTY_TIME,
+        },
       },
     })
   }
@@ -55,7 +67,10 @@ function shownError(error: string | null | undefined): string {
 
 function excerpt(text: string): string {
   const oneLine = text.replace(/[\r\n]+/g, ' ')
-  return oneLine.length > EXCERPT ? `${oneLine.slice(0, EXCERPT)}…` : oneLine
+  if (oneLine.length <= EXCERPT) return oneLine
+  // Never half of a surrogate pair (an emoji): written as UTF-8 it would become U+FFFD.
+  const end = /[\ud800-\udbff]/.test(oneLine[EXCERPT - 1]!) ? EXCERPT - 1 : EXCERPT
+  return `${oneLine.slice(0, end)}…`
 }
 
 /**

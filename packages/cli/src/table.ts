@@ -1,3 +1,4 @@
+import stringWidth from 'string-width'
 import { escapeControls } from './escape-controls.js'
 
 /** A column of {@link formatTable}: a header and how to read the cell from a row. */
@@ -16,9 +17,10 @@ export interface Column<T> {
 /** How {@link formatTable} lays a table out. */
 export interface TableOptions {
   /**
-   * The terminal's width in characters: the columns marked `shrink` are narrowed (the widest first,
+   * The terminal's width in columns: the columns marked `shrink` are narrowed (the widest first,
    * none below {@link MIN_SHRUNK} or its header) until the lines fit, and a cell cut short ends
-   * with `…`. `undefined` (a pipe, a file) cuts nothing: every value is printed whole.
+   * with `…`. Widths are display widths (a CJK character or an emoji takes two columns, a
+   * combining mark none). `undefined` (a pipe, a file) cuts nothing: every value is printed whole.
    */
   readonly width?: number | undefined
 }
@@ -37,19 +39,34 @@ function cell(value: unknown): string {
   return escapeControls(text.replace(/[\r\n\t]+/g, ' '))
 }
 
-/** Characters as a terminal counts them, near enough: code points, not UTF-16 units. */
-function length(text: string): number {
-  let n = 0
-  for (const _ of text) n++
-  return n
+/**
+ * The columns a terminal gives `text`: 2 for a CJK character or an emoji, 0 for a combining mark or
+ * a zero-width joiner, 1 for the rest (East Asian Ambiguous characters count as narrow, as in
+ * Western terminals). The text holds no control character any more (see {@link cell}), so what is
+ * measured is what is printed.
+ */
+function width(text: string): number {
+  return stringWidth(text, { countAnsiEscapeCodes: true })
 }
 
-/** `text` cut to `width` characters, its last one `…` when anything was cut. */
-function fit(text: string, width: number): string {
-  if (length(text) <= width) return text
-  return `${Array.from(text)
-    .slice(0, Math.max(width - 1, 0))
-    .join('')}…`
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+
+/**
+ * `text` cut to at most `max` columns, its last one `…` when anything was cut. It is cut between
+ * grapheme clusters, never inside one: an accent stays on its letter, a flag or a family emoji
+ * stays whole (half of one would print as another character or a stray mark).
+ */
+function fit(text: string, max: number): string {
+  if (width(text) <= max) return text
+  let out = ''
+  let used = 0
+  for (const { segment } of graphemes.segment(text)) {
+    const w = width(segment)
+    if (used + w > max - 1) break
+    out += segment
+    used += w
+  }
+  return `${out}…`
 }
 
 /**
@@ -71,8 +88,8 @@ function shrinkToFit(widths: number[], minimums: readonly (number | undefined)[]
 }
 
 /**
- * Renders rows as a plain-text table with aligned columns (no dependency, no colours), one line per
- * row. Given a terminal `width`, long free-text cells are cut with `…` to fit it; without one
+ * Renders rows as a plain-text table with aligned columns (no colours), one line per row, aligned
+ * by display width so CJK, emoji and accented names line up. Given a terminal `width`, long free-text cells are cut with `…` to fit it; without one
  * (output piped or redirected) nothing is cut, so what a script reads is the whole value.
  */
 export function formatTable<T>(
@@ -83,20 +100,21 @@ export function formatTable<T>(
   if (rows.length === 0) return '(none)\n'
   const headers = columns.map((c) => c.header.toUpperCase())
   const cells = rows.map((row) => columns.map((c) => cell(c.value(row))))
-  const natural = columns.map((_, i) => Math.max(length(headers[i]!), ...cells.map((r) => length(r[i]!))))
+  const natural = columns.map((_, i) => Math.max(width(headers[i]!), ...cells.map((r) => width(r[i]!))))
   const widths =
     options.width === undefined
       ? natural
       : shrinkToFit(
           natural,
-          columns.map((c, i) => (c.shrink ? Math.max(MIN_SHRUNK, length(headers[i]!)) : undefined)),
+          columns.map((c, i) => (c.shrink ? Math.max(MIN_SHRUNK, width(headers[i]!)) : undefined)),
           options.width,
         )
   const line = (values: readonly string[]) =>
     values
       .map((v, i) => {
         const text = fit(v, widths[i]!)
-        return text + ' '.repeat(widths[i]! - length(text))
+        // A wide character that did not fit leaves a column free: padded, so the next column lines up.
+        return text + ' '.repeat(Math.max(widths[i]! - width(text), 0))
       })
       .join(GAP)
       .trimEnd()

@@ -336,7 +336,9 @@ describe('rio output on a terminal', () => {
     receiver.respond(() => ({ status: 500, body: 'down\x1b[2J\x1b]0;pwned\x07\x9b31m\x7f' }))
     const engine = new Rio({ database, retrySchedule: [0], retryJitter: 0, pollIntervalMs: 50 })
     cleanups.push(() => engine.stop())
-    const webhook = await engine.webhook('order.*', { url: receiver.url, name: 'erp\x9b2J' })
+    const webhook = await engine.webhook('order.*', { url: receiver.url, name: 'erp' })
+    // Refused in a name now; one saved before that rule is still in the database, and printed.
+    engine.db!.prepare('UPDATE handlers SET name = ? WHERE id = ?').run('erp\x9b2J', webhook.id)
     engine.on('order.*', 'audit', async () => {
       throw new UnrecoverableError('refused\x1b[31m red\x08\x00')
     })

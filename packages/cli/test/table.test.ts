@@ -1,3 +1,4 @@
+import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
 import { type Column, formatTable, terminalWidth } from '../src/table.js'
 
@@ -60,9 +61,95 @@ describe('formatTable', () => {
   it('cuts by characters, not UTF-16 units, and still escapes control characters', () => {
     const emoji = [{ id: '1', name: '🚀'.repeat(20), error: 'a\x1b[2Jb' }]
     const text = formatTable(emoji, columns, { width: 30 })
-    expect(text).toContain(`${'🚀'.repeat(14)}…  a`)
+    // Each rocket takes two columns: 7 of them and the … fill the 15 the name column gets.
+    expect(text).toContain(`${'🚀'.repeat(7)}…  a`)
     expect(Buffer.from(text).toString(), 'no half of a surrogate pair').toBe(text)
     expect(text).toContain('a\\x1b[2Jb')
+    for (const line of text.trimEnd().split('\n')) expect(stringWidth(line), line).toBeLessThanOrEqual(30)
+  })
+})
+
+describe('formatTable with text of any script', () => {
+  /** The display column at which each cell of `line` starts, given the cells' texts in order. */
+  function starts(line: string, texts: readonly string[]): number[] {
+    let from = 0
+    return texts.map((text) => {
+      const at = line.indexOf(text, from)
+      expect(at, `${JSON.stringify(text)} in ${JSON.stringify(line)}`).toBeGreaterThanOrEqual(0)
+      from = at + text.length
+      return stringWidth(line.slice(0, at))
+    })
+  }
+
+  const wide: Row[] = [
+    { id: '1', name: '漢字の名前', error: 'after-cjk' },
+    { id: '2', name: 'café', error: 'after-nfc' },
+    { id: '3', name: 'cafe\u0301', error: 'after-nfd' },
+    { id: '4', name: '👩‍👩‍👧‍👦 family', error: 'after-zwj' },
+    { id: '5', name: '🇫🇷🇯🇵', error: 'after-flags' },
+    { id: '6', name: 'plain', error: 'after-plain' },
+  ]
+
+  it('aligns columns by display width: CJK and emoji take two columns, combining marks none', () => {
+    const lines = formatTable(wide, columns).trimEnd().split('\n')
+    const columnsOf = lines
+      .slice(1)
+      .map((line, i) => starts(line, [wide[i]!.id, wide[i]!.name, wide[i]!.error]))
+    for (const at of columnsOf) expect(at).toEqual(columnsOf.at(-1))
+    expect(starts(lines[0]!, ['ID', 'NAME', 'ERROR'])).toEqual(columnsOf.at(-1))
+  })
+
+  it('fits a terminal by display width and never cuts inside a grapheme cluster', () => {
+    const long: Row[] = [
+      { id: '1', name: '漢'.repeat(30), error: 'x' },
+      { id: '2', name: `${'e\u0301'.repeat(30)}`, error: 'x' },
+      { id: '3', name: '👩‍👩‍👧‍👦'.repeat(12), error: 'x' },
+      { id: '4', name: '🇫🇷'.repeat(12), error: 'x' },
+      { id: '5', name: `a${'漢'.repeat(30)}`, error: 'x' },
+    ]
+    for (const width of [23, 24, 25, 30, 41]) {
+      const lines = formatTable(long, columns, { width }).trimEnd().split('\n')
+      for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(width)
+      const names = lines.slice(1).map((line) => line.slice(4, line.lastIndexOf('  x')).trimEnd())
+      for (const [i, name] of names.entries()) {
+        if (!name.endsWith('…')) {
+          expect(name).toBe(long[i]!.name)
+          continue
+        }
+        const kept = name.slice(0, -1)
+        // What is kept is a run of whole clusters of the value: no accent without its letter, no half flag.
+        expect(long[i]!.name.startsWith(kept), name).toBe(true)
+        const clusters = [
+          ...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(long[i]!.name),
+        ]
+        expect(
+          clusters.some(({ index }) => index === kept.length),
+          name,
+        ).toBe(true)
+      }
+      const at = lines.map((line) => stringWidth(line.slice(0, line.lastIndexOf('x'))))
+      for (const x of at.slice(1)) expect(x).toBe(at[1])
+    }
+  })
+
+  it('escapes bidi overrides, line separators and invisible characters, keeping joiners', () => {
+    const tricky: Row[] = [
+      { id: '1', name: 'invoice\u202egpj.exe', error: 'ok' },
+      { id: '2', name: 'a\u2066b\u2069c\u200fd\u061ce', error: 'line\u2028break\u2029' },
+      { id: '3', name: 'ad\u200bmin\ufeff\u2060', error: 'lone \ud800 surrogate' },
+      { id: '4', name: '👩‍💻 کتاب\u200cها', error: '\u009b2J' },
+    ]
+    const text = formatTable(tricky, columns)
+    expect(text).toContain('invoice\\u202egpj.exe')
+    expect(text).toContain('a\\u2066b\\u2069c\\u200fd\\u061ce')
+    expect(text).toContain('line\\u2028break\\u2029')
+    expect(text).toContain('ad\\u200bmin\\ufeff\\u2060')
+    expect(text).toContain('lone \\ud800 surrogate')
+    expect(text).toContain('\\x9b2J')
+    expect(text).toContain('👩‍💻 کتاب\u200cها')
+    expect(text).not.toMatch(
+      /[\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff\u0080-\u009f]|\p{Cs}/u,
+    )
   })
 })
 

@@ -250,8 +250,9 @@ function credentials(userinfo: string, shown: string): { sender: string; secret:
 }
 
 function decode(raw: string, what: 'sender' | 'secret', shown: string): string {
+  let decoded: string
   try {
-    return decodeURIComponent(raw)
+    decoded = decodeURIComponent(raw)
   } catch (cause) {
     throw new DsnError(
       'bad_encoding',
@@ -259,6 +260,15 @@ function decode(raw: string, what: 'sender' | 'secret', shown: string): string {
       { cause },
     )
   }
+  // Only a raw one gets here (an escaped one is not valid UTF-8): HTTP Basic sends UTF-8, where it
+  // becomes U+FFFD, so such credentials could never match, and the DSN could not be printed again.
+  if (/\p{Cs}/u.test(decoded)) {
+    throw new DsnError(
+      'bad_encoding',
+      `DSN "${shown}": the ${what} holds a lone UTF-16 surrogate, which is not text; copy the DSN again as Rio printed it`,
+    )
+  }
+  return decoded
 }
 
 function hostAndPort(

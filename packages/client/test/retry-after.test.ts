@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { inTimeZone, TIME_ZONES } from '../../../test/support/time-zone.js'
 import { parseRetryAfter } from '../src/retry-after.ts'
 
 const now = Date.parse('2015-10-21T07:27:00Z')
@@ -14,6 +15,8 @@ describe('parseRetryAfter', () => {
     ['Wednesday, 21-Oct-15 07:28:00 GMT', 60_000],
     ['Wed Oct 21 07:28:00 2015', 60_000],
     ['Sun Nov  1 07:27:00 2015', 11 * 86_400_000],
+    ['Wed, 21 Oct 2015 07:27:60 GMT', 60_000], // a leap second
+    ['Wednesday, 21-Oct-66 07:28:00 GMT', 0], // 1966: more than 50 years ahead is the century before
     ['99999999999999999999', Number.MAX_SAFE_INTEGER],
     // A header sent twice arrives joined over fetch: the first value counts, as undici takes the first.
     ['5, 5', 5000],
@@ -45,7 +48,26 @@ describe('parseRetryAfter', () => {
     'Wed, 5',
     'Wed, 99 Oct 2015 07:28:00 GMT, Wed, 21 Oct 2015 07:28:00 GMT',
     'Oct, 21 Oct 2015 07:28:00 GMT',
+    // Date.parse would read these (as 0 ms: "5 GMT" is the year 2005, 31 Feb is 3 March).
+    '5 GMT',
+    'Oct 2015 GMT',
+    'Wed, 31 Feb 2015 07:28:00 GMT',
+    'Wed, 21 Oct 2015 24:00:00 GMT',
+    'Wed, 21 Oct 2015 07:28:00 +0100 GMT',
+    'Wed Oct 21 07:28:00 2015 GMT',
+    'Wed, 21 Oct 15 07:28:00 GMT',
   ])('ignores %j', (value) => {
     expect(parseRetryAfter(value, now)).toBeUndefined()
+  })
+
+  it.each(TIME_ZONES)('reads every form as GMT when the machine is in %s', async (zone) => {
+    await inTimeZone(zone, () => {
+      for (const value of [
+        'Wed, 21 Oct 2015 07:28:00 GMT',
+        'Wednesday, 21-Oct-15 07:28:00 GMT',
+        'Wed Oct 21 07:28:00 2015',
+      ])
+        expect(parseRetryAfter(value, now), value).toBe(60_000)
+    })
   })
 })

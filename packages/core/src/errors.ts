@@ -185,3 +185,26 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     })
     .join('; ')
 }
+
+/**
+ * A value a caller gave, quoted for an error message: a string as JSON (quotes, controls and lone
+ * surrogates escaped) and cut after `max` UTF-16 units, never inside a surrogate pair; anything
+ * else by its type. A message never grows with its input, and quoting never throws (`JSON.stringify`
+ * does for a BigInt or a circular object).
+ * @example
+ * ```ts
+ * quoteInput('a'.repeat(500)) // '"aaa…a"… (500 characters)'
+ * quoteInput(1n)              // 'a bigint'
+ * ```
+ */
+export function quoteInput(value: unknown, max = 100): string {
+  if (typeof value === 'string') {
+    if (value.length <= max) return JSON.stringify(value)
+    const cut = /[\ud800-\udbff]$/.test(value.slice(0, max)) ? value.slice(0, max - 1) : value.slice(0, max)
+    return `${JSON.stringify(cut)}… (${value.length} characters)`
+  }
+  if (value === null || value === undefined || typeof value === 'boolean') return String(value)
+  if (typeof value === 'number') return String(value)
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}

@@ -9,6 +9,7 @@ import { assertWebhookUrl } from './dispatch/url-template.js'
 import { WebhookSender } from './dispatch/webhook-sender.js'
 import {
   formatIssues,
+  quoteInput,
   RioClosedError,
   RioConflictError,
   RioError,
@@ -335,7 +336,7 @@ export class Rio {
     if (!parsedName.success) {
       throw new RioValidationError(
         'invalid_event_name',
-        `invalid event name ${JSON.stringify(name)}: ${formatIssues(parsedName.error.issues)}`,
+        `invalid event name ${quoteInput(name)}: ${formatIssues(parsedName.error.issues)}`,
         { issues: parsedName.error.issues },
       )
     }
@@ -350,7 +351,7 @@ export class Rio {
       )
     }
     if (options.id !== undefined && (typeof options.id !== 'string' || !isUuid(options.id))) {
-      throw new RioValidationError('invalid_argument', `event id ${JSON.stringify(options.id)} is not a UUID`)
+      throw new RioValidationError('invalid_argument', `event id ${quoteInput(options.id)} is not a UUID`)
     }
     const now = this.#clock.now()
     return {
@@ -407,7 +408,7 @@ export class Rio {
     const name = opts.name ?? `${parsedPattern} ${opts.url}`
     const secrets = opts.secrets ?? (opts.secret ? [opts.secret] : undefined)
     const now = this.#clock.now()
-    const handler = await this.#declareHandler(project, name, async (existing) => {
+    const handler = await this.#declareHandler(project, name, options.name, async (existing) => {
       if (!existing) {
         return this.store.insertHandler(
           {
@@ -461,18 +462,25 @@ export class Rio {
    * Runs `declare` with the handler stored under `name` (or null), to update or insert it. When
    * another declaration of the same name (another call, another process booting) inserts it
    * between the read and the insert, the insert conflicts: it runs again with that handler.
+   * @param name - the name, normalised to NFC
+   * @param given - the name as the caller wrote it: a handler stored under it before names were
+   *   normalised (`e` + U+0301 rather than `é`) is found by it, and keeps its stored name
    */
   async #declareHandler(
     project: string,
     name: string,
+    given: unknown,
     declare: (existing: Handler | null) => Promise<Handler>,
   ): Promise<Handler> {
-    const existing = await this.store.getHandlerByName(project, name)
+    const find = async () =>
+      (await this.store.getHandlerByName(project, name)) ??
+      (typeof given === 'string' && given !== name ? this.store.getHandlerByName(project, given) : null)
+    const existing = await find()
     try {
       return await declare(existing)
     } catch (error) {
       if (existing || !(error instanceof RioConflictError)) throw error
-      return declare(await this.store.getHandlerByName(project, name))
+      return declare(await find())
     }
   }
 
@@ -507,8 +515,10 @@ export class Rio {
     const opts = parse(functionOptionsSchema.strict(), options, `options of handler "${name}"`)
     const project = this.#project(opts.project)
     this.#registry.set(project, parsedName, fn as HandlerFunction)
+    // A handler stored under the name as written, before names were normalised, runs it too.
+    if (name !== parsedName) this.#registry.set(project, name, fn as HandlerFunction)
     const registration = this.#registering.then(() =>
-      this.#storeFunction(project, parsedPattern, parsedName, opts),
+      this.#storeFunction(project, parsedPattern, parsedName, opts, name),
     )
     this.#registering = registration.catch((error: unknown) => this.events.safeEmit('error', error as Error))
     return this
@@ -519,6 +529,7 @@ export class Rio {
     pattern: string,
     name: string,
     opts: z.infer<typeof functionOptionsSchema>,
+    given: string,
   ): Promise<void> {
     const now = this.#clock.now()
     const fields = {
@@ -527,7 +538,7 @@ export class Rio {
       rateLimit: opts.rateLimit ?? null,
       retrySchedule: opts.retrySchedule ?? null,
     }
-    const handler = await this.#declareHandler(project, name, async (existing) => {
+    const handler = await this.#declareHandler(project, name, given, async (existing) => {
       if (!existing) {
         return this.store.insertHandler(
           {
@@ -549,6 +560,7 @@ export class Rio {
       }
       if (existing.kind !== 'function') {
         this.#registry.delete(project, name)
+        this.#registry.delete(project, given)
         throw new RioConflictError(
           `"${name}" is a webhook in project "${project}"; pick another name for the function`,
         )
@@ -661,7 +673,11 @@ export class Rio {
     return event
   }
 
-  /** Events, newest first; pass the last id as `before` for the next page. */
+  /**
+   * Events, newest first; pass the last id as `before` for the next page. `since` includes its
+   * instant, `until` does not.
+   * @throws {@link RioValidationError} `invalid_argument` when `since` or `until` is not a valid `Date`
+   */
   async listEvents(
     filter: {
       project?: string
@@ -675,8 +691,8 @@ export class Rio {
     return this.#open().listEvents({
       ...(filter.project !== undefined ? { project: filter.project } : {}),
       ...(filter.name !== undefined ? { name: filter.name } : {}),
-      ...(filter.since ? { since: filter.since.getTime() } : {}),
-      ...(filter.until ? { until: filter.until.getTime() } : {}),
+      ...(filter.since != null ? { since: timeFilter('listEvents', 'since', filter.since) } : {}),
+      ...(filter.until != null ? { until: timeFilter('listEvents', 'until', filter.until) } : {}),
       ...(filter.before !== undefined ? { before: filter.before } : {}),
       limit: clampLimit(filter.limit),
     })
@@ -693,6 +709,7 @@ export class Rio {
    * Deliveries, newest first; pass the last id as `before` for the next page. `attempted: true`
    * keeps those attempted at least once (with `status: 'pending'`: the retrying ones), `false` those
    * never attempted.
+   * @throws {@link RioValidationError} `invalid_argument` when `since` is not a valid `Date`
    */
   async listDeliveries(
     filter: {
@@ -709,7 +726,7 @@ export class Rio {
     const { since, limit, ...rest } = filter
     return this.#open().listDeliveries({
       ...rest,
-      ...(since ? { since: since.getTime() } : {}),
+      ...(since != null ? { since: timeFilter('listDeliveries', 'since', since) } : {}),
       limit: clampLimit(limit),
     })
   }
@@ -860,6 +877,14 @@ export class Rio {
     if (typeof secret !== 'string' || secret.length < 6 || secret.length > 512) {
       throw new RioValidationError('invalid_argument', 'a sender secret must be 6 to 512 characters')
     }
+    // As the API refuses it: HTTP Basic sends UTF-8, where a lone surrogate is U+FFFD, so no client
+    // could send this secret, and `abc\uD800` and `abc\uDC00` would be the same one.
+    if (/\p{Cs}/u.test(secret)) {
+      throw new RioValidationError(
+        'invalid_argument',
+        'a sender secret must be valid Unicode (no lone surrogates)',
+      )
+    }
     const now = this.#clock.now()
     await this.store.ensureProject(projectName, now)
     const sender = await this.store.createSender({
@@ -961,7 +986,7 @@ export class Rio {
     if (!parsed.success) {
       throw new RioValidationError(
         'invalid_argument',
-        `invalid project name ${JSON.stringify(project)}: ${formatIssues(parsed.error.issues)}`,
+        `invalid project name ${quoteInput(project)}: ${formatIssues(parsed.error.issues)}`,
       )
     }
     return parsed.data
@@ -1093,6 +1118,20 @@ function refuseKeyConflicts(inputs: readonly EventInput[]): void {
       throw new RioIdempotencyError(key, a.id, a.project, [earlier, index])
     }
   }
+}
+
+/**
+ * A time filter as ms since the epoch. An Invalid Date (`new Date('31.01.2026')`) would match no
+ * row and list nothing, as if there were none; anything else but a `Date` would fail untyped.
+ * @throws {@link RioValidationError} `invalid_argument` with an issue at `field`
+ */
+function timeFilter(method: string, field: string, value: Date): number {
+  if (value instanceof Date && Number.isFinite(value.getTime())) return value.getTime()
+  const got = value instanceof Date ? 'Invalid Date' : typeof value
+  const message = `${method}() needs ${field} as a valid Date (got ${got}); leave it out for no bound`
+  throw new RioValidationError('invalid_argument', message, {
+    issues: [{ code: 'custom', path: [field], message, input: got }],
+  })
 }
 
 function clampLimit(limit: number | undefined): number {

@@ -80,7 +80,10 @@ export function addDeliveries(program: Command): void {
       )
       .option('--handler <id>', "only this handler's (its id: `rio handler list`)")
       .option('--project <project>')
-      .option('--since <time>', 'ISO date or a span like 2h, 3d')
+      .option(
+        '--since <time>',
+        'ISO date or date and time (UTC unless it ends in an offset like +02:00), or a span like 2h, 3d',
+      )
       .option('--limit <n>', 'at most this many (newest first)', '50')
       .description('list deliveries, newest first'),
   ).action((options: ListOptions) =>
@@ -151,7 +154,11 @@ export function addDeliveries(program: Command): void {
     program
       .command('recover')
       .requiredOption('--handler <id>')
-      .option('--since <time>', 'ISO date or a span like 2h, 3d', '7d')
+      .option(
+        '--since <time>',
+        'ISO date or date and time (UTC unless it ends in an offset like +02:00), or a span like 2h, 3d',
+        '7d',
+      )
       .description("re-queue a handler's dead deliveries created since a time"),
   ).action((options: CommonOptions & { handler: string; since: string }) =>
     withRio(options, async (rio) => {

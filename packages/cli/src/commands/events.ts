@@ -10,7 +10,10 @@ export function addEvents(program: Command): void {
       .command('list')
       .option('--project <project>')
       .option('--name <name>', 'only this event name')
-      .option('--since <time>', 'ISO date or a span like 2h, 3d')
+      .option(
+        '--since <time>',
+        'ISO date or date and time (UTC unless it ends in an offset like +02:00), or a span like 2h, 3d',
+      )
       .option('--limit <n>', 'at most this many (newest first)', '50')
       .description('list events, newest first'),
   ).action((options: CommonOptions & { project?: string; name?: string; since?: string; limit: string }) =>

@@ -20,8 +20,16 @@ export function addSender(program: Command): void {
       .description('create a sender and print its DSN (the secret is shown only now)'),
   ).action((project: string, name: string, options: CommonOptions & { secret?: string; url?: string }) => {
     const url = options.url ?? baseUrl(loadConfig({}))
+    const shownUrl = JSON.stringify(url.slice(0, 200))
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-      throw new UsageError(`--url "${url}" is not an http(s) URL`)
+      throw new UsageError(`--url ${shownUrl} is not an http(s) URL`)
+    const { search, hash, username, password } = new URL(url)
+    // The DSN appends the project to the path and puts the sender's credentials in: a query or
+    // fragment would end up after the project, where rio-client refuses it.
+    if (search || hash || username || password)
+      throw new UsageError(
+        `--url ${shownUrl} has a query, fragment or credentials; give the base URL senders reach Rio at (https://rio.example.com/rio)`,
+      )
     return withRio(
       options,
       async (rio) => {
@@ -30,10 +38,13 @@ export function addSender(program: Command): void {
           name,
           options.secret ? { secret: options.secret } : {},
         )
+        // As the API builds it (encodeURIComponent leaves no "@", ":", "/", "#" or "?" raw), so
+        // rio-client's parseDsn() reads back this very sender and secret.
         const base = new URL(url)
         base.username = encodeURIComponent(sender.name)
         base.password = encodeURIComponent(secret)
-        const dsn = `${base.toString().replace(/\/$/, '')}/${project}`
+        base.pathname = `${base.pathname.replace(/\/+$/, '')}/${encodeURIComponent(project)}`
+        const dsn = base.href
         if (options.json)
           process.stdout.write(`${JSON.stringify({ project, name: sender.name, dsn }, null, 2)}\n`)
         else

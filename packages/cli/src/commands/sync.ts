@@ -209,7 +209,8 @@ export async function syncFile(
       (await rio.listHandlers({ project, kind: 'webhook' })).map((h) => [h.name, h as WebhookHandler]),
     )
     for (const [name, { pattern, secret, ...rest }] of Object.entries(declared.handlers ?? {})) {
-      const before = handlers.get(name)
+      // Rio keeps names in NFC (one written before that rule, as it was): the file may hold either.
+      const before = handlers.get(name.normalize('NFC')) ?? handlers.get(name)
       const after = await rio.webhook(pattern, { ...rest, name, project, ...(secret ? { secret } : {}) })
       // Names that just repeat the subscription (the default, and original Rio files) are not shown
       // twice. URLs are redacted as in the logs: this output ends up in CI logs.
@@ -220,7 +221,7 @@ export async function syncFile(
           : `handler ${project}/${redactHandlerName(after)} (${pattern} → ${url})`
       const kind = !before ? 'created' : compared(before) === compared(after) ? 'unchanged' : 'updated'
       changes.push({ kind, what: label })
-      handlers.delete(name)
+      handlers.delete(after.name)
     }
     if (options.prune) {
       for (const name of senders.keys()) {

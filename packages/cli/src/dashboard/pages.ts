@@ -19,20 +19,42 @@ export interface Page {
 const PAGE_SIZE = 50
 /** Retrying deliveries shown at most. */
 const RETRYING_SHOWN = 200
-const LOCAL_DATE_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(:\d{2}(\.\d{1,3})?)?$/
+/** A `datetime-local` value: date, hours and minutes, then seconds and milliseconds if given. */
+const LOCAL_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/
 
-/** A `datetime-local` value read as UTC; `end` makes it the exclusive end of its second or minute. */
+/**
+ * A `datetime-local` value read as UTC (the form says so, as every time the dashboard shows is UTC,
+ * so the browser's zone never matters); `end` makes it the exclusive end of the last unit written
+ * (minute, second or millisecond), so `to` includes the minute it names.
+ * @throws {@link RioValidationError} `invalid_argument` (400) for anything else, a day or time that
+ *   does not exist (`2026-02-30`, `24:00`: `Date` would roll it into the next month or day) among them
+ */
 function parseTime(field: string, value: string | undefined, end: boolean): Date | undefined {
   if (!value) return undefined
   const match = LOCAL_DATE_TIME.exec(value)
-  const ms = match ? Date.parse(`${value}Z`) : Number.NaN
-  if (!match || Number.isNaN(ms)) {
+  const [year, month, day, hour, minute, second] = (match?.slice(1, 7) ?? []).map((f) => Number(f ?? 0))
+  const date = new Date(0)
+  if (match) {
+    date.setUTCFullYear(year!, month! - 1, day!)
+    date.setUTCHours(hour!, minute!, second!, Number((match[7] ?? '').padEnd(3, '0')))
+  }
+  const real =
+    match !== null &&
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month! - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second
+  if (!real) {
     throw new RioValidationError(
       'invalid_argument',
-      `"${field}" must be a date and time like 2026-01-31T09:30 (UTC)`,
+      `"${field}" must be a date and time like 2026-01-31T09:30 (UTC), got ${JSON.stringify(value)}`,
     )
   }
-  return new Date(end ? ms + (match[2] ? 1000 : 60_000) : ms)
+  if (!end) return date
+  const unit = match[7] ? 1 : match[6] ? 1000 : 60_000
+  return new Date(date.getTime() + unit)
 }
 
 /** Every handler by id: pages show names, not ids, and removed handlers simply have none. */

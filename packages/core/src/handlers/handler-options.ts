@@ -10,11 +10,33 @@ const patternSchema = z
     PATTERN_RE,
     'a pattern is an event name in which "*" matches any run of characters, e.g. "comment.*" or "*"',
   )
+/**
+ * Text that may not be in a handler name or a webhook URL, as it reads differently from what it
+ * holds wherever it is shown (CLI, logs, dashboard): control characters (C0, DEL, C1), bidirectional
+ * formatting characters (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069: `a\u202Egpj.exe`
+ * reads as `aexe.jpg`), line and paragraph separators (U+2028, U+2029) and invisible characters
+ * (U+200B, U+2060–U+2064, U+FEFF: `ad\u200Bmin` reads as `admin`). Joiners (U+200C, U+200D) are
+ * allowed: emoji sequences and Persian or Indic words need them.
+ */
+const SAFE_TEXT =
+  /^[^\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]*$/
+const UNSAFE_TEXT_RULE =
+  'control characters, bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), line separators (U+2028, U+2029) or invisible characters (U+200B, U+2060–U+2064, U+FEFF)'
+// A lone UTF-16 surrogate cannot be stored as UTF-8: it would be read back as U+FFFD, another name.
+const noLoneSurrogate = (text: string) => !/\p{Cs}/u.test(text)
+
+/**
+ * Handler names: 1 to 200 characters of any script, normalised to NFC so that a name typed as
+ * `e` + U+0301 and one typed as `é` are one handler, as they look the same (names stored before
+ * this rule keep working: see `Rio.webhook`).
+ */
 const handlerNameSchema = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'a handler name may not hold control characters')
+  .regex(SAFE_TEXT, `a handler name may not hold ${UNSAFE_TEXT_RULE}`)
+  .refine(noLoneSurrogate, 'a handler name must be valid Unicode (no lone surrogates)')
+  .transform((name) => name.normalize('NFC'))
 // RFC 9110 §5.1: a field name is a token.
 const headerName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 // RFC 9110 §5.5 field-value characters, exactly what undici sends: HTAB, SP, VCHAR and obs-text
@@ -85,7 +107,13 @@ const common = {
 
 export const webhookOptionsSchema = z.object({
   ...common,
-  url: z.string().min(1).max(4096),
+  // WHATWG URL silently drops tabs and line breaks, so the stored URL would not be the one called.
+  url: z
+    .string()
+    .min(1)
+    .max(4096)
+    .regex(SAFE_TEXT, `a webhook URL may not hold ${UNSAFE_TEXT_RULE}; percent-encode them`)
+    .refine(noLoneSurrogate, 'a webhook URL must be valid Unicode (no lone surrogates)'),
   name: handlerNameSchema.optional(),
   method: z.enum(['POST', 'PUT', 'GET']).optional(),
   contentType: z.enum(['json', 'form', 'form-payload']).optional(),

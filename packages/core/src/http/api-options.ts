@@ -86,6 +86,12 @@ export const apiOptionsSchema = z.object({
   maxJsonDepth: limit(10_000),
   publicUrl: z
     .url({ protocol: /^https?$/ })
+    // A DSN is this URL with the sender's credentials in it and the project appended: a query or
+    // fragment would end up after the project (a DSN rio-client refuses), credentials be replaced.
+    .refine((url) => {
+      const { search, hash, username, password } = new URL(url)
+      return !search && !hash && !username && !password
+    }, 'publicUrl is a base URL such as https://rio.example.com/rio: no query, fragment or credentials')
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
 })

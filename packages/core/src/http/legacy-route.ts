@@ -6,7 +6,8 @@ import { isUuid } from '../events/event-id.js'
 import type { Rio } from '../rio.js'
 import { ApiError } from './api-error.js'
 import { parseAuthorization, type SenderCheck } from './auth.js'
-import { decodeUtf8, isJsonType, parseJson, type RawBody, readBody } from './body.js'
+import { isJsonType, parseJson, type RawBody, readBody } from './body.js'
+import { decodeCharset, urlencodedFields } from './charset.js'
 import { exactPayloads } from './exact-payloads.js'
 import { legacyEmittedSchema } from './response-schemas.js'
 import type { ApiContext, ApiReply, Route, RouteDoc } from './route.js'
@@ -105,12 +106,14 @@ function legacyError(error: ApiError): ApiReply {
  * The payload as the original server built it: the JSON body (on GET too); else a POST's form
  * fields, never its query string (`request.form`); else a GET's query parameters, never its body
  * (`request.args`). A POST body in another media type is refused with 415, where the original
- * stored `{}` and dropped it. No `Content-Type` is read as a form, as Rio always did.
+ * stored `{}` and dropped it. No `Content-Type` is read as a form, as Rio always did. A JSON or
+ * urlencoded body is read in the `charset` its `Content-Type` names (UTF-8 when none), as Flask
+ * read JSON; the original read forms as UTF-8 whatever they said, turning `caf%E9` into `caf\uFFFD`.
  */
 async function legacyPayload(ctx: ApiContext, body: RawBody): Promise<unknown> {
   if (isJsonType(body.mediaType)) {
     if (body.bytes.length === 0) return {}
-    const text = decodeUtf8(body.bytes)
+    const text = decodeCharset(body.bytes, body.charset)
     const payload = parseJson(text, ctx.options.maxJsonDepth)
     // Numbers as sent: a body JSON.stringify would write differently is stored as its text.
     return exactPayloads(text, 'body').get(0) ?? payload
@@ -126,7 +129,7 @@ async function legacyPayload(ctx: ApiContext, body: RawBody): Promise<unknown> {
       `unsupported media type "${body.mediaType.slice(0, 100)}": send JSON, or urlencoded or multipart form fields`,
     )
   }
-  return firstValues(new URLSearchParams(body.bytes.toString('utf8')))
+  return firstValues(urlencodedFields(body.bytes, body.charset))
 }
 
 /**
@@ -289,7 +292,7 @@ const legacyDoc = {
         '`{ "event": { "uuid" }, "message": "ok", "task": { "id" } }` after the COMMIT (task.id is the event id), written as Flask\'s jsonify wrote it (`Content-Type: application/json`, indented)',
       schema: legacyEmittedSchema,
     },
-    400: 'a bad event name, a path that is not valid percent-encoding, a JSON body that is not valid JSON or UTF-8, or a malformed multipart body',
+    400: 'a bad event name, a path that is not valid percent-encoding, a JSON body that is not valid JSON or not text in its charset (UTF-8 when none is named), or a malformed multipart body',
     404: '`{"message":"not found"}`: the project does not exist (looked up once Basic credentials are present)',
     409: 'X-Rio-Event-UUID names another event',
     413: "the body is over maxBodyBytes, the payload over Rio's maxPayloadBytes, or a multipart body has more than 1000 parts",
@@ -332,14 +335,14 @@ export const legacyRoutes: readonly Route[] = [
         content: {
           'application/json': z.unknown().describe('any JSON value is the payload; an empty body is {}'),
           'application/x-www-form-urlencoded': fields.describe(
-            'each field is a payload field (a body without Content-Type is read as a form)',
+            'each field is a payload field (a body without Content-Type is read as a form), read in the charset the Content-Type names (UTF-8 when none)',
           ),
           'multipart/form-data': fields.describe('each text field is a payload field; files are left out'),
         },
       },
       responses: {
         ...legacyDoc.responses,
-        415: 'a body that is neither JSON nor urlencoded or multipart form fields (text/plain, say)',
+        415: 'a body that is neither JSON nor urlencoded or multipart form fields (text/plain, say), or in a charset Rio does not know (a form in UTF-16)',
       },
     },
   },

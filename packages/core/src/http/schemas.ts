@@ -100,7 +100,7 @@ const webhookBodyShape = describeShape(
       "delays in ms before each attempt (the first is taken as immediate); null for Rio's retrySchedule",
     enabled: 'whether it receives deliveries (default true)',
     url: 'http(s) URL; may hold {{ payload.x }} templates',
-    name: 'stable name, unique in the project; posting it again updates that handler (default "<pattern> <url>")',
+    name: 'stable name, unique in the project, in any script (kept in Unicode NFC; no control, bidi-formatting or invisible characters); posting it again updates that handler (default "<pattern> <url>")',
     method: 'default POST',
     contentType:
       'body encoding: json (default), form (top-level keys as form fields) or form-payload (the JSON in field "payload")',
@@ -147,17 +147,24 @@ export const disableHandlerSchema = z
   })
   .strict()
 
+/** What a time in a query or body may be, for the reference and the 400 message. */
+const AT =
+  'an ISO 8601 date (2024-05-01, midnight UTC) or date and time with Z or an offset (2024-05-01T12:00:00Z, 2024-05-01T14:00:00+02:00)'
+
+/**
+ * A time: a date alone is midnight UTC; a date and time must say its offset, since the server's time
+ * zone is not the caller's to know (JavaScript would read one without an offset in the server's zone).
+ */
 const isoDate = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/,
-    'an ISO 8601 date, e.g. 2024-05-01 or 2024-05-01T12:00:00Z',
-  )
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/, AT)
   .transform((value, ctx) => {
     const date = new Date(value)
     const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number]
     // Date overflows impossible days (Feb 30 → Mar 1); compare the calendar date with what was written.
-    const real = new Date(Date.UTC(y, m - 1, d))
+    // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999 (0000-02-29 exists, 1900-02-29 not).
+    const real = new Date(0)
+    real.setUTCFullYear(y, m - 1, d)
     if (Number.isNaN(date.getTime()) || real.getUTCMonth() !== m - 1 || real.getUTCDate() !== d) {
       ctx.addIssue({ code: 'custom', message: `${value} is not a real date` })
       return z.NEVER
@@ -170,7 +177,7 @@ export const recoverSchema = z
   .object({
     since: isoDate
       .optional()
-      .describe('re-queue dead deliveries created since then (an ISO 8601 date); default the last 7 days'),
+      .describe(`re-queue dead deliveries created since then, ${AT}; default the last 7 days`),
   })
   .strict()
 
@@ -202,8 +209,8 @@ export const listEventsQuery = z
   .object({
     project: name.optional().describe('only events of this project'),
     name: name.optional().describe('only events of this name'),
-    since: isoDate.optional().describe('only events created at or after this ISO 8601 date'),
-    until: isoDate.optional().describe('only events created before this ISO 8601 date'),
+    since: isoDate.optional().describe(`only events created at or after this time, ${AT}`),
+    until: isoDate.optional().describe(`only events created before this time, ${AT}`),
     before: eventCursor.optional().describe(`${pageFields.before} (an event id)`),
     limit: limit.optional().describe(pageFields.limit),
   })
@@ -229,7 +236,7 @@ export const listDeliveriesQuery = z
       .refine(isUuid, 'event is an event id')
       .optional()
       .describe('only deliveries of this event (its id)'),
-    since: isoDate.optional().describe('only deliveries created at or after this ISO 8601 date'),
+    since: isoDate.optional().describe(`only deliveries created at or after this time, ${AT}`),
     before: deliveryCursor.optional().describe(`${pageFields.before} (a delivery id)`),
     limit: limit.optional().describe(pageFields.limit),
   })
