@@ -4,6 +4,7 @@
  */
 
 import { Command, CommanderError } from 'commander'
+import { addBackup } from './commands/backup.js'
 import { addCleanup } from './commands/cleanup.js'
 import { addDeliveries } from './commands/deliveries.js'
 import { addEvents } from './commands/events.js'
@@ -51,6 +52,7 @@ Exit codes: 0 done, 1 failed (or unhealthy), 2 usage or configuration error, 3 n
   addDeliveries(program)
   addHealth(program)
   addCleanup(program)
+  addBackup(program)
   addSync(program)
   return program
 }

@@ -45,6 +45,7 @@ describe('@rio/cli exports', () => {
       'recover',
       'health',
       'cleanup',
+      'backup',
       'sync',
     ])
   })

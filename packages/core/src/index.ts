@@ -71,6 +71,8 @@ export { DEFAULT_RETRY_SCHEDULE, resolveOptions } from './options.js'
 export type { EmitManyItem, EmitOptions, EmitResult, HandlerUpdate } from './rio.js'
 export { Rio } from './rio.js'
 export type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
+export type { BackupOptions, BackupProgress, BackupReport } from './store/sqlite/backup-database.js'
+export { backupDatabase } from './store/sqlite/backup-database.js'
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js'
 export { SqliteStore } from './store/sqlite/sqlite-store.js'
 export type {

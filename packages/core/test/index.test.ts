@@ -27,6 +27,7 @@ describe('@rio/core public surface', () => {
       'SqliteStore',
       'UnrecoverableError',
       'VERSION',
+      'backupDatabase',
       'clientAddress',
       'clientKey',
       'createApiHandler',
