@@ -1,4 +1,4 @@
-import stringWidth from 'string-width'
+import { displayWidth, graphemeClusters } from './display-width.js'
 import { escapeControls } from './escape-controls.js'
 
 /** A column of {@link formatTable}: a header and how to read the cell from a row. */
@@ -39,34 +39,30 @@ function cell(value: unknown): string {
   return escapeControls(text.replace(/[\r\n\t]+/g, ' '))
 }
 
-/**
- * The columns a terminal gives `text`: 2 for a CJK character or an emoji, 0 for a combining mark or
- * a zero-width joiner, 1 for the rest (East Asian Ambiguous characters count as narrow, as in
- * Western terminals). The text holds no control character any more (see {@link cell}), so what is
- * measured is what is printed.
- */
-function width(text: string): number {
-  return stringWidth(text, { countAnsiEscapeCodes: true })
+/** A cell's text with its display width, measured once: a cell may hold a 256 KiB payload. */
+interface Measured {
+  readonly text: string
+  readonly width: number
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
+const measured = (text: string): Measured => ({ text, width: displayWidth(text) })
 
 /**
- * `text` cut to at most `max` columns, its last one `…` when anything was cut. It is cut between
+ * `value` cut to at most `max` columns, its last one `…` when anything was cut. It is cut between
  * grapheme clusters, never inside one: an accent stays on its letter, a flag or a family emoji
  * stays whole (half of one would print as another character or a stray mark).
  */
-function fit(text: string, max: number): string {
-  if (width(text) <= max) return text
+function fit(value: Measured, max: number): Measured {
+  if (value.width <= max) return value
   let out = ''
   let used = 0
-  for (const { segment } of graphemes.segment(text)) {
-    const w = width(segment)
+  for (const segment of graphemeClusters(value.text)) {
+    const w = displayWidth(segment)
     if (used + w > max - 1) break
     out += segment
     used += w
   }
-  return `${out}…`
+  return { text: `${out}…`, width: used + 1 }
 }
 
 /**
@@ -89,8 +85,9 @@ function shrinkToFit(widths: number[], minimums: readonly (number | undefined)[]
 
 /**
  * Renders rows as a plain-text table with aligned columns (no colours), one line per row, aligned
- * by display width so CJK, emoji and accented names line up. Given a terminal `width`, long free-text cells are cut with `…` to fit it; without one
- * (output piped or redirected) nothing is cut, so what a script reads is the whole value.
+ * by display width so CJK, emoji and accented names line up. Given a terminal `width`, long
+ * free-text cells are cut with `…` to fit it; without one (output piped or redirected) nothing is
+ * cut, so what a script reads is the whole value.
  */
 export function formatTable<T>(
   rows: readonly T[],
@@ -98,23 +95,23 @@ export function formatTable<T>(
   options: TableOptions = {},
 ): string {
   if (rows.length === 0) return '(none)\n'
-  const headers = columns.map((c) => c.header.toUpperCase())
-  const cells = rows.map((row) => columns.map((c) => cell(c.value(row))))
-  const natural = columns.map((_, i) => Math.max(width(headers[i]!), ...cells.map((r) => width(r[i]!))))
+  const headers = columns.map((c) => measured(c.header.toUpperCase()))
+  const cells = rows.map((row) => columns.map((c) => measured(cell(c.value(row)))))
+  const natural = columns.map((_, i) => Math.max(headers[i]!.width, ...cells.map((r) => r[i]!.width)))
   const widths =
     options.width === undefined
       ? natural
       : shrinkToFit(
           natural,
-          columns.map((c, i) => (c.shrink ? Math.max(MIN_SHRUNK, width(headers[i]!)) : undefined)),
+          columns.map((c, i) => (c.shrink ? Math.max(MIN_SHRUNK, headers[i]!.width) : undefined)),
           options.width,
         )
-  const line = (values: readonly string[]) =>
+  const line = (values: readonly Measured[]) =>
     values
-      .map((v, i) => {
-        const text = fit(v, widths[i]!)
+      .map((value, i) => {
+        const { text, width } = fit(value, widths[i]!)
         // A wide character that did not fit leaves a column free: padded, so the next column lines up.
-        return text + ' '.repeat(Math.max(widths[i]! - width(text), 0))
+        return text + ' '.repeat(Math.max(widths[i]! - width, 0))
       })
       .join(GAP)
       .trimEnd()

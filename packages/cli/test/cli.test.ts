@@ -85,50 +85,71 @@ describe('exit codes and error messages', () => {
   it('exits 2 for usage errors, 3 for what does not exist, 1 for run-time failures — one line and a hint, no stack', async () => {
     const dir = tempDir()
     const database = join(dir, 'rio.db')
-    const cases: Array<[string[], number, RegExp]> = [
-      [['start', 'sideways', '--port', '0'], 2, /^rio: unknown role "sideways": use all, web or worker\n$/],
-      [['frobnicate'], 2, /unknown command 'frobnicate'/],
-      [['start', 'worker', '--demo'], 2, /--demo needs both the API and the dispatcher/],
-      [['events', 'list', '--database', database], 1, /does not exist\nhint: run `rio migrate` to create it/],
-      [['migrate', '--database', database], 0, /migrated/],
-      [['events', 'list', '--since', 'soon', '--database', database], 2, /give an ISO date or a span/],
-      [['deliveries', 'list', '--since', '7', '--database', database], 2, /cannot read the time "7"/],
+    type Case = [string[], number, RegExp]
+    // Each `rio` is a process loading the whole CLI from its sources (about 1 s of CPU): the cases
+    // of a step run side by side, the steps in order (no database, then migrated, then with "shop").
+    const steps: Case[][] = [
       [
-        ['deliveries', 'show', '42', '--database', database],
-        3,
-        /delivery "42" does not exist\nhint: .*rio deliveries list/,
+        [['start', 'sideways', '--port', '0'], 2, /^rio: unknown role "sideways": use all, web or worker\n$/],
+        [['frobnicate'], 2, /unknown command 'frobnicate'/],
+        [['start', 'worker', '--demo'], 2, /--demo needs both the API and the dispatcher/],
+        [
+          ['events', 'list', '--database', database],
+          1,
+          /does not exist\nhint: run `rio migrate` to create it/,
+        ],
       ],
-      [['handler', 'enable', 'nope', '--database', database], 3, /handler "nope" does not exist/],
-      // A project filter naming no project is exit 3, not an empty list that hides the typo.
+      [[['migrate', '--database', database], 0, /migrated/]],
       [
-        ['sender', 'list', 'nope', '--database', database],
-        3,
-        /^rio: project "nope" does not exist\nhint: see what exists with `rio project list`/,
+        [['events', 'list', '--since', 'soon', '--database', database], 2, /give an ISO date or a span/],
+        [['deliveries', 'list', '--since', '7', '--database', database], 2, /cannot read the time "7"/],
+        [
+          ['deliveries', 'show', '42', '--database', database],
+          3,
+          /delivery "42" does not exist\nhint: .*rio deliveries list/,
+        ],
+        [['handler', 'enable', 'nope', '--database', database], 3, /handler "nope" does not exist/],
+        // A project filter naming no project is exit 3, not an empty list that hides the typo.
+        [
+          ['sender', 'list', 'nope', '--database', database],
+          3,
+          /^rio: project "nope" does not exist\nhint: see what exists with `rio project list`/,
+        ],
+        [['events', 'list', '--project', 'nope', '--database', database], 3, /project "nope" does not exist/],
+        [
+          ['deliveries', 'list', '--project', 'nope', '--database', database],
+          3,
+          /project "nope" does not exist/,
+        ],
+        [
+          ['handler', 'list', '--project', 'nope', '--database', database],
+          3,
+          /project "nope" does not exist/,
+        ],
+        [
+          ['deliveries', 'list', '--project', 'nope', '--since', '7', '--database', database],
+          2,
+          /cannot read the time/,
+        ],
+        [['start', '--port', '70000', '--database', database], 2, /invalid setting port \(from --port\)/],
+        [['start', '--port', '0x50', '--database', database], 2, /invalid setting port \(from --port\)/],
       ],
-      [['events', 'list', '--project', 'nope', '--database', database], 3, /project "nope" does not exist/],
+      [[['project', 'create', 'shop', '--database', database], 0, /shop/]],
       [
-        ['deliveries', 'list', '--project', 'nope', '--database', database],
-        3,
-        /project "nope" does not exist/,
+        [['sender', 'list', 'shop', '--database', database], 0, /^\(none\)\n$/],
+        [['events', 'list', '--project', 'shop', '--database', database], 0, /^\(none\)\n$/],
+        [['handler', 'add', 'shop', 'x', 'ftp://x', '--database', database], 2, /only http and https URLs/],
       ],
-      [['handler', 'list', '--project', 'nope', '--database', database], 3, /project "nope" does not exist/],
-      [
-        ['deliveries', 'list', '--project', 'nope', '--since', '7', '--database', database],
-        2,
-        /cannot read the time/,
-      ],
-      [['project', 'create', 'shop', '--database', database], 0, /shop/],
-      [['sender', 'list', 'shop', '--database', database], 0, /^\(none\)\n$/],
-      [['events', 'list', '--project', 'shop', '--database', database], 0, /^\(none\)\n$/],
-      [['handler', 'add', 'shop', 'x', 'ftp://x', '--database', database], 2, /only http and https URLs/],
-      [['start', '--port', '70000', '--database', database], 2, /invalid setting port \(from --port\)/],
-      [['start', '--port', '0x50', '--database', database], 2, /invalid setting port \(from --port\)/],
     ]
-    for (const [args, code, message] of cases) {
+    const check = async ([args, code, message]: Case) => {
       const run = rio(args)
       expect(await run.exited, `rio ${args.join(' ')}: ${run.output()}`).toBe(code)
       expect(run.output()).toMatch(message)
       expect(run.output()).not.toMatch(/\n\s+at /)
+    }
+    for (const step of steps) {
+      // Four at a time: more only queue for the same cores.
+      for (let i = 0; i < step.length; i += 4) await Promise.all(step.slice(i, i + 4).map(check))
     }
     const json = rio(['deliveries', 'show', '42', '--database', database, '--json'])
     expect(await json.exited).toBe(3)

@@ -1,5 +1,6 @@
 import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
+import { displayWidth } from '../src/display-width.js'
 import { type Column, formatTable, terminalWidth } from '../src/table.js'
 
 interface Row {
@@ -160,4 +161,33 @@ describe('terminalWidth', () => {
     expect(terminalWidth({ isTTY: false, columns: 132 })).toBeUndefined()
     expect(terminalWidth({ columns: 132 } as Pick<NodeJS.WriteStream, 'isTTY' | 'columns'>)).toBeUndefined()
   })
+})
+
+describe('formatTable with long cells', () => {
+  const payloadColumns: Column<{ id: string; payload: string }>[] = [
+    { header: 'id', value: (r) => r.id },
+    { header: 'payload', value: (r) => r.payload, shrink: true },
+    { header: 'end', value: () => 'x' },
+  ]
+
+  // Intl.Segmenter over a whole cell takes time growing with the square of its length: a 200 K
+  // character payload took minutes. Measured in pieces it takes well under a second.
+  it('lays out 256 KiB payloads in any script in time linear in their length', () => {
+    for (const unit of ['注文の通知', 'Grüße aus Köln 👩‍💻 🇫🇷 e\u0301 ']) {
+      const payload = unit.repeat(Math.ceil(200_000 / unit.length))
+      const rows = [
+        { id: '1', payload },
+        { id: '2', payload: 'short' },
+      ]
+      const started = performance.now()
+      const piped = formatTable(rows, payloadColumns)
+      const fitted = formatTable(rows, payloadColumns, { width: 80 })
+      expect(performance.now() - started, unit).toBeLessThan(10_000)
+      // displayWidth, checked against string-width in its own tests: string-width is the slow one.
+      const end = (line: string) => displayWidth(line.slice(0, line.lastIndexOf('x')))
+      const [, first, second] = piped.trimEnd().split('\n')
+      expect(end(first!)).toBe(end(second!))
+      for (const line of fitted.trimEnd().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80)
+    }
+  }, 60_000)
 })

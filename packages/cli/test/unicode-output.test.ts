@@ -47,4 +47,32 @@ describe('rio sync with handler names of any script', () => {
       [stored!.id, 'http://127.0.0.1:9/b'],
     ])
   })
+
+  it('updates a handler stored under an NFD name before names were normalised when the file writes it in NFC, and --prune keeps it', async () => {
+    const rio = makeRio()
+    const file = (url: string) => `projects:
+  shop:
+    handlers:
+      "caf\u00e9 hook":
+        pattern: order.paid
+        url: ${url}
+`
+    const old = await rio.webhook('order.paid', {
+      project: 'shop',
+      name: 'hook',
+      url: 'http://127.0.0.1:9/a',
+    })
+    rio.db!.prepare('UPDATE handlers SET name = ? WHERE id = ?').run('cafe\u0301 hook', old.id)
+    const synced = await syncFile(rio, file('http://127.0.0.1:9/b'), { prune: true })
+    expect(synced.map((c) => c.kind)).toEqual(['unchanged', 'updated'])
+    const handlers = await rio.listHandlers()
+    expect(handlers.map((h) => [h.id, h.name, h.kind === 'webhook' ? h.url : null])).toEqual([
+      [old.id, 'cafe\u0301 hook', 'http://127.0.0.1:9/b'],
+    ])
+    expect(handlers[0]!.kind === 'webhook' && handlers[0]!.secrets).toEqual(old.secrets)
+    expect((await syncFile(rio, file('http://127.0.0.1:9/b'), { prune: true })).map((c) => c.kind)).toEqual([
+      'unchanged',
+      'unchanged',
+    ])
+  })
 })

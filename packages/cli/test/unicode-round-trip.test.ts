@@ -1,36 +1,19 @@
 import { spawnSync } from 'node:child_process'
-import { createServer } from 'node:http'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
 import { type Handler, RioValidationError } from '../../core/src/index.js'
-import { makeRio, onCleanup, tempDir, waitUntil } from '../../core/test/helpers.js'
+import { makeRio, tempDir, waitUntil } from '../../core/test/helpers.js'
 import { escapeControls } from '../src/escape-controls.js'
-import { createMetrics } from '../src/metrics.js'
 import { redactHandlerName } from '../src/redact-url.js'
 import { bin, root } from './spawn-rio.js'
+import { serveMetrics } from './support/serve-metrics.js'
 
 /** What Rio refuses in a handler name (and `escapeControls` escapes wherever text is printed). */
 const UNSAFE =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\p{Cs}/u
-
-async function serveMetrics(rio: Parameters<typeof createMetrics>[0]): Promise<string> {
-  const metrics = createMetrics(rio)
-  const server = createServer((req, res) => metrics.handler(req, res))
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        metrics.stop()
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const address = server.address()
-  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/metrics`
-}
 
 /** Names from every corner: any code point, whole graphemes, and the characters that break things. */
 const names = fc.oneof(

@@ -1,15 +1,20 @@
 // The day names that open an IMF-fixdate (`Wed,`) or an RFC 850 date (`Wednesday,`).
-const DAY_NAME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY_NAME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)$/i
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 const MONTH = `(${MONTHS.join('|')})`
 const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
 // The three forms of RFC 9110 §5.6.7, all in GMT. Matched exactly: `Date.parse` reads almost
 // anything ending in GMT ("5 GMT" is 2005), rolls 31 Feb into March, and reads asctime as local time.
-const IMF_FIXDATE = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+// In any case, as `@rio/core` reads a receiver's: RFC 9110 asks recipients to be robust in parsing.
+const IMF_FIXDATE = new RegExp(
+  `^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`,
+  'i',
+)
 const RFC_850 = new RegExp(
   `^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`,
+  'i',
 )
-const ASCTIME = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`)
+const ASCTIME = new RegExp(`^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`, 'i')
 
 /**
  * Reads a `Retry-After` header (RFC 9110 §10.2.3): delta-seconds or an HTTP-date, in any of its three
@@ -39,11 +44,7 @@ function httpDate(text: string, now: number): number | undefined {
   if (m) return gmt(Number(m[3]), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
   m = RFC_850.exec(text)
   if (m) {
-    // RFC 9110: a two-digit year that looks more than 50 years ahead is of the previous century.
-    const thisYear = new Date(now).getUTCFullYear()
-    let year = Math.floor(thisYear / 100) * 100 + Number(m[3])
-    if (year > thisYear + 50) year -= 100
-    return gmt(year, m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
+    return gmt(twoDigitYear(Number(m[3]), now), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
   }
   m = ASCTIME.exec(text)
   // asctime (`Sun Nov  6 08:49:37 1994`) names no zone and means GMT.
@@ -61,11 +62,24 @@ function gmt(
   s: string,
 ): number | undefined {
   const date = new Date(0)
-  date.setUTCFullYear(year, MONTHS.indexOf(month), Number(day))
+  date.setUTCFullYear(year, MONTHS.indexOf(month.toLowerCase()), Number(day))
+  // The day is checked before the time is added: a leap second is inserted as 23:59:60 on the last
+  // day of a month, and reads as the next second, the first of the next day.
+  if (date.getUTCDate() !== Number(day) || Number(h) > 23 || Number(min) > 59 || Number(s) > 60)
+    return undefined
   date.setUTCHours(Number(h), Number(min), Number(s))
-  // A leap second (:60) is a real time: it reads as the next second, as it does on most clocks.
-  const real = date.getUTCDate() === Number(day) && Number(h) < 24 && Number(min) < 60 && Number(s) <= 60
-  return real ? date.getTime() : undefined
+  return date.getTime()
+}
+
+/**
+ * The year of an RFC 850 date's two digits (RFC 9110 §5.6.7): the year with those digits that is
+ * not more than 50 years after `now` (`66` in 2015 is 1966; `00` in 2099 is 2100).
+ */
+function twoDigitYear(digits: number, now: number): number {
+  const thisYear = new Date(now).getUTCFullYear()
+  const year = Math.floor(thisYear / 100) * 100 + digits
+  if (year > thisYear + 50) return year - 100
+  return year + 100 <= thisYear + 50 ? year + 100 : year
 }
 
 /**

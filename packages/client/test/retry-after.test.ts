@@ -60,6 +60,19 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value, now)).toBeUndefined()
   })
 
+  // 30 June 2015 ended with the leap second 23:59:60; a date the day after it, lower case, a century's end.
+  it.each([
+    ['Tue, 30 Jun 2015 23:59:60 GMT', '2015-06-30T23:59:00Z', 60_000],
+    ['Tuesday, 30-Jun-15 23:59:60 GMT', '2015-06-30T23:59:00Z', 60_000],
+    ['Tue Jun 30 23:59:60 2015', '2015-06-30T23:59:00Z', 60_000],
+    ['Sat, 31 Dec 2016 23:59:60 GMT', '2016-12-31T23:59:59Z', 1000],
+    ['wed, 21 oct 2015 07:28:00 gmt', '2015-10-21T07:27:00Z', 60_000],
+    ['Friday, 01-Jan-00 00:00:00 GMT', '2099-12-31T23:59:00Z', 60_000],
+    ['Sunday, 01-Jan-51 00:00:00 GMT', '2000-12-31T23:59:00Z', 0],
+  ])('reads %j at %s as %i ms', (value, at, ms) => {
+    expect(parseRetryAfter(value, Date.parse(at))).toBe(ms)
+  })
+
   it.each(TIME_ZONES)('reads every form as GMT when the machine is in %s', async (zone) => {
     await inTimeZone(zone, () => {
       for (const value of [

@@ -44,6 +44,7 @@ import { SecretVerifier } from './senders/sender-auth.js'
 import { SenderCache } from './senders/sender-cache.js'
 import { SenderRevocations } from './senders/sender-revocations.js'
 import type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
+import { type BackupOptions, type BackupReport, backupDatabase } from './store/sqlite/backup-database.js'
 import { SqliteStore } from './store/sqlite/sqlite-store.js'
 import type {
   CleanupCounts,
@@ -474,7 +475,10 @@ export class Rio {
   ): Promise<Handler> {
     const find = async () =>
       (await this.store.getHandlerByName(project, name)) ??
-      (typeof given === 'string' && given !== name ? this.store.getHandlerByName(project, given) : null)
+      (typeof given === 'string' && given !== name
+        ? await this.store.getHandlerByName(project, given)
+        : null) ??
+      (await this.#storedUnnormalised(project, name))
     const existing = await find()
     try {
       return await declare(existing)
@@ -482,6 +486,19 @@ export class Rio {
       if (existing || !(error instanceof RioConflictError)) throw error
       return declare(await find())
     }
+  }
+
+  /**
+   * The handler stored, before names were normalised, under another form of `name` than the one
+   * given (`e` + U+0301 stored, `é` declared), so that declaring it in NFC updates it rather than
+   * adding a second handler that looks the same. Read only when no handler has the name as given:
+   * a new handler. An ASCII name is not looked up so: only the Kelvin sign (U+212A) and two Greek
+   * marks (U+037E, U+1FEF) are other forms of ASCII characters.
+   */
+  async #storedUnnormalised(project: string, name: string): Promise<Handler | null> {
+    if (/^[\x20-\x7e]*$/.test(name)) return null
+    const handlers = await this.store.listHandlers({ project })
+    return handlers.find((h) => h.name !== name && h.name.normalize('NFC') === name) ?? null
   }
 
   /** A stored enabled state is kept unless the declaration names one. */
@@ -518,7 +535,7 @@ export class Rio {
     // A handler stored under the name as written, before names were normalised, runs it too.
     if (name !== parsedName) this.#registry.set(project, name, fn as HandlerFunction)
     const registration = this.#registering.then(() =>
-      this.#storeFunction(project, parsedPattern, parsedName, opts, name),
+      this.#storeFunction(project, parsedPattern, parsedName, opts, name, fn as HandlerFunction),
     )
     this.#registering = registration.catch((error: unknown) => this.events.safeEmit('error', error as Error))
     return this
@@ -530,6 +547,7 @@ export class Rio {
     name: string,
     opts: z.infer<typeof functionOptionsSchema>,
     given: string,
+    fn: HandlerFunction,
   ): Promise<void> {
     const now = this.#clock.now()
     const fields = {
@@ -567,6 +585,8 @@ export class Rio {
       }
       return this.#applyEnabled(await this.store.updateHandler(existing.id, fields, now), opts.enabled, now)
     })
+    // Stored under another form of the name (before names were normalised): runs under that one too.
+    if (handler.name !== name && handler.name !== given) this.#registry.set(project, handler.name, fn)
     this.#dispatcher.setFunctionTimeout(handler.id, opts.timeoutMs)
     this.#dispatcher.invalidateHandlers()
   }
@@ -855,6 +875,36 @@ export class Rio {
       }
     }
     return total
+  }
+
+  /**
+   * Writes a consistent copy of the database to `destination` while Rio runs: every event whose
+   * emit resolved before the call is in it, emits and dispatch go on meanwhile, and the event loop
+   * is not blocked (the copy runs in a worker thread). See {@link backupDatabase} for how the file
+   * is written, and docs/reliability.md ("Backups and restores") for what restoring a copy means.
+   * @param destination - the copy's path; its directory must exist
+   * @param options.force - replace a file at `destination` @default false
+   * @param options.onProgress - called as pages are copied
+   * @returns the copy's path, size, event and delivery counts and schema version
+   * @throws {@link RioValidationError} for a destination that is the database (or its `-wal`), a
+   *   directory, or in a directory that does not exist; and on a Rio without a database file (an
+   *   in-memory database, or a store of the host's own: back that up with its own tools)
+   * @throws {@link RioConflictError} when a file is at `destination` and `force` is not set
+   * @throws {@link RioDatabaseError} when the copy cannot be read or written
+   * @example
+   * ```ts
+   * const { path, bytes, events } = await rio.backup(`/backups/rio-${new Date().toISOString().slice(0, 10)}.db`)
+   * ```
+   */
+  async backup(destination: string, options: BackupOptions = {}): Promise<BackupReport> {
+    this.#assertOpen()
+    const db = this.db
+    if (!db || db.memory || db.name === '')
+      throw new RioValidationError(
+        'invalid_argument',
+        'backup() copies a database file, and this Rio has none (an in-memory database, or a store of its own); back that up with its own tools',
+      )
+    return backupDatabase(db.name, destination, options)
   }
 
   // --- senders --------------------------------------------------------------------------------

@@ -39,11 +39,12 @@ export function addSender(program: Command): void {
           options.secret ? { secret: options.secret } : {},
         )
         // As the API builds it (encodeURIComponent leaves no "@", ":", "/", "#" or "?" raw), so
-        // rio-client's parseDsn() reads back this very sender and secret.
+        // rio-client's parseDsn() reads back this very sender and secret; the project as written
+        // (its name needs no escaping, and `shop%3Aeu` would be no project name to rio-client).
         const base = new URL(url)
         base.username = encodeURIComponent(sender.name)
         base.password = encodeURIComponent(secret)
-        base.pathname = `${base.pathname.replace(/\/+$/, '')}/${encodeURIComponent(project)}`
+        base.pathname = `${base.pathname.replace(/\/+$/, '')}/${project}`
         const dsn = base.href
         if (options.json)
           process.stdout.write(`${JSON.stringify({ project, name: sender.name, dsn }, null, 2)}\n`)

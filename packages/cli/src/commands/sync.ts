@@ -205,13 +205,15 @@ export async function syncFile(
       }
       senders.delete(name)
     }
-    const handlers = new Map(
-      (await rio.listHandlers({ project, kind: 'webhook' })).map((h) => [h.name, h as WebhookHandler]),
+    // By id: Rio finds a handler by any form of its name (NFC, or an older one as stored), so the
+    // handler a declaration changed is the one it returns, whatever form the file writes.
+    const stored = new Map(
+      (await rio.listHandlers({ project, kind: 'webhook' })).map((h) => [h.id, h as WebhookHandler]),
     )
+    const handlers = new Map(stored)
     for (const [name, { pattern, secret, ...rest }] of Object.entries(declared.handlers ?? {})) {
-      // Rio keeps names in NFC (one written before that rule, as it was): the file may hold either.
-      const before = handlers.get(name.normalize('NFC')) ?? handlers.get(name)
       const after = await rio.webhook(pattern, { ...rest, name, project, ...(secret ? { secret } : {}) })
+      const before = stored.get(after.id)
       // Names that just repeat the subscription (the default, and original Rio files) are not shown
       // twice. URLs are redacted as in the logs: this output ends up in CI logs.
       const url = redactUrl(after.url)
@@ -221,7 +223,7 @@ export async function syncFile(
           : `handler ${project}/${redactHandlerName(after)} (${pattern} → ${url})`
       const kind = !before ? 'created' : compared(before) === compared(after) ? 'unchanged' : 'updated'
       changes.push({ kind, what: label })
-      handlers.delete(after.name)
+      handlers.delete(after.id)
     }
     if (options.prune) {
       for (const name of senders.keys()) {

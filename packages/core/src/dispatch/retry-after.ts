@@ -58,11 +58,7 @@ function parseHttpDate(text: string, now: number): number | null {
   if (m) return utc(Number(m[3]), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
   m = RFC_850.exec(text)
   if (m) {
-    // RFC 9110: a two-digit year more than 50 years in the future means the previous century.
-    const currentYear = new Date(now).getUTCFullYear()
-    let year = Math.floor(currentYear / 100) * 100 + Number(m[3])
-    if (year > currentYear + 50) year -= 100
-    return utc(year, m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
+    return utc(twoDigitYear(Number(m[3]), now), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!)
   }
   m = ASCTIME.exec(text)
   if (m) return utc(Number(m[6]), m[1]!, m[2]!.trim(), m[3]!, m[4]!, m[5]!)
@@ -70,10 +66,23 @@ function parseHttpDate(text: string, now: number): number | null {
 }
 
 function utc(year: number, month: string, day: string, h: string, min: string, s: string): number | null {
-  const monthIndex = MONTHS.indexOf(month.toLowerCase())
-  const d = Number(day)
-  const date = new Date(Date.UTC(year, monthIndex, d, Number(h), Number(min), Number(s)))
-  // Reject what Date.UTC would silently roll over: 31 Feb, 25:00:00.
-  if (date.getUTCDate() !== d || Number(h) > 23 || Number(min) > 59 || Number(s) > 60) return null
+  const date = new Date(0)
+  date.setUTCFullYear(year, MONTHS.indexOf(month.toLowerCase()), Number(day))
+  // Reject what Date would silently roll over (31 Feb, 25:00:00). The day is checked before the time
+  // is added: a leap second is inserted as 23:59:60 on the last day of a month, and reads as the
+  // next second, the first of the next day.
+  if (date.getUTCDate() !== Number(day) || Number(h) > 23 || Number(min) > 59 || Number(s) > 60) return null
+  date.setUTCHours(Number(h), Number(min), Number(s))
   return date.getTime()
+}
+
+/**
+ * The year of an RFC 850 date's two digits (RFC 9110 §5.6.7): the year with those digits that is
+ * not more than 50 years after `now` (`66` in 2015 is 1966; `00` in 2099 is 2100).
+ */
+function twoDigitYear(digits: number, now: number): number {
+  const thisYear = new Date(now).getUTCFullYear()
+  const year = Math.floor(thisYear / 100) * 100 + digits
+  if (year > thisYear + 50) return year - 100
+  return year + 100 <= thisYear + 50 ? year + 100 : year
 }

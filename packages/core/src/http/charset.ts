@@ -10,11 +10,25 @@ const UTF8 = new Set(['', 'utf-8', 'utf8', 'unicode-1-1-utf-8'])
  */
 const WINDOWS_1252_C1 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
 
-/** `decoder.decode(bytes)`, with windows-1252's 0x80–0x9F as the standard maps them. */
+/** The character of each byte in windows-1252, as UTF-16 code units. */
+const WINDOWS_1252 = Uint16Array.from({ length: 256 }, (_, byte) =>
+  byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_C1.charCodeAt(byte - 0x80) : byte,
+)
+
+/**
+ * `decoder.decode(bytes)`, with windows-1252's 0x80–0x9F as the standard maps them. A table per
+ * byte, in chunks: a 1 MiB body of such bytes took 0.4 s with a replace callback per character.
+ */
 function decode(decoder: TextDecoder, bytes: Uint8Array): string {
-  const text = decoder.decode(bytes)
-  if (decoder.encoding !== 'windows-1252') return text
-  return text.replace(/[\u0080-\u009f]/g, (c) => WINDOWS_1252_C1[c.charCodeAt(0) - 0x80]!)
+  if (decoder.encoding !== 'windows-1252') return decoder.decode(bytes)
+  let text = ''
+  const units = new Uint16Array(Math.min(bytes.length, 8192))
+  for (let from = 0; from < bytes.length; from += units.length) {
+    const n = Math.min(units.length, bytes.length - from)
+    for (let i = 0; i < n; i++) units[i] = WINDOWS_1252[bytes[from + i]!]!
+    text += String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[])
+  }
+  return text
 }
 
 /**
@@ -72,19 +86,38 @@ export function decodeCharset(bytes: Uint8Array, charset: string): string {
 export function urlencodedFields(bytes: Buffer, charset: string): URLSearchParams {
   if (UTF8.has(charset)) return new URLSearchParams(bytes.toString('utf8'))
   const decoder = decoderFor(charset, true, false)
-  const text = (part: string) =>
-    decode(decoder, Buffer.from(percentDecode(part.replaceAll('+', ' ')), 'latin1'))
+  // Unescaped byte by byte, then decoded: the charset may spread a character over several bytes.
+  const scratch = new Uint8Array(bytes.length)
+  const text = (from: number, to: number) => {
+    let n = 0
+    for (let i = from; i < to; i++) {
+      const byte = bytes[i]!
+      const escaped = byte === 0x25 && i + 2 < to ? (hex(bytes[i + 1]!) << 4) | hex(bytes[i + 2]!) : -1
+      if (escaped >= 0) {
+        scratch[n++] = escaped
+        i += 2
+      } else scratch[n++] = byte === 0x2b ? 0x20 : byte
+    }
+    return decode(decoder, scratch.subarray(0, n))
+  }
   const fields = new URLSearchParams()
-  // Latin-1 maps each byte to one character and back, so splitting and unescaping work on bytes.
-  for (const part of bytes.toString('latin1').split('&')) {
-    if (part === '') continue
-    const eq = part.indexOf('=')
-    fields.append(text(eq < 0 ? part : part.slice(0, eq)), text(eq < 0 ? '' : part.slice(eq + 1)))
+  let start = 0
+  for (let end = 0; end <= bytes.length; end++) {
+    if (end < bytes.length && bytes[end] !== 0x26) continue // "&"
+    if (end > start) {
+      let eq = start
+      while (eq < end && bytes[eq] !== 0x3d) eq++ // "="
+      fields.append(text(start, eq), text(Math.min(eq + 1, end), end))
+    }
+    start = end + 1
   }
   return fields
 }
 
-/** `%XX` escapes of a byte string turned into those bytes; a `%` that starts no escape is kept. */
-function percentDecode(text: string): string {
-  return text.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+/** The value of a hex digit's byte, or -16 (so that a pair holding one is negative) for another byte. */
+function hex(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57
+  return -16
 }

@@ -165,7 +165,14 @@ const isoDate = z
     // setUTCFullYear, not Date.UTC, which reads years 0–99 as 1900–1999 (0000-02-29 exists, 1900-02-29 not).
     const real = new Date(0)
     real.setUTCFullYear(y, m - 1, d)
-    if (Number.isNaN(date.getTime()) || real.getUTCMonth() !== m - 1 || real.getUTCDate() !== d) {
+    // JavaScript reads 24:00 as the next day's midnight; it is refused, as the CLI and dashboard do.
+    const hour = value.length > 10 ? Number(value.slice(11, 13)) : 0
+    if (
+      Number.isNaN(date.getTime()) ||
+      real.getUTCMonth() !== m - 1 ||
+      real.getUTCDate() !== d ||
+      hour > 23
+    ) {
       ctx.addIssue({ code: 'custom', message: `${value} is not a real date` })
       return z.NEVER
     }

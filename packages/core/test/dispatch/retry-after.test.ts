@@ -25,6 +25,17 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value, NOW)).toBe(expected)
   })
 
+  // 30 June 2015 ended with the leap second 23:59:60; the year 00 read in 2099 is the next year.
+  it.each([
+    ['Tue, 30 Jun 2015 23:59:60 GMT', '2015-06-30T23:59:00Z', 60_000],
+    ['Tuesday, 30-Jun-15 23:59:60 GMT', '2015-06-30T23:59:00Z', 60_000],
+    ['Tue Jun 30 23:59:60 2015', '2015-06-30T23:59:00Z', 60_000],
+    ['Friday, 01-Jan-00 00:00:00 GMT', '2099-12-31T23:59:00Z', 60_000],
+    ['Sunday, 01-Jan-51 00:00:00 GMT', '2000-12-31T23:59:00Z', 0],
+  ])('reads %j at %s as %i ms', (value, at, ms) => {
+    expect(parseRetryAfter(value, Date.parse(at))).toBe(ms)
+  })
+
   it('reads a one-digit asctime day padded with a space', () => {
     expect(parseRetryAfter('Sun Nov  1 07:28:00 2015', NOW)).toBe(11 * 86_400_000)
   })

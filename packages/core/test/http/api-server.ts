@@ -80,3 +80,10 @@ export async function withSender(rio: Rio, project = 'shop', name = 'checkout', 
   await rio.createSender(project, name, { secret })
   return { project, name, secret, authorization: basic(name, secret) }
 }
+
+/** An API with project `shop` and a sender `legacy` in it, for the original route's tests. */
+export async function startLegacyApi() {
+  const { rio, url } = await startApi()
+  const sender = await withSender(rio, 'shop', 'legacy', 'legacy-secret')
+  return { rio, url, authorization: sender.authorization }
+}

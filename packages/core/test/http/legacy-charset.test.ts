@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { call, eventCount, raw, startApi, withSender } from './api-server.js'
-
-async function legacyApi() {
-  const { rio, url } = await startApi()
-  const sender = await withSender(rio, 'shop', 'legacy', 'legacy-secret')
-  return { rio, url, authorization: sender.authorization }
-}
+import { call, eventCount, raw, startApi, startLegacyApi } from './api-server.js'
 
 describe('the original route reads text in the charset the request names', () => {
   it('reads a urlencoded form in the charset its Content-Type names, UTF-8 when none', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const post = async (contentType: string, body: Buffer | string) => {
       const res = await call(`${url}/event/shop/emit/form`, {
         method: 'POST',
@@ -44,7 +38,7 @@ describe('the original route reads text in the charset the request names', () =>
   })
 
   it('refuses a form in a charset it does not know, or in UTF-16, with 415 and writes nothing', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     for (const charset of ['klingon', 'utf-16le', 'iso-2022-kr', `${'x'.repeat(500)}`]) {
       const res = await call(`${url}/event/shop/emit/form`, {
         method: 'POST',
@@ -58,7 +52,7 @@ describe('the original route reads text in the charset the request names', () =>
   })
 
   it('reads a JSON body in the charset its Content-Type names, as Flask did, and refuses bytes that are not', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const post = (contentType: string, body: Buffer) =>
       call(`${url}/event/shop/emit/json`, {
         method: 'POST',
@@ -81,7 +75,7 @@ describe('the original route reads text in the charset the request names', () =>
   })
 
   it('answers percent-encoded path segments with a clean 400 or 404, never another match', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const get = (path: string) =>
       raw(
         url,
@@ -110,7 +104,7 @@ describe('the original route reads text in the charset the request names', () =>
   })
 
   it('quotes a bad event name in its error cut to 100 characters, however long the path', async () => {
-    const { url, authorization } = await legacyApi()
+    const { url, authorization } = await startLegacyApi()
     const res = await call(`${url}/event/shop/emit/${'é'.repeat(1500)}`, { headers: { authorization } })
     expect(res.status).toBe(400)
     expect(res.body.message.length).toBeLessThan(400)

@@ -2,20 +2,14 @@ import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { basic, call, eventCount, raw, startApi, withSender } from './api-server.js'
+import { basic, call, eventCount, raw, startApi, startLegacyApi } from './api-server.js'
 
 const run = promisify(execFile)
 const CURL = ['/usr/bin/curl', '/usr/local/bin/curl', '/bin/curl'].find((path) => existsSync(path))
 
-async function legacyApi() {
-  const { rio, url } = await startApi()
-  const sender = await withSender(rio, 'shop', 'legacy', 'legacy-secret')
-  return { rio, url, authorization: sender.authorization }
-}
-
 describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   it('answers like the 2016 server, after the event is stored', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const res = await call(`${url}/event/shop/emit/comment-published`, {
       method: 'POST',
       headers: { authorization, 'content-type': 'application/json' },
@@ -36,7 +30,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('takes the payload from form fields on POST and query parameters on GET, a repeated key its first value', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const form = 'application/x-www-form-urlencoded'
     // As Werkzeug's request.form.to_dict() / request.args.to_dict() gave them to the original server.
     const cases: Array<[string, RequestInit & { path?: string }, unknown]> = [
@@ -88,7 +82,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('takes multipart form fields as the original did (curl -F), leaving files out', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const form = new FormData()
     form.append('content', 'hi there')
     form.append('tag', 'a')
@@ -113,13 +107,13 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('refuses a multipart body of more than 1000 parts with 413 before parsing it, and takes 1000', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const multipart = (parts: number, file: boolean) =>
-      Array.from(
+      `${Array.from(
         { length: parts },
         (_, i) =>
           `--b\r\nContent-Disposition: form-data; name="f${i}"${file ? `; filename="f${i}.txt"` : ''}\r\n\r\nv${i}\r\n`,
-      ).join('') + '--b--\r\n'
+      ).join('')}--b--\r\n`
     const post = (body: string) =>
       call(`${url}/event/shop/emit/x`, {
         method: 'POST',
@@ -164,7 +158,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('answers as the original Flask jsonify wrote JSON, so scripts that grep the answer keep matching', async () => {
-    const { url, authorization } = await legacyApi()
+    const { url, authorization } = await startLegacyApi()
     const ok = await fetch(`${url}/event/shop/emit/x`, { method: 'POST', headers: { authorization } })
     expect(ok.headers.get('content-type')).toBe('application/json')
     const text = await ok.text()
@@ -194,7 +188,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('uses X-Rio-Event-UUID as the event id, and a repeat of it is a retry that writes nothing', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const uuid = '6F9619FF-8B86-4011-B42D-00C04FC964FF'
     const send = () =>
       call(`${url}/event/shop/emit/x`, {
@@ -216,7 +210,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('formats a 128-bit X-B3-TraceId as the event id, and falls back to a fresh id when it is taken or invalid', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const trace = '463ac35c9f6413ad48485a3953bb6124'
     const send = (name: string, traceId: string) =>
       call(`${url}/event/shop/emit/${name}`, {
@@ -236,7 +230,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('answers each failure with the original message and writes nothing', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     await rio.createProject('other')
     const cases: Array<[string, string, Record<string, string>, number, string]> = [
       ['no credentials', '/event/shop/emit/x', {}, 401, 'unauthorized'],
@@ -295,7 +289,7 @@ describe('GET|POST /event/:project/emit/:event (the original route)', () => {
   })
 
   it('answers a bad path and another method in the original shape, keeping status and Allow', async () => {
-    const { rio, url, authorization } = await legacyApi()
+    const { rio, url, authorization } = await startLegacyApi()
     const badPath = await call(`${url}/event/shop/emit/%zz`, { method: 'POST', headers: { authorization } })
     expect(badPath.status).toBe(400)
     expect(badPath.body).toEqual({ message: expect.stringContaining('not valid percent-encoding') })

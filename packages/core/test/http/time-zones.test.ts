@@ -78,6 +78,11 @@ describe('times in the API, whatever the server’s time zone', () => {
       '2026-04-31',
       '+275760-09-13',
       '-000001-01-01',
+      // JavaScript reads 24:00 as the next day and 23:59:60 as nothing; the CLI and dashboard refuse both.
+      '2026-03-29T24:00Z',
+      '2026-03-29T24:00:00+01:00',
+      '2026-03-29T23:59:60Z',
+      '2026-03-29T01:00+24:00',
     ])
       expect(await status(unreal), unreal).toBe(400)
   })

@@ -3,6 +3,7 @@ import { RioValidationError } from '../../src/index.js'
 import { makeRio, waitUntil } from '../helpers.js'
 
 const URL_A = 'http://127.0.0.1:9/a'
+const SECRET = `whsec_${Buffer.from('s'.repeat(32)).toString('base64')}`
 
 /** Renames a stored handler behind Rio's back: a name saved before names were normalised. */
 function storeNameAsBefore(rio: ReturnType<typeof makeRio>, id: string, name: string): void {
@@ -42,6 +43,30 @@ describe('handler names', () => {
     await rio.emit('fn', {})
     await waitUntil(() => calls.length === 1, 'the function ran')
     expect((await rio.listHandlers({ kind: 'function' })).map((h) => h.id)).toEqual([stored!.id])
+  })
+
+  it('updates a handler stored under a name that is not NFC when it is declared in NFC, rather than adding a look-alike', async () => {
+    const rio = makeRio()
+    const webhook = await rio.webhook('x', { url: URL_A, name: 'hook', secret: SECRET })
+    storeNameAsBefore(rio, webhook.id, 'cafe\u0301 \u1100\u1161')
+    const again = await rio.webhook('x', { url: 'http://127.0.0.1:9/b', name: 'caf\u00e9 \uac00' })
+    expect(again.id).toBe(webhook.id)
+    expect(again.name).toBe('cafe\u0301 \u1100\u1161')
+    expect(again.secrets).toEqual([SECRET])
+    expect(await rio.listHandlers()).toHaveLength(1)
+
+    // A function handler too: registered in NFC, it runs the deliveries of the one stored in NFD.
+    const calls: string[] = []
+    rio.on('fn', 'audit', () => undefined)
+    await rio.start()
+    const [stored] = await rio.listHandlers({ kind: 'function' })
+    storeNameAsBefore(rio, stored!.id, 'e\u0301te\u0301')
+    rio.on('fn', '\u00e9t\u00e9', (event) => void calls.push(event.name))
+    await rio.emit('fn', {})
+    await waitUntil(() => calls.length === 1, 'the function ran')
+    expect((await rio.listHandlers({ kind: 'function' })).map((h) => [h.id, h.name])).toEqual([
+      [stored!.id, 'e\u0301te\u0301'],
+    ])
   })
 
   it('refuses controls, bidi overrides, line separators, invisible characters and lone surrogates', async () => {

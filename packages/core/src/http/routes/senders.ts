@@ -42,7 +42,9 @@ export function dsnBase(req: IncomingMessage, options: ResolvedApiOptions): URL 
  */
 export function buildDsn(base: URL, project: string, name: string, secret: string): string {
   const url = new URL(base)
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${encodeURIComponent(project)}`
+  // As written: a project name (letters, digits, ".", "_", ":", "-") needs no escaping in a path, and
+  // rio-client reads the last segment as it stands (`shop%3Aeu` is no project name).
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${project}`
   url.username = encodeURIComponent(name)
   url.password = encodeURIComponent(secret)
   return url.href

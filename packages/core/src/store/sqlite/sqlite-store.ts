@@ -823,11 +823,9 @@ export class SqliteStore implements Store {
   async nextDueAt(handlerIds: readonly string[]): Promise<number | null> {
     let earliest: number | null = null
     for (const id of handlerIds) {
-      // As the claim: a handler disabled by another process (until this one's next handler read)
-      // has nothing due here, or its backlog, never claimed, would call for a round at once, again
-      // and again.
-      if (!this.#s.handlerEnabled.get(id)) continue
-      const row = this.#s.nextDue.get(id) as { at: number | null }
+      // As the claim, `nextDue` leaves out a handler disabled by another process (until this one's
+      // next handler read): its backlog, never claimed, would call for a round at once, again and again.
+      const row = this.#s.nextDue.get(id, id) as { at: number | null }
       if (row.at !== null && (earliest === null || row.at < earliest)) earliest = row.at
     }
     const lease = this.#s.nextLease.get() as { at: number | null }
@@ -1169,9 +1167,9 @@ function prepare(db: Database) {
     release:
       s(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_until = NULL, lease_owner = NULL,
       updated_at = ? WHERE id = ? AND status = 'in_flight' AND lease_owner = ?`),
-    nextDue: s(
-      `SELECT min(next_attempt_at) AS at FROM deliveries WHERE handler_id = ? AND status = 'pending'`,
-    ),
+    // One statement with the handler check: this runs for every handler with room, each round.
+    nextDue: s(`SELECT min(next_attempt_at) AS at FROM deliveries WHERE handler_id = ? AND status = 'pending'
+      AND EXISTS (SELECT 1 FROM handlers WHERE id = ? AND enabled = 1 AND deleted_at IS NULL)`),
     nextLease: s(`SELECT min(lease_until) AS at FROM deliveries WHERE status = 'in_flight'`),
     getDelivery: s(`SELECT ${DELIVERY_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id
       JOIN projects p ON p.id = e.project_id WHERE d.id = ?`),
