@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Rio } from '../../../core/src/index.js'
-import { run } from '../../src/index.js'
 import { root, spawnRio } from '../spawn-rio.js'
+import { runRio as rio } from '../support/run-rio.js'
 
 const emitter = fileURLToPath(new URL('./fixtures/backup-emitter.ts', import.meta.url))
 const cleanups: Array<() => unknown> = []
@@ -65,28 +65,6 @@ function eventIds(path: string): Set<string> {
     }
   } catch {
     return new Set()
-  }
-}
-
-/** Runs `rio …` in this process and returns its exit code and what it printed. */
-async function rio(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { stdout, stderr } = process
-  const saved = { out: stdout.write, err: stderr.write }
-  let out = ''
-  let err = ''
-  stdout.write = ((chunk: string) => {
-    out += chunk
-    return true
-  }) as typeof stdout.write
-  stderr.write = ((chunk: string) => {
-    err += chunk
-    return true
-  }) as typeof stderr.write
-  try {
-    return { code: await run(['node', 'rio', ...args]), out, err }
-  } finally {
-    stdout.write = saved.out
-    stderr.write = saved.err
   }
 }
 

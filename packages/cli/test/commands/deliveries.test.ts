@@ -3,52 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type Delivery, Rio } from '../../../core/src/index.js'
-import { run } from '../../src/index.js'
+import { runRio as rio } from '../support/run-rio.js'
 
 /** Longer than any excerpt the tables used to cut to, with its distinctive end last. */
 const LONG_ERROR =
   'the ledger refused order 7: currency EUR is not configured for account 1234 (LEDGER_CURRENCY)'
 const SECRET_URL = 'http://ops:hunter2@127.0.0.1:9/hook?token=abc123&team=erp'
-
-/**
- * Runs `rio …` in this process, its stdout a pipe, or a terminal `columns` wide, and returns its
- * exit code and what it printed on stdout and stderr.
- */
-async function rio(
-  args: string[],
-  terminal?: { columns: number },
-): Promise<{ code: number; out: string; err: string }> {
-  const { stdout, stderr } = process
-  const saved = {
-    out: stdout.write,
-    err: stderr.write,
-    isTTY: Object.getOwnPropertyDescriptor(stdout, 'isTTY'),
-    columns: Object.getOwnPropertyDescriptor(stdout, 'columns'),
-  }
-  let out = ''
-  let err = ''
-  stdout.write = ((chunk: string) => {
-    out += chunk
-    return true
-  }) as typeof stdout.write
-  stderr.write = ((chunk: string) => {
-    err += chunk
-    return true
-  }) as typeof stderr.write
-  Object.defineProperty(stdout, 'isTTY', { value: terminal !== undefined, configurable: true })
-  Object.defineProperty(stdout, 'columns', { value: terminal?.columns, configurable: true })
-  try {
-    return { code: await run(['node', 'rio', ...args]), out, err }
-  } finally {
-    stdout.write = saved.out
-    stderr.write = saved.err
-    for (const key of ['isTTY', 'columns'] as const) {
-      const descriptor = saved[key]
-      if (descriptor) Object.defineProperty(stdout, key, descriptor)
-      else delete (stdout as Partial<NodeJS.WriteStream>)[key]
-    }
-  }
-}
 
 describe('rio deliveries list', () => {
   let dir: string
