@@ -8,7 +8,7 @@ import { STYLE_CSS } from './assets/style.js'
 import { CSRF_FIELD, CsrfTokens, isCrossSite } from './csrf.js'
 import { type Flash, FlashCookie } from './flash.js'
 import { readForm } from './form.js'
-import type { SafeHtml } from './html.js'
+import { SafeHtml } from './html.js'
 import { LoginLimiter } from './login-limiter.js'
 import { type DashboardOptions, resolveDashboardOptions } from './options.js'
 import { findPage } from './pages.js'
@@ -176,8 +176,9 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
   ): Promise<void> {
     const found = findPage(target.path)
     if (!found) throw new RioError('not_found', `no such page: ${target.path}`)
-    const body = await found.page.render(rio, found.params, new URLSearchParams(target.search), ctx)
-    send(res, 200, body, HTML, ctx.flash ? { 'set-cookie': flashes.clear(secure(req)) } : {})
+    const page = await found.page.render(rio, found.params, new URLSearchParams(target.search), ctx)
+    const { status, body } = page instanceof SafeHtml ? { status: 200, body: page } : page
+    send(res, status, body, HTML, ctx.flash ? { 'set-cookie': flashes.clear(secure(req)) } : {})
   }
 
   async function handle(

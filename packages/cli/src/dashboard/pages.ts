@@ -9,10 +9,21 @@ import { failedPage } from './views/failed.js'
 import { handlersPage } from './views/handlers.js'
 import type { PageContext } from './views/page-context.js'
 
+/** A page rendered with a status other than 200: a form shown again with its errors (400). */
+export interface Rendered {
+  readonly status: number
+  readonly body: SafeHtml
+}
+
 /** A page behind the login: a path pattern and how to load and render it. */
 export interface Page {
   readonly pattern: RegExp
-  render(rio: Rio, params: readonly string[], query: URLSearchParams, ctx: PageContext): Promise<SafeHtml>
+  render(
+    rio: Rio,
+    params: readonly string[],
+    query: URLSearchParams,
+    ctx: PageContext,
+  ): Promise<SafeHtml | Rendered>
 }
 
 /** Rows per page of the events list and of dead deliveries. */
@@ -91,8 +102,24 @@ const events: Page = {
       to: query.get('to') || undefined,
     }
     const before = query.get('before') || undefined
-    const since = parseTime('from', filter.from, false)
-    const until = parseTime('to', filter.to, true)
+    // A refused time is told on its field, the form kept as typed (400), not on an error page.
+    const errors: { from?: string; to?: string } = {}
+    const read = (field: 'from' | 'to', end: boolean) => {
+      try {
+        return parseTime(field, filter[field], end)
+      } catch (error) {
+        if (!(error instanceof RioValidationError)) throw error
+        errors[field] = error.message
+        return undefined
+      }
+    }
+    const since = read('from', false)
+    const until = read('to', true)
+    if (errors.from || errors.to) {
+      const projects = (await rio.listProjects()).map((p) => p.name)
+      const view = { rows: [], filter, projects, older: null, paged: false, errors }
+      return { status: 400, body: eventsPage(ctx, view) }
+    }
     const found = await rio.listEvents({
       ...(filter.name ? { name: filter.name } : {}),
       ...(filter.project ? { project: filter.project } : {}),

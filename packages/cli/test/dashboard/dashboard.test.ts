@@ -468,7 +468,7 @@ describe('dashboard pages', () => {
     const admin = await AdminClient.login(base, TOKEN)
     const html = await admin.page(`/events/${eventId}`)
     expect(html).toContain(
-      '<pre class="json">{\n  &quot;content&quot;: &quot;hello&quot;,\n  &quot;tags&quot;: [\n    &quot;a&quot;\n  ]\n}</pre>',
+      '<pre class="json" role="region" aria-labelledby="payload-heading" tabindex="0">{\n  &quot;content&quot;: &quot;hello&quot;,\n  &quot;tags&quot;: [\n    &quot;a&quot;\n  ]\n}</pre>',
     )
     expect(html).toMatch(new RegExp(`data-delivery="${delivery.id}">[\\s\\S]*antispam[\\s\\S]*badge dead`))
     const list = await admin.page('/')
@@ -676,7 +676,9 @@ describe('dashboard actions', () => {
     expect(await rio.listAttempts(delivery.id)).toHaveLength(2)
     const shown = await admin.get('/failed', flash)
     const html = await shown.text()
-    expect(html).toContain(`<p class="flash ok" role="status">Retriggered delivery #${delivery.id}`)
+    expect(html).toContain(
+      `<p class="flash ok" role="status" tabindex="-1" autofocus>Retriggered delivery #${delivery.id}`,
+    )
     expect(html).not.toContain(`data-delivery="${delivery.id}"`)
     expect(cookieOf(shown, 'rio_flash')).toBe('rio_flash=')
     // A flash cookie this process did not sign is ignored.
@@ -699,7 +701,7 @@ describe('dashboard actions', () => {
     expect(res.headers.get('location')).toBe('/dashboard/deliveries/424242')
     const html = await (await admin.get('/', cookieOf(res, 'rio_flash'))).text()
     expect(html).toContain(
-      '<p class="flash error" role="alert">delivery &quot;424242&quot; does not exist</p>',
+      '<p class="flash error" role="alert" tabindex="-1" autofocus>delivery &quot;424242&quot; does not exist</p>',
     )
   })
 

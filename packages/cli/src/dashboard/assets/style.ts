@@ -1,16 +1,25 @@
 /**
  * The dashboard's stylesheet, served as `assets/style.css` (CSP `style-src 'self'`: no inline
- * styles). System fonts, one table layout, badges colored by status.
+ * styles). System fonts, one table layout, badges colored by status (and named in words: color is
+ * never the only sign). Every text color has 4.5:1 contrast on its background, field borders and
+ * the focus ring 3:1 (WCAG 2.2 AA); in forced colors (Windows high contrast) the system colors
+ * take over and the current page and the badges keep a visible mark. Nothing moves, so there is
+ * nothing for `prefers-reduced-motion` to stop.
  */
 export const STYLE_CSS = `
 :root {
   --bg: #f5f6f8; --card: #fff; --text: #1f2933; --muted: #5b6676; --line: #e3e6eb; --head: #f9fafb;
   --brand: #1f4e79; --brand-dark: #173a5a; --ok: #0f7b4f; --ok-bg: #dcf5e8; --bad: #b42318; --bad-bg: #fde7e5;
   --warn: #935f00; --warn-bg: #fdf1d3; --info: #1d4ed8; --info-bg: #e0e9ff; --grey-bg: #eceef1;
+  --field-border: #848e9c; --placeholder: #6a7382;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   font-size: 15px; line-height: 1.45; color: var(--text); background: var(--bg);
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
+.visually-hidden { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+.skip-link { position: absolute; left: 1rem; top: -5rem; z-index: 10; padding: .5rem 1rem; background: var(--card); color: var(--brand); border: 2px solid var(--brand); border-radius: 6px; font-weight: 600; }
+.skip-link:focus { top: .5rem; }
 body { margin: 0; min-height: 100vh; display: flex; flex-direction: column; }
 a { color: var(--brand); }
 a:hover { color: var(--brand-dark); }
@@ -35,11 +44,13 @@ main { flex: 1; width: 100%; max-width: 1240px; margin: 0 auto; padding: 1.6rem 
 footer { text-align: center; color: var(--muted); font-size: .8rem; padding: 1rem; }
 .page-head { display: flex; align-items: center; gap: .8rem; margin-bottom: 1rem; }
 .live-note { font-size: .75rem; color: var(--ok); background: var(--ok-bg); padding: .1rem .55rem; border-radius: 999px; }
-.live-note::before { content: "●"; margin-right: .35rem; font-size: .6rem; vertical-align: .1em; }
+.live-note::before { content: "●"; content: "●" / ""; margin-right: .35rem; font-size: .6rem; vertical-align: .1em; }
 .live-note.offline { color: var(--warn); background: var(--warn-bg); }
+.live-note.paused { color: var(--muted); background: var(--grey-bg); }
+#live-toggle { font-size: .75rem; padding: .1rem .6rem; }
 .count { color: var(--muted); font-weight: 500; font-size: .9rem; margin-left: .3rem; }
 
-.table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
+.table-wrap { position: relative; overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
 table { width: 100%; border-collapse: collapse; }
 th, td { text-align: left; padding: .55rem .8rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
 th { background: var(--head); font-size: .72rem; letter-spacing: .04em; text-transform: uppercase; color: var(--muted); font-weight: 600; }
@@ -74,7 +85,8 @@ dl.facts { display: grid; grid-template-columns: 9rem 1fr; gap: .45rem 1rem; mar
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 dl.facts dd form { margin-left: .6rem; }
-pre.json, pre.response { background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1rem; overflow: auto; max-height: 28rem; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.json, pre.response { background: #f8fafc; border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1rem; margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.json { overflow: auto; max-height: 28rem; }
 details summary { cursor: pointer; }
 details pre.response { margin-top: .4rem; }
 
@@ -86,13 +98,17 @@ button.primary { background: var(--brand); border-color: var(--brand); color: #f
 button.primary:hover { background: var(--brand-dark); }
 button.danger { color: var(--bad); border-color: #f1b8b2; }
 button.danger:hover { background: var(--bad-bg); }
-button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible { outline: 2px solid var(--brand); outline-offset: 2px; }
+:focus-visible { outline: 2px solid var(--brand); outline-offset: 2px; }
+main:focus { outline: none; }
 header form.inline button { border-color: transparent; color: var(--muted); }
-input, select { font: inherit; font-size: .9rem; padding: .3rem .5rem; border: 1px solid #cfd4dc; border-radius: 6px; background: #fff; color: var(--text); }
+input, select { font: inherit; font-size: .9rem; padding: .3rem .5rem; border: 1px solid var(--field-border); border-radius: 6px; background: #fff; color: var(--text); }
 select { padding-right: 1.6rem; }
-::placeholder { color: #a0a8b4; }
+::placeholder { color: var(--placeholder); opacity: 1; }
+input[aria-invalid="true"] { border: 2px solid var(--bad); }
+.field-error { color: var(--bad); font-size: .8rem; font-weight: 600; max-width: 20rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .8rem 1rem; align-items: flex-end; background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .9rem 1rem; margin-bottom: 1.2rem; }
-.filters label { display: flex; flex-direction: column; gap: .25rem; font-size: .78rem; color: var(--muted); font-weight: 600; }
+.filters .field { display: flex; flex-direction: column; gap: .25rem; }
+.filters label { font-size: .78rem; color: var(--muted); font-weight: 600; }
 .filters input, .filters select, .filters button, .filters .button { height: 2.15rem; font-weight: 400; }
 .filters button.primary { font-weight: 500; }
 .filters .button { display: inline-flex; align-items: center; }
@@ -106,6 +122,14 @@ body.login { justify-content: center; }
 .card label { font-size: .85rem; font-weight: 600; }
 .card input { padding: .5rem .6rem; }
 .card button { padding: .5rem; margin-top: .4rem; font-size: .95rem; }
+
+/* Forced colors: a transparent border would be painted like any other, so the unmarked tabs get the
+   background's color and the current one the highlight; badges lose their fill, so they get a frame. */
+@media (forced-colors: active) {
+  header nav a { border-bottom-color: Canvas; }
+  header nav a[aria-current="page"] { border-bottom-color: Highlight; }
+  .badge, .live-note { border: 1px solid CanvasText; }
+}
 
 /* Phones: the nav gets a row of its own under the brand and Log out, so nothing is pushed off-screen. */
 @media (max-width: 640px) {

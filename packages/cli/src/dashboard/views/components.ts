@@ -52,14 +52,30 @@ export function shortId(id: string): SafeHtml {
 /**
  * A one-button form that POSTs `action` with the session's CSRF token and the page to return to.
  * @param extra - more fields inside the form, before the button (a select)
+ * @param name - the button's accessible name when `label` alone is ambiguous (one per table row:
+ *   `Disable antispam`); it starts with `label`, so speech control still finds the button by it
  */
 export function postButton(
   ctx: PageContext,
   action: string,
   label: string,
-  options: { extra?: SafeHtml; variant?: 'primary' | 'danger' | 'plain'; title?: string } = {},
+  options: { extra?: SafeHtml; variant?: 'primary' | 'danger' | 'plain'; title?: string; name?: string } = {},
 ): SafeHtml {
-  return html`<form class="inline" method="post" action="${ctx.base}${action}"><input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}"><input type="hidden" name="back" value="${ctx.here}">${options.extra ?? ''}<button class="${options.variant ?? 'plain'}" ${options.title ? html`title="${options.title}"` : ''}>${label}</button></form>`
+  return html`<form class="inline" method="post" action="${ctx.base}${action}"><input type="hidden" name="${CSRF_FIELD}" value="${ctx.csrf}"><input type="hidden" name="back" value="${ctx.here}">${options.extra ?? ''}<button class="${options.variant ?? 'plain'}" ${options.title ? html`title="${options.title}"` : ''}${options.name ? html` aria-label="${options.name}"` : ''}>${label}</button></form>`
+}
+
+/**
+ * A data table in a box that scrolls sideways when the window is narrow. The box is a region named
+ * by the table's caption and in the tab order, so a keyboard can scroll it even when no cell holds
+ * a link; the caption names the table for screen readers (the page's heading already shows it).
+ * @param id - the caption's id, unique on the page
+ * @param head - the header cells, each `<th scope="col">`
+ */
+export function dataTable(id: string, caption: string, head: SafeHtml, rows: SafeHtml[]): SafeHtml {
+  return html`<div class="table-wrap" role="region" aria-labelledby="${id}" tabindex="0"><table>
+<caption class="visually-hidden" id="${id}">${caption}</caption>
+<thead><tr>${head}</tr></thead>
+<tbody>${rows}</tbody></table></div>`
 }
 
 /**
@@ -82,6 +98,7 @@ export function retriggerButton(
   return postButton(ctx, `/deliveries/${segment(delivery.id)}/redeliver`, 'Retrigger', {
     variant,
     title: 'Queue this delivery again, due now',
+    name: `Retrigger delivery #${delivery.id}`,
   })
 }
 
@@ -92,17 +109,24 @@ export interface DeliveryRow {
   readonly event?: RioEvent | undefined
 }
 
-/** A table of deliveries with their status, attempts, last result and a Retrigger button each. */
+/**
+ * A table of deliveries with their status, attempts, last result and a Retrigger button each.
+ * @param caption - the table's name for screen readers, and its caption's id
+ */
 export function deliveriesTable(
   ctx: PageContext,
   rows: readonly DeliveryRow[],
+  caption: { id: string; text: string },
   options: { showEvent?: boolean; empty?: string } = {},
 ): SafeHtml {
   if (rows.length === 0) return html`<p class="empty">${options.empty ?? 'No deliveries.'}</p>`
-  return html`<div class="table-wrap"><table>
-<thead><tr><th>Delivery</th>${options.showEvent ? html`<th>Event</th>` : ''}<th>Handler</th><th>Status</th><th class="num">Attempts</th><th>Last result</th><th>Next attempt (UTC)</th><th></th></tr></thead>
-<tbody>${rows.map(
-    ({ delivery: d, handler, event }) => html`<tr data-delivery="${d.id}">
+  const head = html`<th scope="col">Delivery</th>${options.showEvent ? html`<th scope="col">Event</th>` : ''}<th scope="col">Handler</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col">Last result</th><th scope="col">Next attempt (UTC)</th><th scope="col"><span class="visually-hidden">Actions</span></th>`
+  return dataTable(
+    caption.id,
+    caption.text,
+    head,
+    rows.map(
+      ({ delivery: d, handler, event }) => html`<tr data-delivery="${d.id}">
 <td><a href="${href(ctx, `/deliveries/${segment(d.id)}`)}">#${d.id}</a></td>
 ${options.showEvent ? html`<td>${event ? html`<a href="${href(ctx, `/events/${segment(event.id)}`)}">${event.name}</a>` : shortId(d.eventId)}</td>` : ''}
 <td>${handler ? redactHandlerName(handler) : d.handlerId}</td>
@@ -111,7 +135,8 @@ ${options.showEvent ? html`<td>${event ? html`<a href="${href(ctx, `/events/${se
 <td class="last">${d.lastStatus !== null ? httpBadge(d.lastStatus) : ''} ${errorText(d.lastError, d.lastStatus, 80)}</td>
 <td>${d.status === 'pending' ? time(d.nextAttemptAt) : html`<span class="muted">—</span>`}</td>
 <td class="actions">${retriggerButton(ctx, d, handler)}</td></tr>`,
-  )}</tbody></table></div>`
+    ),
+  )
 }
 
 /** An error in red, or nothing when absent or only restating the HTTP status (`HTTP 503`) shown beside it. */

@@ -1,7 +1,16 @@
 import type { Attempt, Delivery, Handler, RioEvent } from '@rio/core'
 import { redactHandlerName, redactUrl } from '../../redact-url.js'
 import { html, type SafeHtml } from '../html.js'
-import { duration, errorText, excerpt, httpBadge, retriggerButton, statusBadge, time } from './components.js'
+import {
+  dataTable,
+  duration,
+  errorText,
+  excerpt,
+  httpBadge,
+  retriggerButton,
+  statusBadge,
+  time,
+} from './components.js'
 import { layout } from './layout.js'
 import { href, type PageContext, segment } from './page-context.js'
 
@@ -14,14 +23,18 @@ function response(body: string | null): SafeHtml {
 
 function attemptsTable(attempts: readonly Attempt[]): SafeHtml {
   if (attempts.length === 0) return html`<p class="empty">No attempt yet.</p>`
-  return html`<div class="table-wrap"><table>
-<thead><tr><th class="num">#</th><th>Started (UTC)</th><th class="num">Duration</th><th>HTTP status</th><th>Error</th><th>Response (first 4 KiB)</th></tr></thead>
-<tbody>${[...attempts].reverse().map(
-    (
-      a,
-    ) => html`<tr><td class="num">${a.number}</td><td class="nowrap">${time(a.startedAt)}</td><td class="num">${duration(a.durationMs)}</td>
+  const head = html`<th scope="col" class="num">#</th><th scope="col">Started (UTC)</th><th scope="col" class="num">Duration</th><th scope="col">HTTP status</th><th scope="col">Error</th><th scope="col">Response (first 4 KiB)</th>`
+  return dataTable(
+    'attempts-caption',
+    'Attempts',
+    head,
+    [...attempts].reverse().map(
+      (
+        a,
+      ) => html`<tr><td class="num">${a.number}</td><td class="nowrap">${time(a.startedAt)}</td><td class="num">${duration(a.durationMs)}</td>
 <td>${httpBadge(a.status)}</td><td>${errorText(a.error, a.status)}</td><td>${response(a.responseBody)}</td></tr>`,
-  )}</tbody></table></div>`
+    ),
+  )
 }
 
 /** One delivery: its state, a Retrigger button, and every attempt, newest first (live). */

@@ -12,12 +12,16 @@ export function eventPage(ctx: PageContext, event: RioEvent, deliveries: readonl
 <dt>Project</dt><dd>${event.project}</dd>
 <dt>Created (UTC)</dt><dd>${time(event.createdAt)}</dd>
 ${event.idempotencyKey ? html`<dt>Idempotency key</dt><dd><code>${event.idempotencyKey}</code></dd>` : ''}</dl>
-<h2>Payload</h2><pre class="json">${JSON.stringify(event.payload, null, 2) ?? 'null'}</pre>
+<h2 id="payload-heading">Payload</h2><pre class="json" role="region" aria-labelledby="payload-heading" tabindex="0">${JSON.stringify(event.payload, null, 2) ?? 'null'}</pre>
 <h2>Deliveries</h2>`
+  // The payload box scrolls when long: a named region in the tab order, so a keyboard scrolls it too.
   return layout(ctx, `Event ${event.name}`, {
     lead,
-    live: deliveriesTable(ctx, deliveries, {
-      empty: 'No handler was subscribed to this event when it was emitted.',
-    }),
+    live: deliveriesTable(
+      ctx,
+      deliveries,
+      { id: 'deliveries-caption', text: 'Deliveries' },
+      { empty: 'No handler was subscribed to this event when it was emitted.' },
+    ),
   })
 }

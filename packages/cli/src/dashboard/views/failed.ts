@@ -24,9 +24,9 @@ ${view.olderDead ? html`<a class="button plain" href="${href(ctx, '/failed', { d
       : ''
   const live = html`<h2>Dead <span class="count">${view.dead.length}${view.olderDead ? '+' : ''}</span></h2>
 <p class="hint">Every attempt failed. Retrigger one, or re-queue a handler's dead deliveries with Recover on <a href="${href(ctx, '/handlers')}">Handlers</a>.</p>
-${deliveriesTable(ctx, view.dead, { showEvent: true, empty: 'No dead deliveries.' })}${pager}
+${deliveriesTable(ctx, view.dead, { id: 'dead-caption', text: 'Dead deliveries' }, { showEvent: true, empty: 'No dead deliveries.' })}${pager}
 <h2>Retrying <span class="count">${view.retrying.length}${view.moreRetrying ? '+' : ''}</span></h2>
 <p class="hint">Failed at least once; the next attempt is scheduled. Retrigger makes it due now.</p>
-${deliveriesTable(ctx, view.retrying, { showEvent: true, empty: 'Nothing is waiting for a retry.' })}`
+${deliveriesTable(ctx, view.retrying, { id: 'retrying-caption', text: 'Retrying deliveries' }, { showEvent: true, empty: 'Nothing is waiting for a retry.' })}`
   return layout(view.paged ? { ...ctx, refreshMs: 0 } : ctx, 'Failed deliveries', { live })
 }
