@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Rio } from '@rio/core'
-import { clientKey, RIO_ERROR_STATUS, RioError } from '@rio/core'
+import { clientKey, RIO_ERROR_STATUS, RioError, RioValidationError } from '@rio/core'
 import { findAction } from './actions.js'
 import { FAVICON_SVG } from './assets/favicon.js'
 import { LIVE_JS } from './assets/live.js'
@@ -34,19 +34,36 @@ const LOGIN_WINDOW_MS = 60_000
 /** A path below the base to return to: no scheme, no host (`//`, `/\`), printable ASCII only. */
 const LOCAL_PATH = /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]{0,1000}$/
 
-/** The request's path below `base` (still percent-encoded) and its query, or null when outside it. */
-function requestTarget(req: IncomingMessage, base: string): { path: string; search: string } | null {
+/**
+ * The request's path below `base` (still percent-encoded) and its query; null when outside it;
+ * `mismatch` with the full path the dashboard is really under when a framework routed a request
+ * for it from a sub-app, so that basePath misses the sub-app's mount path.
+ */
+function requestTarget(
+  req: IncomingMessage,
+  base: string,
+): { path: string; search: string } | { mismatch: string } | null {
   let url = req.url ?? '/'
   // Express and Connect strip the mount path from `req.url` and keep the whole URL in `originalUrl`.
   const original = (req as { originalUrl?: unknown }).originalUrl
-  if (typeof original === 'string' && original.startsWith('/')) url = original
+  const stripped = typeof original === 'string' && original.startsWith('/') && original !== url
+  if (stripped) url = original
   if (!url.startsWith('/')) return null
   const q = url.indexOf('?')
   const path = q < 0 ? url : url.slice(0, q)
   const search = q < 0 ? '' : url.slice(q)
   if (!base) return { path, search }
-  if (path !== base && !path.startsWith(`${base}/`)) return null
-  return { path: path.slice(base.length) || '/', search }
+  if (path === base || path.startsWith(`${base}/`)) return { path: path.slice(base.length) || '/', search }
+  if (!stripped) return null
+  // In a sub-app (`app.use('/ops', sub)`, then `sub.use('/dashboard', dashboard)` or
+  // `sub.use(dashboard)`) the client's path is `/ops/dashboard/…`: meant for the dashboard, but
+  // every link, redirect and cookie path built from basePath would miss the `/ops`.
+  const rest = (req.url ?? '/').split('?', 1)[0]!
+  const mount =
+    rest === '/' ? path.replace(/\/$/, '') : path.endsWith(rest) ? path.slice(0, -rest.length) : ''
+  if (mount.endsWith(base)) return { mismatch: mount }
+  if (rest === base || rest.startsWith(`${base}/`)) return { mismatch: `${mount}${base}` }
+  return null
 }
 
 /** `value` when it is a path below the base to return to, else null (never another site). */
@@ -226,11 +243,35 @@ export function createDashboardHandler(rio: Rio, options: DashboardOptions): Das
     }
   }
 
+  /** Reports a host set-up the dashboard cannot serve; nothing is done for the request. */
+  function misplaced(message: string): void {
+    rio.events.safeEmit('error', new RioValidationError('invalid_options', message))
+  }
+
   return (req, res, next) => {
     const target = requestTarget(req, base)
     if (!target) {
       if (next) return next()
       return send(res, 404, 'not found', 'text/plain; charset=utf-8')
+    }
+    if (res.headersSent) {
+      // An earlier middleware answered and still passed the request on: acting on it (a retrigger,
+      // a disable) would change things while the admin was shown something else.
+      return misplaced(
+        `${String(req.method).slice(0, 20)} ${String(req.url).split('?', 1)[0]!.slice(0, 200)} reached the dashboard already answered by an earlier middleware, which then called next(); the dashboard left it alone. Call next() only for requests you do not answer`,
+      )
+    }
+    if ('mismatch' in target) {
+      // Mounted in a sub-app (`/ops` + `/dashboard`) or at another path than basePath: every link,
+      // redirect and cookie would point at the wrong place, so say how to fix it instead.
+      misplaced(
+        `the dashboard is mounted at ${target.mismatch.slice(0, 200)} but its basePath is ${base}, so its links, redirects and cookies would miss: set basePath to "${target.mismatch.slice(0, 200)}" (the full path the browser uses, sub-app mount paths included)`,
+      )
+      return send(
+        res,
+        500,
+        errorPage(null, base, 500, 'Something went wrong; the server log has the details.'),
+      )
     }
     handle(req, res, target).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy()

@@ -10,7 +10,9 @@ export interface DashboardOptions {
   adminToken: string | readonly string[]
   /**
    * Where the dashboard is mounted: links, redirects and the cookie path start with it. Works when a
-   * framework has already stripped it from `req.url` (Express `app.use('/dashboard', …)`).
+   * framework has already stripped it from `req.url` (Express `app.use('/dashboard', …)`). The full
+   * path the browser uses: in an Express sub-app mounted at `/ops`, `'/ops/dashboard'` (left at
+   * `'/dashboard'`, its requests get a 500 and `rio.events` an `error` naming the value to set).
    * @default '/dashboard'
    */
   basePath?: string

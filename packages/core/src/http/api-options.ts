@@ -18,7 +18,9 @@ export interface ApiOptions {
   maxBatchSize?: number
   /**
    * The path prefix the API is mounted under, e.g. `/rio` (leading slash, no trailing slash). The
-   * handler also works when a framework has already stripped it (Express `app.use('/rio', ...)`).
+   * handler also works when a framework has already stripped it (Express `app.use('/rio', ...)`,
+   * in a sub-app too); DSNs and the OpenAPI server URL then name the whole path the framework
+   * stripped, which is also why `app.use('/rio', rio.handler())` needs no `basePath`.
    * @default '' (mounted at the root)
    */
   basePath?: string

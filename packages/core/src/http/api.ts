@@ -18,7 +18,10 @@ export type ApiHandler = (req: IncomingMessage, res: ServerResponse, next?: (err
  * `/event/:project/emit/:event` route, health checks, the admin management API and its own OpenAPI
  * document (`GET /api/v1/openapi.json`, see {@link openApiDocument}). Mount it on any
  * Node server, Express, Fastify (`reply.hijack()`, then `reply.raw`, with Fastify's body parsers
- * off for its routes: see docs/api.md) or under a prefix (`basePath`). Every answer is JSON
+ * off for its routes: see docs/api.md) or under a prefix (`basePath`, or the mount path Express
+ * strips). Mount it before body parsers: behind one it takes the raw bytes the parser kept (a
+ * `Buffer` on `req.rawBody`, or `req.body` from `express.raw()`), else answers 500
+ * `body_already_read`; it never stores a body rebuilt from a parsed object. Every answer is JSON
  * (health checks excepted); errors are `{ "error": { code, message, issues? } }`. The handler
  * never throws and never leaves a rejected promise: unexpected failures become a 500 and are
  * reported on `rio.events` as `error`.
@@ -65,6 +68,19 @@ export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler
         next()
         return
       }
+      if (res.headersSent) {
+        // An earlier middleware answered and still passed the request on. Running the route would
+        // store an event (or change a handler) while the client was told something else.
+        report(
+          new ApiError(
+            'internal_error',
+            `${String(req.method).slice(0, 20)} ${String(req.url).split('?', 1)[0]!.slice(0, 200)} reached Rio's handler already answered ` +
+              'by an earlier middleware, which then called next(); Rio left it alone and stored nothing. ' +
+              'Call next() only for requests you do not answer',
+          ),
+        )
+        return
+      }
       switch (match.kind) {
         case 'found': {
           const ctx: ApiContext = {
@@ -73,6 +89,7 @@ export function createApiHandler(rio: Rio, options: ApiOptions = {}): ApiHandler
             res,
             params: match.params,
             query: target!.query,
+            prefix: target!.prefix,
             options: resolved,
             auth,
             report,
@@ -113,11 +130,14 @@ function refusal(route: Route, error: ApiError): ApiReply {
   return route.formatError ? route.formatError(error) : errorResponse(error)
 }
 
-/** The path (relative to `basePath`, still percent-encoded) and query of a request, or null when outside `basePath`. */
+/**
+ * The path (relative to the mount point, still percent-encoded) and query of a request, and the
+ * prefix the client reached the API under; null when outside `basePath`.
+ */
 function requestTarget(
   req: IncomingMessage,
   options: ResolvedApiOptions,
-): { path: string; query: URLSearchParams } | null {
+): { path: string; query: URLSearchParams; prefix: string } | null {
   const url = req.url ?? '/'
   let path: string
   let search: string
@@ -135,16 +155,31 @@ function requestTarget(
       return null
     }
   }
+  const query = new URLSearchParams(search)
+  const stripped = strippedPrefix(req, path)
   const base = options.basePath
-  if (base) {
-    if (path === base || path.startsWith(`${base}/`)) path = path.slice(base.length) || '/'
-    else {
-      // Express and Connect strip the mount path from `req.url` and keep it in `originalUrl`.
-      const original = (req as { originalUrl?: unknown }).originalUrl
-      if (typeof original !== 'string' || original === url || !original.startsWith(base)) return null
-    }
+  if (base && (path === base || path.startsWith(`${base}/`))) {
+    return { path: path.slice(base.length) || '/', query, prefix: stripped + base }
   }
-  return { path, query: new URLSearchParams(search) }
+  // Outside basePath, unless a framework routed the request here and stripped its mount path
+  // (Express `app.use('/rio', …)`, nested in sub-apps or not): then the rest is the API's path.
+  if (base && !stripped) return null
+  return { path, query, prefix: stripped }
+}
+
+/**
+ * The mount path a framework stripped from `req.url`, as the client sent it: Express and Connect
+ * keep the whole URL in `originalUrl` (`/v2/rio/api/v1/…` for `/api/v1/…`). `''` when nothing was
+ * stripped, or `req.url` is not what is left of `originalUrl` (rewritten).
+ */
+function strippedPrefix(req: IncomingMessage, path: string): string {
+  const original = (req as { originalUrl?: unknown }).originalUrl
+  if (typeof original !== 'string' || original === req.url || !original.startsWith('/')) return ''
+  const q = original.indexOf('?')
+  const full = q < 0 ? original : original.slice(0, q)
+  // The mount path itself (`/rio`) is handed over as `/`.
+  if (path === '/' && !full.endsWith('/')) return full
+  return full.endsWith(path) ? full.slice(0, full.length - path.length) : ''
 }
 
 function send(res: ServerResponse, reply: ApiReply, maxBodyBytes: number): void {

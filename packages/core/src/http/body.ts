@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { ApiError } from './api-error.js'
+import { consumedBody } from './consumed-body.js'
 
 /** A request body read in full, with its media type. */
 export interface RawBody {
@@ -64,10 +65,12 @@ export function useBodyBudget(socket: Socket, budget: BodyBudget): void {
 /**
  * Reads a request body, refusing more than `maxBytes` with a 413 before reading it when
  * `Content-Length` says so, or as soon as the stream passes the limit. The bytes count against the
- * server's {@link BodyBudget} until the body is complete.
+ * server's {@link BodyBudget} until the body is complete. A body a host's parser read first is
+ * taken from the raw bytes it kept (see `consumed-body.ts`), or refused.
  * @throws {@link ApiError} `body_too_large` (the connection is then closed, so the unread rest of
  *   the body is not parsed as the next request); `server_busy` (503, `Retry-After: 1`) when the
- *   server already holds its budget of bodies being received
+ *   server already holds its budget of bodies being received; `body_already_read` (500) when
+ *   something else read the stream and kept no raw bytes
  */
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<RawBody> {
   const { mediaType, charset } = parseContentType(req.headers['content-type'])
@@ -77,11 +80,9 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
       `the request body is over the limit of ${maxBytes} bytes; send less (smaller payloads or batches)`,
       { headers: { connection: 'close' } },
     )
-  if (req.readableEnded) {
-    throw new ApiError(
-      'invalid_request',
-      'the request body was already read by another middleware; mount the Rio handler before body parsers',
-    )
+  // A host's body parser (express.json(), Fastify's) got there first: the bytes it kept, if any.
+  if (req.readableEnded || req.readableDidRead) {
+    return { bytes: consumedBody(req, maxBytes, tooLarge), mediaType, charset }
   }
   // Gone before its body was read (during the credential check): no 'end' or 'close' will come.
   if (req.destroyed) {
@@ -138,6 +139,9 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
     req.on('end', onEnd)
     req.on('error', onError)
     req.on('close', onClose)
+    // A host may have paused the stream (`req.pause()`): 'data' listeners alone do not restart a
+    // paused stream, and the request would wait for the server's timeout.
+    req.resume()
   })
   return { bytes, mediaType, charset }
 }

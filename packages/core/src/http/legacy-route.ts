@@ -86,7 +86,11 @@ async function legacyEmit(ctx: ApiContext): Promise<ApiReply> {
     return jsonify(200, { event: { uuid: id }, message: 'ok', task: { id } }, compact)
   } catch (error) {
     if (error instanceof RioNotFoundError && error.resource === 'project') return fail(404, 'not found')
-    if (error instanceof ApiError) return fail(error.status, error.message, { ...error.extra.headers })
+    if (error instanceof ApiError) {
+      // A 500 here is the host's set-up (a body parser ahead of Rio): its logs must show it.
+      if (error.status >= 500) ctx.report(error)
+      return fail(error.status, error.message, { ...error.extra.headers })
+    }
     if (error instanceof RioError) {
       const status = statusOf(error.code)
       if (status >= 500) ctx.report(error)
@@ -296,7 +300,7 @@ const legacyDoc = {
     404: '`{"message":"not found"}`: the project does not exist (looked up once Basic credentials are present)',
     409: 'X-Rio-Event-UUID names another event',
     413: "the body is over maxBodyBytes, the payload over Rio's maxPayloadBytes, or a multipart body has more than 1000 parts",
-    500: '`{"message":"internal error"}`',
+    500: '`{"message":"internal error"}`; or, naming the fix, a body that a body parser of the host app read before Rio\'s handler and kept no raw bytes of (the server\'s set-up, not the request)',
   },
 } as const satisfies Omit<RouteDoc, 'operationId' | 'summary'>
 

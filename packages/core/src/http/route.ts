@@ -23,6 +23,11 @@ export interface ApiContext {
   /** Path parameters, percent-decoded. */
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
+  /**
+   * The path the client reached the API under (`/rio`): `basePath`, after the mount path a
+   * framework stripped from `req.url` (Express `app.use('/rio', …)`); `''` at the root.
+   */
+  readonly prefix: string
   readonly options: ResolvedApiOptions
   readonly auth: ApiAuth
   /** Reports an unexpected failure on `rio.events` (`error`), for the host's logs. */

@@ -42,6 +42,7 @@ export type HttpErrorCode =
   | 'method_not_allowed'
   | 'admin_api_disabled'
   | 'server_busy'
+  | 'body_already_read'
   | 'internal_error'
 
 /** The HTTP status of every {@link HttpErrorCode}. */
@@ -54,6 +55,7 @@ export const HTTP_ERROR_STATUS: Readonly<Record<HttpErrorCode, number>> = {
   method_not_allowed: 405,
   admin_api_disabled: 403,
   server_busy: 503,
+  body_already_read: 500,
   internal_error: 500,
 }
 

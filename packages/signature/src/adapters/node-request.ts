@@ -16,20 +16,32 @@ export async function verifyNodeRequestWith(
   return toWebhook(verify(body, req.headers, options.secret, options), req.headers['content-type'])
 }
 
+const EMPTY = Buffer.alloc(0)
+
 async function rawBody(req: NodeRequest, limit: number): Promise<Buffer> {
   const captured = asBytes(req.rawBody) ?? asBytes(req.body)
   if (captured !== undefined) return captured
   if (req.readableEnded || req.readableDidRead) {
+    // A body parser read a body announced as empty (Rio's form of an empty payload): nothing was lost.
+    if (req.readableEnded && announcesNoBody(req)) return EMPTY
     const parsed = req.body !== undefined && req.body !== null
     throw new WebhookUsageError(
       'raw_body_unavailable',
       (parsed
-        ? `the request body was already parsed into ${typeof req.body === 'object' ? 'an object' : typeof req.body} by a body parser (such as express.json()), and the signature covers the raw bytes. `
+        ? `the request body was already parsed into ${typeof req.body === 'object' ? 'an object' : typeof req.body} by a body parser (such as express.json() or express.urlencoded()), and the signature covers the raw bytes. `
         : 'the request body stream was already read by something else, and the signature covers the raw bytes. ') +
-        "Fix: mount express.raw({ type: '*/*' }) on this route before verifyWebhook(), or mount verifyWebhook() before express.json()",
+        "Fix: mount express.raw({ type: '*/*' }) on this route before verifyWebhook(), or mount verifyWebhook() before express.json(); " +
+        'in Fastify, register rioWebhooks from @rio/signature/fastify instead of reading request.raw',
     )
   }
   return readStream(req, limit)
+}
+
+/** `Content-Length: 0`, or neither `Content-Length` nor `Transfer-Encoding`: a request without a body. */
+function announcesNoBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return false
+  const length = req.headers['content-length']
+  return length === undefined || /^\s*0+\s*$/.test(length)
 }
 
 function asBytes(value: unknown): Buffer | undefined {
@@ -75,6 +87,9 @@ function readStream(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('end', onEnd)
     req.on('error', onError)
     req.on('close', onClose)
+    // A middleware may have paused the stream (`req.pause()`): 'data' listeners alone do not
+    // restart it, and the request would wait for the server's timeout.
+    req.resume()
   })
 }
 

@@ -4,9 +4,10 @@ import { openApiDocumentSchema } from '../response-schemas.js'
 import { json, type Route } from '../route.js'
 
 /**
- * `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API, with its `basePath` as the
- * server URL. No authentication: it holds no secrets, only what docs/api.md says; readable from
- * any origin (`Access-Control-Allow-Origin: *`), as it is sent without credentials.
+ * `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API, with its `publicUrl`, or the
+ * path it was reached under (`basePath`, or a framework's mount path), as the server URL. No
+ * authentication: it holds no secrets, only what docs/api.md says; readable from any origin
+ * (`Access-Control-Allow-Origin: *`), as it is sent without credentials.
  * @param table - the routes to describe (a function: the table holds this route too)
  */
 export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
@@ -22,6 +23,14 @@ export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
           document = buildOpenApiDocument(table(), ctx.options)
           built.set(ctx.options, document)
         }
+        // Mounted by a framework under a path basePath does not name (Express `app.use('/rio', …)`):
+        // the server URL is where this request reached the API.
+        if (ctx.options.publicUrl === undefined && ctx.prefix !== ctx.options.basePath) {
+          document = {
+            ...document,
+            servers: [{ url: ctx.prefix || '/', description: `mounted under ${ctx.prefix || '/'}` }],
+          }
+        }
         // Public and without credentials, so any origin may read it (an API explorer on another site).
         return json(200, document, { 'access-control-allow-origin': '*' })
       },
@@ -29,7 +38,7 @@ export function openApiRoutes(table: () => readonly Route[]): readonly Route[] {
         operationId: 'getOpenApiDocument',
         summary: 'This OpenAPI 3.1 document',
         description:
-          'Built from the route table and the zod schemas the routes validate with; `servers` holds the `basePath` (or `publicUrl`) the API is mounted under.',
+          'Built from the route table and the zod schemas the routes validate with; `servers` holds the `publicUrl`, or the path the API was reached under (`basePath`, or the mount path a framework such as Express stripped).',
         tag: 'Reference',
         auth: 'none',
         responses: { 200: { description: 'the OpenAPI 3.1 document', schema: openApiDocumentSchema } },

@@ -17,23 +17,24 @@ const HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
 /**
  * The base URL of the DSNs this request gets: `publicUrl` when configured, else the request's
  * `Host` header, else (missing, not a plain host, or not a valid URL authority such as `x:99999`
- * or `[1.2.3.4]`) the socket's local address. Worked out before the sender is written, so a bad
- * `Host` header can never fail the request after the secret was created.
+ * or `[1.2.3.4]`) the socket's local address; then the path the API was reached under. Worked out
+ * before the sender is written, so a bad `Host` header can never fail the request after the secret
+ * was created.
+ * @param prefix - the path the API was reached under (`ApiContext.prefix`): `basePath`, after the
+ *   mount path a framework stripped (`app.use('/rio', …)` without `basePath` still gives `/rio`)
  */
-export function dsnBase(req: IncomingMessage, options: ResolvedApiOptions): URL {
+export function dsnBase(req: IncomingMessage, options: ResolvedApiOptions, prefix = options.basePath): URL {
   if (options.publicUrl !== undefined) return new URL(options.publicUrl)
   const scheme = 'encrypted' in req.socket && req.socket.encrypted === true ? 'https' : 'http'
   const header = req.headers.host
   if (header && HOST.test(header)) {
-    const fromHeader = parseUrl(`${scheme}://${header}${options.basePath}`)
+    const fromHeader = parseUrl(`${scheme}://${header}${prefix}`)
     if (fromHeader) return fromHeader
   }
   // An IPv6 zone (`fe80::1%eth0`) is not allowed in a URL: drop it.
   const address = (req.socket.localAddress ?? '127.0.0.1').replace(/%.*$/, '')
   const host = `${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`
-  return (
-    parseUrl(`${scheme}://${host}${options.basePath}`) ?? new URL(`${scheme}://127.0.0.1${options.basePath}`)
-  )
+  return parseUrl(`${scheme}://${host}${prefix}`) ?? new URL(`${scheme}://127.0.0.1${prefix}`)
 }
 
 /**
@@ -68,7 +69,7 @@ async function create(ctx: ApiContext) {
   ctx.auth.requireAdmin(ctx.req)
   const project = (await ctx.rio.getProject(projectParam(ctx.params.project))).name
   const input = parseBody(createSenderSchema, await readJson(ctx))
-  const base = dsnBase(ctx.req, ctx.options)
+  const base = dsnBase(ctx.req, ctx.options, ctx.prefix)
   const { sender, secret } = await ctx.rio.createSender(project, input.name, {
     ...(input.secret !== undefined ? { secret: input.secret } : {}),
   })
