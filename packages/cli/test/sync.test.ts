@@ -89,6 +89,13 @@ describe('the sync file, in process', () => {
     await rio.stop()
   })
 
+  it('gives the position of a YAML syntax error without quoting the line, which may hold a secret', async () => {
+    const { parseSyncFile } = await import('../src/commands/sync.js')
+    const text = 'projects:\n  shop:\n    senders:\n      checkout: { secret: whsec_t0p-s3cret: x }\n'
+    expect(() => parseSyncFile(text)).toThrow(/^the sync file is not valid YAML: .* at line 4, column \d+$/)
+    expect(() => parseSyncFile(text)).not.toThrow(/t0p-s3cret/)
+  })
+
   it('substitutes after parsing, so a value may hold quotes, # and ": ", and comments need no variables', async () => {
     const { syncFile } = await import('../src/commands/sync.js')
     const rio = new Rio({ database: ':memory:' })

@@ -167,9 +167,12 @@ export function parseDsn(dsn: string): Dsn {
     )
   }
   if (at < 0) {
+    const looksLikeSecret = shown.includes(':***')
     throw new DsnError(
       'no_credentials',
-      `DSN "${shown}" has no credentials: put the sender and secret before the host, as in "${EXAMPLE}"`,
+      looksLikeSecret
+        ? `DSN "${shown}" has no credentials: it has no "@", so what follows the ":" would be a port; put the sender and secret before an "@" and the host, as in "${EXAMPLE}"`
+        : `DSN "${shown}" has no credentials: put the sender and secret before the host, as in "${EXAMPLE}"`,
     )
   }
   const { sender, secret } = credentials(authority.slice(0, at), shown)
@@ -343,9 +346,11 @@ function unsafeCharacter(text: string, index: number, shown: string): DsnError {
   // An unclosed "[" leaves no port to find: its ":" belong to the IPv6 address.
   const colon = hostPort.startsWith('[') && close < 0 ? -1 : hostPort.indexOf(':', close + 1)
   if (colon >= 0 && index > hostStart + colon) {
+    // With no "@" at all, a "port" like "s3cret pw" is most likely a secret: not echoed (redactText).
+    const port = at < start ? 'after the ":"' : `"${truncate(hostPort.slice(colon + 1))}"`
     return new DsnError(
       'bad_port',
-      `DSN "${shown}" has the port "${truncate(hostPort.slice(colon + 1))}": a port is a number from 1 to 65535, with no spaces (or leave it out for 80 with http, 443 with https)`,
+      `DSN "${shown}" has the port ${port}: a port is a number from 1 to 65535, with no spaces (or leave it out for 80 with http, 443 with https)`,
     )
   }
   return new DsnError(
@@ -363,7 +368,14 @@ function redactText(text: string): string {
   const schemeEnd = text.indexOf('://')
   const start = schemeEnd < 0 ? 0 : schemeEnd + 3
   const at = text.lastIndexOf('@')
-  if (at < start) return truncate(text, 200)
+  if (at < start) {
+    // No "@": `http://sender:secret/project` with the host forgotten reads as a host and a port.
+    // What follows the ":" is not a port, so it is most likely the secret: masked too.
+    const end = start + firstIndexOf(text.slice(start), '/?#')
+    const colon = text.indexOf(':', start)
+    if (colon < 0 || colon > end || /^\d*$/.test(text.slice(colon + 1, end))) return truncate(text, 200)
+    return truncate(`${text.slice(0, colon + 1)}***${text.slice(end)}`, 200)
+  }
   const colon = text.indexOf(':', start)
   const masked = colon < 0 || colon > at ? text : `${text.slice(0, colon + 1)}***${text.slice(at)}`
   return truncate(masked, 200)

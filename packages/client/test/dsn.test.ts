@@ -260,6 +260,16 @@ describe('parseDsn', () => {
       /"http:\/\/host\/project" has no credentials: put the sender and secret/,
     ],
     ['http://@host/project', 'no_credentials', /empty "@" part/],
+    [
+      'http://shop:PW5ecret/shop',
+      'no_credentials',
+      /^DSN "http:\/\/shop:\*\*\*\/shop" has no credentials: it has no "@", so what follows the ":" would be a port/,
+    ],
+    [
+      'http://shop:8080/shop',
+      'no_credentials',
+      /^DSN "http:\/\/shop:8080\/shop" has no credentials: put the sender/,
+    ],
     ['http://:secret@host/project', 'no_sender', /has a secret but no sender name/],
     ['http://sender@host/project', 'no_secret', /has the sender "sender" but no secret/],
     ['http://sender:@host/project', 'no_secret', /no secret/],
@@ -323,6 +333,16 @@ describe('parseDsn', () => {
     for (const secret of secrets) {
       for (const rest of ['host/p?x=1', 'host:99999/p', 'host', 'ho st/-p', 'host/-p']) {
         const text = `https://sender:${secret}@${rest}`
+        expect(() => parseDsn(text)).toThrow(DsnError)
+        try {
+          parseDsn(text)
+        } catch (error) {
+          expect((error as Error).message).not.toContain('hunter2')
+        }
+      }
+      // The "@host" forgotten: what follows the ":" reads as a port, but is the secret.
+      for (const rest of ['/p', '', '?x=1', '#f', '/p?x', ' /p']) {
+        const text = `https://sender:${secret}${rest}`
         expect(() => parseDsn(text)).toThrow(DsnError)
         try {
           parseDsn(text)

@@ -145,8 +145,10 @@ export function parseSyncFile(text: string, env: NodeJS.ProcessEnv = process.env
   try {
     data = parseYaml(text)
   } catch (error) {
+    // A syntax error's message quotes the lines around it, which may hold a secret: the position
+    // alone is given (as for rio.yaml).
     throw new UsageError(
-      `the sync file is not valid YAML: ${(error as Error).message}`,
+      `the sync file is not valid YAML: ${(error as Error).message.split(':\n\n')[0]}`,
       text.includes('{{') ? 'quote values that start with {{, e.g. secret: "{{ SECRET }}"' : undefined,
     )
   }
