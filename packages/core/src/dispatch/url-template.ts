@@ -1,4 +1,4 @@
-import { RioValidationError } from '../errors.js'
+import { quoteInput, RioValidationError } from '../errors.js'
 import type { JsonValue } from '../events/event.js'
 import { isPrivateAddress } from './private-address.js'
 
@@ -124,14 +124,14 @@ function parse(template: string): Part[] {
 function unbalanced(template: string): RioValidationError {
   return new RioValidationError(
     'invalid_handler',
-    `unbalanced "{{ }}" in URL template ${JSON.stringify(template)}: each {{ needs a matching }}`,
+    `unbalanced "{{ }}" in URL template ${shown(template)}: each {{ needs a matching }}`,
   )
 }
 
 function badPlaceholder(template: string, expression: string): RioValidationError {
   return new RioValidationError(
     'invalid_handler',
-    `invalid placeholder "{{ ${expression} }}" in URL template ${JSON.stringify(template)}: use a dotted path ` +
+    `invalid placeholder "{{ ${expression} }}" in URL template ${shown(template)}: use a dotted path ` +
       'such as {{ payload.id }}, {{ payload.items.0 }}, {{ event.id }}, {{ event.name }} or {{ event.project }}',
   )
 }
@@ -151,7 +151,7 @@ function assertNoDotSegment(template: string, url: string, at: number, part: Pla
   if (!DOT_SEGMENTS.has(segment.toLowerCase())) return
   throw new RioValidationError(
     'invalid_payload',
-    `cannot fill URL template ${JSON.stringify(template)}: {{ ${part.path.join('.')} }} makes the path ` +
+    `cannot fill URL template ${shown(template)}: {{ ${part.path.join('.')} }} makes the path ` +
       `segment ${JSON.stringify(segment)}, a dot segment that would send the request to another path; ` +
       'a value may not make a whole path segment "." or ".." (or %2e forms of them)',
   )
@@ -196,7 +196,7 @@ function encode(value: unknown): string {
  */
 export function assertWebhookUrl(template: string, options: { blockPrivateAddresses?: boolean } = {}): void {
   const { parts } = compiled(template)
-  const quoted = JSON.stringify(template)
+  const quoted = shown(template)
   const a = fill(parts, '1')
   let url: URL
   try {
@@ -235,6 +235,14 @@ export function assertWebhookUrl(template: string, options: { blockPrivateAddres
       )
     }
   }
+}
+
+/**
+ * The template quoted for a message, its password (`https://user:pass@host/`, the handler's
+ * credential) masked: these messages reach API answers, logs and recorded attempts.
+ */
+function shown(template: string): string {
+  return quoteInput(template.replace(/^([a-z][a-z\d+.-]*:\/\/[^/?#@]*?:)[^/?#]*@/i, '$1***@'), 200)
 }
 
 function fill(parts: readonly Part[], dummy: string): string {

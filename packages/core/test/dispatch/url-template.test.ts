@@ -171,4 +171,16 @@ describe('assertWebhookUrl', () => {
   it('refuses a template that does not compile', () => {
     invalid(() => assertWebhookUrl('https://example.com/{{ process.env }}'))
   })
+
+  it.each([
+    'ftp://hook:t0p-s3cret@example.com/x',
+    'https://hook:t0p-s3cret@{{ payload.host }}/x',
+    'https://hook:t0p-s3cret@example.com/{{ process.env }}',
+    'https://hook:t0p-s3cret@example.com/{{ payload.id',
+    'https://hook:t0p-s3cret@127.0.0.1/x',
+  ])('never echoes the password of %s in its error', (url) => {
+    const error = invalid(() => assertWebhookUrl(url, { blockPrivateAddresses: true }))
+    expect(error.message).not.toContain('t0p-s3cret')
+    expect(error.message).toContain('hook:***@')
+  })
 })
