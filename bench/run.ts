@@ -53,6 +53,7 @@ const benches: Record<string, () => Promise<BenchRow[]>> = {
   },
   'fan-out': async () => (await import('./fan-out.js')).runFanOutBench(),
   backlog: async () => (await import('./backlog.js')).runBacklogBench(),
+  'many-handlers': async () => (await import('./many-handlers.js')).runManyHandlersBench(),
 }
 
 const wanted = process.argv.slice(2)

@@ -32,7 +32,13 @@ export interface RioOptions {
   maxPayloadBytes?: number
   /** Most emits written in one group-commit transaction. @default 1000 */
   maxBatchSize?: number
-  /** Deliveries running at once in this process, across all handlers. @default 256 */
+  /**
+   * Deliveries running at once in this process, across all handlers. With more than one handler, a
+   * sixteenth of it (at least 1) is kept for handlers with nothing running, one delivery each: slow
+   * or hanging endpoints can fill the rest, never all of it, so a healthy handler is not made to wait
+   * for their timeouts.
+   * @default 256
+   */
   concurrency?: number
   /** Default per-handler concurrency for handlers that do not set one. @default 32 */
   handlerConcurrency?: number

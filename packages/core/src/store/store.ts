@@ -106,6 +106,14 @@ export interface ClaimSlot {
   readonly leaseUntil?: number
 }
 
+/** Where work is waiting, as {@link Store.dueTimes} reads it. */
+export interface DueTimes {
+  /** For each enabled handler with pending deliveries, when its earliest one is due (ms since epoch). */
+  readonly handlers: ReadonlyMap<string, number>
+  /** When the earliest lease of a delivery in flight runs out, or null when none is in flight. */
+  readonly leaseUntil: number | null
+}
+
 /** What became of one attempt. */
 export type DeliveryOutcome =
   | { readonly kind: 'succeeded' }
@@ -242,6 +250,14 @@ export interface Store {
   getHandler(id: string): Promise<Handler | null>
   getHandlerByName(project: string, name: string): Promise<Handler | null>
   listHandlers(filter?: HandlerFilter): Promise<Handler[]>
+  /**
+   * A value that changes whenever a handler may have changed since: created, updated, enabled,
+   * disabled (a result's doing included), removed, or its failure streak moved, by this process or
+   * another sharing the store. It may change when no handler did; it never stays when one did. The
+   * dispatcher reads the handlers again only when it differs from the last read's, so 10 000
+   * handlers are not read and parsed every second. Optional: without it they are.
+   */
+  handlersVersion?(): Promise<string>
 
   /**
    * Claims due pending deliveries for the given handlers: marks them in flight until `leaseUntil`
@@ -302,6 +318,16 @@ export interface Store {
    * disabled or removed meanwhile (by another process): their deliveries wait, and are not due.
    */
   nextDueAt(handlerIds: readonly string[]): Promise<number | null>
+  /**
+   * Which handlers have work waiting, and when it is due, read at once: the enabled handlers with
+   * pending deliveries (of `handlerIds` only, when given), each with the due time of its earliest
+   * one, and the earliest lease of a delivery in flight (of any handler). The dispatcher offers a
+   * claim only to the handlers due, or reached by what happened since, so a round costs as much as
+   * there are handlers with work, not as there are handlers (10 000 of them idle, for one due). It
+   * should cost about one index probe per handler with pending deliveries (per handler asked for),
+   * however many deliveries each has. Optional: without it, every handler is offered a claim each round.
+   */
+  dueTimes?(handlerIds?: readonly string[]): Promise<DueTimes>
 
   getDelivery(id: string): Promise<Delivery | null>
   listDeliveries(filter: DeliveryFilter): Promise<Delivery[]>

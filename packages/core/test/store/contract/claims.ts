@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Handler } from '../../../src/handlers/handler.js'
 import { type CurrentStore, claim, eventInput, result, T0, webhookInput } from './fixtures.js'
 
 /** Claiming due deliveries under a lease, giving them back, and when the next one is due. */
@@ -54,6 +55,43 @@ export function claimsContract(store: CurrentStore): void {
         owner: 'owner-a',
       })
       expect(withoutTotal.map((c) => c.handlerId)).toEqual([h3.id, h3.id, h3.id])
+    })
+
+    it('claims among 40 handlers as among few: the due ones, in slot order, none disabled, expired leases back', async () => {
+      // More handlers than a store may query one by one (the SQLite store finds those with work first).
+      const handlers: Handler[] = []
+      for (let i = 0; i < 40; i++)
+        handlers.push(await store().insertHandler(webhookInput('p', `h${i}`, `e${i}`), T0))
+      await store().insertEvents([
+        eventInput('p', 'e3', { createdAt: T0 }),
+        eventInput('p', 'e3', { createdAt: T0 + 1 }),
+        eventInput('p', 'e17', { createdAt: T0 + 2 }),
+        eventInput('p', 'e25', { createdAt: T0 + 500 }),
+        eventInput('p', 'e30', { createdAt: T0 + 3 }),
+        eventInput('p', 'e39', { createdAt: T0 + 4 }),
+      ])
+      await store().setHandlerEnabled(handlers[30]!.id, false, 'manual', T0 + 5)
+      // e39 is claimed by another owner whose lease runs out before the big claim.
+      expect(
+        await claim(store(), handlers[39]!.id, { now: T0 + 10, leaseUntil: T0 + 20, owner: 'owner-b' }),
+      ).toHaveLength(1)
+      const claimed = await store().claimDueDeliveries({
+        slots: [...handlers].reverse().map((h) => ({ handlerId: h.id, limit: 5 })),
+        now: T0 + 100,
+        leaseUntil: T0 + 1000,
+        owner: 'owner-a',
+      })
+      const ids = (...at: number[]) => at.map((i) => handlers[i]!.id)
+      expect(claimed.map((c) => c.handlerId)).toEqual(ids(39, 17, 3, 3))
+      expect(claimed[0]).toMatchObject({ attempts: 1, lastAttemptLost: true })
+      const capped = await store().claimDueDeliveries({
+        slots: handlers.map((h) => ({ handlerId: h.id, limit: 5 })),
+        total: 1,
+        now: T0 + 600,
+        leaseUntil: T0 + 1000,
+        owner: 'owner-a',
+      })
+      expect(capped.map((c) => c.handlerId)).toEqual(ids(25))
     })
 
     it('carries the event, its payload exactly as stored, attempts and retryFrom', async () => {
@@ -254,6 +292,25 @@ export function claimsContract(store: CurrentStore): void {
       expect(await store().nextDueAt([h.id])).toBe(T0)
     })
 
+    it('answers the same for 40 handlers, disabled ones and leases included', async () => {
+      const handlers: Handler[] = []
+      for (let i = 0; i < 40; i++)
+        handlers.push(await store().insertHandler(webhookInput('p', `h${i}`, `e${i}`), T0))
+      await store().insertEvents([
+        eventInput('p', 'e5', { createdAt: T0 + 50 }),
+        eventInput('p', 'e5', { createdAt: T0 + 40 }),
+        eventInput('p', 'e12', { createdAt: T0 + 30 }),
+        eventInput('p', 'e20', { createdAt: T0 + 10 }),
+      ])
+      await store().setHandlerEnabled(handlers[20]!.id, false, 'manual', T0 + 1)
+      const all = handlers.map((h) => h.id)
+      expect(await store().nextDueAt(all)).toBe(T0 + 30)
+      expect(await store().nextDueAt(all.filter((id) => id !== handlers[12]!.id))).toBe(T0 + 40)
+      expect(await store().nextDueAt(all.slice(21))).toBeNull()
+      await claim(store(), handlers[5]!.id, { now: T0 + 100, leaseUntil: T0 + 35, limit: 1 })
+      expect(await store().nextDueAt(all.slice(21))).toBe(T0 + 35)
+    })
+
     it('returns null when every delivery has finished', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       await store().insertEvents([eventInput('p', 'x')])
@@ -264,6 +321,79 @@ export function claimsContract(store: CurrentStore): void {
         disableAfterMs: 1e12,
       })
       expect(await store().nextDueAt([h.id])).toBeNull()
+    })
+  })
+
+  describe('dueTimes', () => {
+    it('reads only the handlers asked for, few or many, with the earliest lease of any', async () => {
+      const s = store()
+      if (!s.dueTimes) return expect(s.dueTimes).toBeUndefined()
+      const handlers: Handler[] = []
+      for (let i = 0; i < 40; i++)
+        handlers.push(await s.insertHandler(webhookInput('p', `h${i}`, `e${i}`), T0))
+      await s.insertEvents([
+        eventInput('p', 'e1', { createdAt: T0 + 10 }),
+        eventInput('p', 'e2', { createdAt: T0 + 20 }),
+        eventInput('p', 'e3', { createdAt: T0 + 30 }),
+        eventInput('p', 'e39', { createdAt: T0 + 40 }),
+      ])
+      await s.setHandlerEnabled(handlers[3]!.id, false, 'manual', T0 + 1)
+      await claim(s, handlers[39]!.id, { now: T0 + 50, leaseUntil: T0 + 90 })
+      const ids = (...at: number[]) => at.map((i) => handlers[i]!.id)
+      expect(await s.dueTimes(ids(1, 3, 5, 39))).toEqual({
+        handlers: new Map([[ids(1)[0], T0 + 10]]),
+        leaseUntil: T0 + 90,
+      })
+      expect(await s.dueTimes(handlers.slice(2).map((h) => h.id))).toEqual({
+        handlers: new Map([[ids(2)[0], T0 + 20]]),
+        leaseUntil: T0 + 90,
+      })
+      expect(await s.dueTimes([])).toEqual({ handlers: new Map(), leaseUntil: T0 + 90 })
+    })
+
+    it('gives each enabled handler with pending deliveries its earliest due time, and the earliest lease', async () => {
+      const s = store()
+      if (!s.dueTimes) return expect(s.dueTimes).toBeUndefined()
+      const a = await s.insertHandler(webhookInput('p', 'a', 'a'), T0)
+      const b = await s.insertHandler(webhookInput('p', 'b', 'b'), T0)
+      const off = await s.insertHandler(webhookInput('p', 'off', 'off'), T0)
+      await s.insertHandler(webhookInput('p', 'idle', 'idle'), T0)
+      expect(await s.dueTimes()).toEqual({ handlers: new Map(), leaseUntil: null })
+      await s.insertEvents([
+        eventInput('p', 'a', { createdAt: T0 + 30 }),
+        eventInput('p', 'a', { createdAt: T0 + 20 }),
+        eventInput('p', 'b', { createdAt: T0 + 10 }),
+        eventInput('p', 'b', { createdAt: T0 + 15 }),
+        eventInput('p', 'off', { createdAt: T0 }),
+      ])
+      await s.setHandlerEnabled(off.id, false, 'manual', T0 + 1)
+      expect(await s.dueTimes()).toEqual({
+        handlers: new Map([
+          [a.id, T0 + 20],
+          [b.id, T0 + 10],
+        ]),
+        leaseUntil: null,
+      })
+      const [c] = await claim(s, b.id, { now: T0 + 12, leaseUntil: T0 + 90, limit: 1 })
+      expect(await s.dueTimes()).toEqual({
+        handlers: new Map([
+          [a.id, T0 + 20],
+          [b.id, T0 + 15],
+        ]),
+        leaseUntil: T0 + 90,
+      })
+      await s.completeDeliveries([result(c!, { kind: 'retry', nextAttemptAt: T0 + 5 })], {
+        now: T0 + 13,
+        owner: 'owner-a',
+        disableAfterMs: 1e12,
+      })
+      expect(await s.dueTimes()).toEqual({
+        handlers: new Map([
+          [a.id, T0 + 20],
+          [b.id, T0 + 5],
+        ]),
+        leaseUntil: null,
+      })
     })
   })
 }

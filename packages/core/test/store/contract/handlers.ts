@@ -137,6 +137,42 @@ export function handlersContract(store: CurrentStore): void {
       expect(await ids({ project: 'q', enabled: true, kind: 'webhook' })).toEqual([d.id])
     })
 
+    it('gives a new handlersVersion after every change to a handler, a result disabling one included', async () => {
+      const s = store()
+      if (!s.handlersVersion) return expect(s.handlersVersion).toBeUndefined()
+      const seen = new Set<string>()
+      const changed = async () => {
+        const version = await s.handlersVersion!()
+        expect(seen.has(version)).toBe(false)
+        seen.add(version)
+      }
+      await changed()
+      const h = await s.insertHandler(webhookInput('p', 'h', 'x'), T0)
+      await changed()
+      await s.updateHandler(h.id, { pattern: 'y' }, T0 + 1)
+      await changed()
+      await s.setHandlerEnabled(h.id, false, 'manual', T0 + 2)
+      await changed()
+      const enabled = await s.setHandlerEnabled(h.id, true, null, T0 + 3)
+      await changed()
+      await s.insertEvents([eventInput('p', 'y', { createdAt: T0 + 4 })])
+      const [c] = await claim(s, h.id, { now: T0 + 5 })
+      await s.completeDeliveries(
+        [
+          result(
+            c!,
+            { kind: 'dead' },
+            { disableHandler: 'gone', handlerVersion: enabled!.updatedAt.getTime() },
+          ),
+        ],
+        { now: T0 + 6, owner: 'owner-a', disableAfterMs: 1e12 },
+      )
+      expect((await s.getHandler(h.id))?.enabled).toBe(false)
+      await changed()
+      await s.deleteHandler(h.id, T0 + 7)
+      await changed()
+    })
+
     it('keeps the reason when disabling and clears it when enabling', async () => {
       const h = await store().insertHandler(webhookInput('p', 'h', '*'), T0)
       const off = await store().setHandlerEnabled(h.id, false, 'manual', T0 + 10)
