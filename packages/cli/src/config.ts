@@ -170,7 +170,10 @@ function readFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown>
     if (doc.errors.length > 0) throw doc.errors[0]
     data = doc.toJS()
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`, 'fix the YAML syntax')
+    // A syntax error's message quotes the lines around it, which may hold the admin token (this
+    // message goes to `rio start`'s log): the position alone is given.
+    const message = (error as Error).message.split(':\n\n')[0]
+    throw new UsageError(`cannot read ${file}: ${message}`, 'fix the YAML syntax')
   }
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data))

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { lstatSync, statSync } from 'node:fs'
 import { Rio } from '@rio/core'
 import type { Command } from 'commander'
 import { resolveConfig } from './config.js'
@@ -21,8 +21,9 @@ export function common(command: Command): Command {
 /**
  * Opens Rio on the configured database for one command and always closes it.
  * @param create - whether a missing database file may be created (commands that write
- *   definitions); reading commands refuse, so a mistyped path is an error, not an empty table
- * @throws {@link CliError} when the file is missing and `create` is false
+ *   definitions); reading commands refuse, so a mistyped path is an error, not an empty table. They
+ *   refuse an empty (0-byte) file too, which Rio would otherwise turn into an empty database
+ * @throws {@link CliError} when the file is missing or empty and `create` is false
  */
 export async function withRio<T>(
   options: CommonOptions,
@@ -30,11 +31,19 @@ export async function withRio<T>(
   { create = false }: { create?: boolean } = {},
 ): Promise<T> {
   const { config, sources } = resolveConfig({ database: options.database })
-  if (!create && config.database !== ':memory:' && !existsSync(config.database)) {
+  const found = create || config.database === ':memory:' ? 'file' : lookUp(config.database)
+  if (found === 'missing' || found === 'dangling') {
     throw new CliError(
-      `the database ${config.database} (from ${sources.database}) does not exist`,
+      `the database ${config.database} (from ${sources.database}) does not exist${found === 'dangling' ? ' (it is a symbolic link to a missing file)' : ''}`,
       undefined,
       'run `rio migrate` to create it, or point --database, RIO_DATABASE or RIO_CONF at the right file',
+    )
+  }
+  if (found === 'empty') {
+    throw new CliError(
+      `the database ${config.database} (from ${sources.database}) is an empty file: it holds no Rio data`,
+      undefined,
+      'run `rio migrate` to create the schema in it, or point --database, RIO_DATABASE or RIO_CONF at the right file; if it held data, restore a copy made by `rio backup`',
     )
   }
   const rio = new Rio({ database: config.database })
@@ -42,6 +51,22 @@ export async function withRio<T>(
     return await fn(rio)
   } finally {
     await rio.stop()
+  }
+}
+
+/**
+ * What is at a database path, for a command that must not create one: nothing, a symbolic link to
+ * nothing, an empty file, or something else (a file, or what Rio's open explains: a directory, a
+ * link that loops).
+ */
+function lookUp(path: string): 'missing' | 'dangling' | 'empty' | 'file' {
+  try {
+    if (!lstatSync(path, { throwIfNoEntry: false })) return 'missing'
+    const stats = statSync(path, { throwIfNoEntry: false })
+    if (!stats) return 'dangling'
+    return stats.isFile() && stats.size === 0 ? 'empty' : 'file'
+  } catch {
+    return 'file'
   }
 }
 

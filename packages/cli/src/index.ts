@@ -5,6 +5,7 @@
 
 import { Command, CommanderError } from 'commander'
 import { addBackup } from './commands/backup.js'
+import { addCheck } from './commands/check.js'
 import { addCleanup } from './commands/cleanup.js'
 import { addDeliveries } from './commands/deliveries.js'
 import { addEvents } from './commands/events.js'
@@ -53,6 +54,7 @@ Exit codes: 0 done, 1 failed (or unhealthy), 2 usage or configuration error, 3 n
   addHealth(program)
   addCleanup(program)
   addBackup(program)
+  addCheck(program)
   addSync(program)
   return program
 }

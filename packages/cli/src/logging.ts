@@ -1,6 +1,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { DeliveryReport, Handler, Rio, RioEvent } from '@rio/core'
 import pino, { type Logger } from 'pino'
+import { redactCredentialsIn } from './redact-credentials.js'
 import { redactHandlerName, redactUrl, redactUrlsIn } from './redact-url.js'
 
 /** Log format: structured JSON lines (default) or `pretty` for people. */
@@ -59,10 +60,11 @@ export function createLogger(
 /**
  * An attempt's error fit for a log line: the engine's text can quote a URL the receiver chose (a
  * redirect's `Location`, which may carry a token in its userinfo or query), so URLs in it are
- * redacted like the webhook's own.
+ * redacted like the webhook's own, and it can quote the receiver's answer, so the handler's own
+ * credentials are hidden too ({@link redactCredentialsIn}).
  */
-function shownError(error: string | null | undefined): string {
-  return error ? redactUrlsIn(error) : ''
+function shownError(error: string | null | undefined, handler: Handler): string {
+  return error ? redactUrlsIn(redactCredentialsIn(error, handler)) : ''
 }
 
 function excerpt(text: string): string {
@@ -79,7 +81,8 @@ function excerpt(text: string): string {
  * `RESPONSE <id> POST <url> <status> <body excerpt>` at debug, `RETRY …` at warn, `DEAD …` and
  * `DISABLED …` at error). Subscribes to Rio's diagnostics channels and event bus; nothing is
  * computed for a level that is off. Never logs signatures, sender secrets or URL credentials
- * (webhook URLs, and handler names that hold one, are redacted by {@link redactUrl}).
+ * (webhook URLs, and handler names that hold one, are redacted by {@link redactUrl}), nor a
+ * handler's credentials that its receiver's answer quotes ({@link redactCredentialsIn}).
  * @returns a function that unsubscribes
  */
 export function logRio(rio: Rio, logger: Logger): () => void {
@@ -109,9 +112,11 @@ export function logRio(rio: Rio, logger: Logger): () => void {
     if (!tasks.isLevelEnabled('debug')) return
     // `responseBody` is used when the channel carries it; older engines publish status and error only.
     const r = message as DeliveryReport & { outcome: string; responseBody?: string | null }
-    const body = typeof r.responseBody === 'string' ? excerpt(r.responseBody) : ''
+    // Redacted before it is cut: a credential cut in two at the end would not be found.
+    const body =
+      typeof r.responseBody === 'string' ? excerpt(redactCredentialsIn(r.responseBody, r.handler)) : ''
     // A bare `HTTP <status>` error repeats the status; the body says more when there is one.
-    const detail = r.error && r.error !== `HTTP ${r.status}` ? shownError(r.error) : body
+    const detail = r.error && r.error !== `HTTP ${r.status}` ? shownError(r.error, r.handler) : body
     tasks.debug(
       { delivery: r.deliveryId, attempt: r.attempt, ms: Math.round(r.durationMs), outcome: r.outcome },
       `RESPONSE ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${detail}`.trimEnd(),
@@ -120,15 +125,18 @@ export function logRio(rio: Rio, logger: Logger): () => void {
   const onRetrying = (r: DeliveryReport) =>
     tasks.warn(
       { delivery: r.deliveryId, attempt: r.attempt, next: r.nextAttemptAt },
-      `RETRY ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${shownError(r.error)}`.trimEnd(),
+      `RETRY ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${shownError(r.error, r.handler)}`.trimEnd(),
     )
   const onDead = (r: DeliveryReport) =>
     tasks.error(
       { delivery: r.deliveryId, attempt: r.attempt },
-      `DEAD ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${shownError(r.error)}`.trimEnd(),
+      `DEAD ${r.event.id} ${target(r.handler)} ${r.status ?? '-'} ${shownError(r.error, r.handler)}`.trimEnd(),
     )
   const onDisabled = (handler: Handler, reason: string) =>
-    tasks.error({ handler: handler.id }, `DISABLED ${redactHandlerName(handler)}: ${shownError(reason)}`)
+    tasks.error(
+      { handler: handler.id },
+      `DISABLED ${redactHandlerName(handler)}: ${shownError(reason, handler)}`,
+    )
   const onEnabled = (handler: Handler) =>
     tasks.info({ handler: handler.id }, `ENABLED ${redactHandlerName(handler)}`)
   const onError = (error: Error) => logger.error({ err: error }, error.message)

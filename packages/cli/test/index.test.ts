@@ -46,6 +46,7 @@ describe('@rio/cli exports', () => {
       'health',
       'cleanup',
       'backup',
+      'check',
       'sync',
     ])
   })

@@ -19,6 +19,8 @@ export type RioErrorCode =
   | 'rate_limited'
   | 'closed'
   | 'database_error'
+  | 'database_corrupt'
+  | 'database_unrecognized'
   | 'database_too_new'
 
 /** Options shared by every Rio error. */
@@ -126,16 +128,67 @@ export class RioDatabaseError extends RioError {
   }
 }
 
+/**
+ * The database file is damaged (SQLite reports `SQLITE_CORRUPT` or `SQLITE_NOTADB` where it found
+ * a database before): found when it was opened, or by an operation while Rio ran. Nothing was
+ * written by the operation that found it. Retrying does not help: the file must be restored or
+ * salvaged; `rio check` shows the damage. Its `fault` is `'corrupt'`, so the dispatcher backs off
+ * as for any other store fault.
+ */
+export class RioDatabaseCorruptError extends RioDatabaseError {
+  override name = 'RioDatabaseCorruptError'
+  override readonly code: RioErrorCode = 'database_corrupt'
+  constructor(
+    /** The damaged file, as an absolute path. */
+    readonly path: string,
+    message: string,
+    options?: RioErrorOptions,
+  ) {
+    super(message, { ...options, fault: 'corrupt' })
+  }
+}
+
+/**
+ * Why a file is not one Rio may open as its database:
+ * - `not_a_file`: a directory, a fifo or another special file, or a symbolic link that loops;
+ * - `not_sqlite`: not a SQLite database at all (text, a compressed or encrypted file, random bytes);
+ * - `not_rio`: a SQLite database of another application (other tables, or a schema version Rio
+ *   did not set), which Rio neither migrates nor writes to;
+ * - `wal_without_database`: an empty file, or no file at all, next to a `-wal` file holding data,
+ *   which SQLite would delete on open.
+ */
+export type RioDatabaseUnrecognizedReason = 'not_a_file' | 'not_sqlite' | 'not_rio' | 'wal_without_database'
+
+/**
+ * The path names something Rio does not recognise as its database (see
+ * {@link RioDatabaseUnrecognizedReason}). Refused before anything is written to it: no migration,
+ * no journal mode set, nothing deleted. Check the path (`--database`, `RIO_DATABASE`, `database:`).
+ */
+export class RioDatabaseUnrecognizedError extends RioError {
+  override name = 'RioDatabaseUnrecognizedError'
+  constructor(
+    /** The file, as an absolute path. */
+    readonly path: string,
+    readonly reason: RioDatabaseUnrecognizedReason,
+    message: string,
+    options?: RioErrorOptions,
+  ) {
+    super('database_unrecognized', message, options)
+  }
+}
+
 /** The database was migrated by a newer Rio than this one; upgrade Rio rather than open it. */
 export class RioDatabaseTooNewError extends RioError {
   override name = 'RioDatabaseTooNewError'
   constructor(
     readonly databaseVersion: number,
     readonly codeVersion: number,
+    /** The database file, when Rio opened it by path. */
+    readonly path?: string,
   ) {
     super(
       'database_too_new',
-      `the database is at schema version ${databaseVersion} but this Rio knows versions up to ${codeVersion}; upgrade @rio/core (or open a copy made before the upgrade)`,
+      `the database${path ? ` ${path}` : ''} is at schema version ${databaseVersion} but this Rio knows versions up to ${codeVersion}; upgrade @rio/core (or open a copy made before the upgrade)`,
     )
   }
 }

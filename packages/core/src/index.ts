@@ -17,13 +17,20 @@
 export type { Clock } from './clock.js'
 export { ManualClock, systemClock } from './clock.js'
 export { diagnostics } from './diagnostics.js'
-export type { RioDatabaseFault, RioErrorCode, RioErrorOptions } from './errors.js'
+export type {
+  RioDatabaseFault,
+  RioDatabaseUnrecognizedReason,
+  RioErrorCode,
+  RioErrorOptions,
+} from './errors.js'
 export {
   RetryLaterError,
   RioClosedError,
   RioConflictError,
+  RioDatabaseCorruptError,
   RioDatabaseError,
   RioDatabaseTooNewError,
+  RioDatabaseUnrecognizedError,
   RioError,
   RioIdempotencyError,
   RioNotFoundError,
@@ -73,6 +80,8 @@ export { Rio } from './rio.js'
 export type { Attempt, Delivery, DeliveryStatus } from './store/delivery.js'
 export type { BackupOptions, BackupProgress, BackupReport } from './store/sqlite/backup-database.js'
 export { backupDatabase } from './store/sqlite/backup-database.js'
+export type { CheckOptions, CheckReport } from './store/sqlite/check-database.js'
+export { checkDatabase } from './store/sqlite/check-database.js'
 export type { SqliteStoreOptions } from './store/sqlite/sqlite-store.js'
 export { SqliteStore } from './store/sqlite/sqlite-store.js'
 export type {
@@ -84,6 +93,7 @@ export type {
   DeliveryOutcome,
   DeliveryResult,
   DeliveryStats,
+  DueTimes,
   EventFilter,
   EventInput,
   EventOutcome,

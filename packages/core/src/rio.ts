@@ -56,7 +56,7 @@ import type {
   Sender,
   Store,
 } from './store/store.js'
-import { describeWriteFailure } from './store/store-fault.js'
+import { describeWriteFailure, storeFault } from './store/store-fault.js'
 import { VERSION } from './version.js'
 
 /** Per-emit options. */
@@ -315,7 +315,11 @@ export class Rio {
     const settled = () => {
       if (this.#state === 'stopped') return
       if (store.db.inTransaction) setTimeout(settled, 5)
-      else void this.#eventExists(input, outcome!.deliveries)
+      // The check reads the database: one that fails (a damaged file) is reported, not left unhandled.
+      else
+        this.#eventExists(input, outcome!.deliveries).catch((error: unknown) =>
+          this.events.safeEmit('error', error as Error),
+        )
     }
     setImmediate(settled)
     return outcome!
@@ -387,7 +391,7 @@ export class Rio {
           diagnostics.emit.publish({ event, deliveries: outcome.deliveries })
       }
     }
-    if (fanOut) this.#dispatcher.wake()
+    if (fanOut) this.#dispatcher.emitted(inputs)
   }
 
   // --- handlers -------------------------------------------------------------------------------
@@ -1126,17 +1130,26 @@ export class Rio {
         problems.push(`${stats.deadSince} dead ${deliveries} in the last hour`)
       }
     } catch (error) {
-      problems.push(`the database cannot be read: ${(error as Error).message}`)
+      // A damaged file is reported once, below, with every operation that found it so.
+      if (storeFault(error) !== 'corrupt')
+        problems.push(`the database cannot be read: ${(error as Error).message}`)
     }
+    let probe: unknown
     try {
       // A write that matches no row: it fails only when the database cannot be written (read-only, locked, disk).
       await this.store.releaseDeliveries(['0'], 'rio-health-probe', now)
-      // The probe writes nothing, so a full disk lets it pass: the writes that failed tell.
-      const failure = this.store.writeFailure?.()
-      if (failure) problems.push(`the database is not writable: ${describeWriteFailure(failure)}`)
     } catch (error) {
-      problems.push(`the database is not writable: ${(error as Error).message}`)
+      probe = error
     }
+    // The probe writes nothing, so a full disk lets it pass: the writes that failed tell.
+    const failure = this.store.writeFailure?.()
+    if (failure?.fault === 'corrupt') {
+      const since = new Date(failure.since).toISOString()
+      problems.push(
+        `the database is damaged: ${failure.count} ${failure.count === 1 ? 'operation has' : 'operations have'} found it so since ${since}, the last at ${new Date(failure.at).toISOString()}: ${failure.message}`,
+      )
+    } else if (probe !== undefined) problems.push(`the database is not writable: ${(probe as Error).message}`)
+    else if (failure) problems.push(`the database is not writable: ${describeWriteFailure(failure)}`)
     return { ok: problems.length === 0, problems }
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { CliError } from '../errors.js'
@@ -70,11 +70,17 @@ export function addInit(program: Command): void {
           'overwriting replaces the admin token: anything using the old one must be given the new one',
         )
       }
-      mkdirSync(target, { recursive: true })
+      // A directory made here is its owner's only, as the files Rio writes into it are (rio.yaml,
+      // and the database by default); an existing one keeps its mode.
+      mkdirSync(target, { recursive: true, mode: 0o700 })
       const token = randomBytes(32).toString('base64url')
       // `mode` applies only to a new file: an overwritten one keeps its permissions, so narrow them
-      // before the new token is written, or it could land in a world-readable file.
-      if (existsSync(file)) chmodSync(file, 0o600)
+      // before the new token is written, or it could land in a world-readable file. A file shared
+      // with its group alone (0640, 0660) was shared on purpose, with operators: it stays so.
+      if (existsSync(file)) {
+        const mode = statSync(file).mode & 0o777
+        chmodSync(file, mode & 0o007 ? 0o600 : mode & 0o770)
+      }
       writeFileSync(file, template(token).replace('{dir}', target), { mode: 0o600 })
       process.stdout.write(`wrote ${file}\nuse it with: export RIO_CONF=${target}\n`)
     })

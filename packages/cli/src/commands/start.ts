@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Rio, RioValidationError, type ServerMount } from '@rio/core'
 import type { Command } from 'commander'
-import { type Config, type ConfigSources, resolveConfig, SERVER_LIMIT_KEYS } from '../config.js'
+import { type Config, type ConfigSources, configPath, resolveConfig, SERVER_LIMIT_KEYS } from '../config.js'
 import { createDashboardHandler } from '../dashboard/index.js'
 import { startDemo } from '../demo.js'
 import { EXIT, UsageError } from '../errors.js'
+import { configAccessNote, databaseAccessNote } from '../file-access.js'
 import { createLogger, type LogFormat, logRio } from '../logging.js'
 import { createMetrics } from '../metrics.js'
 
@@ -38,6 +39,38 @@ const DEMO_RETRY_SCHEDULE = [0, 2000, 10_000, 60_000, 300_000]
 function tokenLine(config: Config, sources: ConfigSources, generated: string): string {
   if (config.adminToken) return `admin token: from ${sources.adminToken}`
   return `admin token: ${generated} (generated for this run; set adminToken in rio.yaml or RIO_ADMIN_TOKEN to keep one)`
+}
+
+/**
+ * Shows `secret` as `***` in this process's command line as `ps` and `/proc/<pid>/cmdline` show it
+ * to every user of the machine (on Linux, setting the title rewrites the arguments' memory; other
+ * systems may keep showing them). It was visible from the process's start until now.
+ */
+function maskInProcessList(secret: string): void {
+  const args = [process.argv0, ...process.execArgv, ...process.argv.slice(1)]
+  try {
+    process.title = args.map((arg) => arg.split(secret).join('***')).join(' ')
+  } catch {
+    // No title to set (a platform without one): the warning logged at start still says it.
+  }
+}
+
+/**
+ * What an operator should hear at start about who else can read Rio's secrets: an admin token
+ * given on the command line, a database or config file that every user may read.
+ */
+function exposureWarnings(database: string, sources: ConfigSources): string[] {
+  const warnings: string[] = []
+  if (sources.adminToken === '--admin-token')
+    warnings.push(
+      'the admin token was given with --admin-token: other users of this machine could read it in the process list (ps, /proc/<pid>/cmdline) while Rio started, and it stays in your shell history; set RIO_ADMIN_TOKEN, or adminToken in rio.yaml (mode 600), instead',
+    )
+  const files = databaseAccessNote(database)
+  if (files) warnings.push(files)
+  const file = configPath()
+  const config = file && sources.adminToken === file ? configAccessNote(file) : null
+  if (config) warnings.push(config)
+  return warnings
 }
 
 /**
@@ -103,7 +136,10 @@ export function addStart(program: Command): void {
     .option('--database <path>', 'SQLite file (env RIO_DATABASE; default ./rio.db)')
     .option('--port <port>', 'port to listen on, 0 picks a free one (env RIO_PORT; default 8009)')
     .option('--host <host>', 'interface to bind (env RIO_HOST; default 127.0.0.1)')
-    .option('--admin-token <token>', 'bearer token of the management API and dashboard (env RIO_ADMIN_TOKEN)')
+    .option(
+      '--admin-token <token>',
+      'bearer token of the management API and dashboard (env RIO_ADMIN_TOKEN); other users of the machine can see a flag in the process list while Rio starts: prefer RIO_ADMIN_TOKEN or adminToken in rio.yaml',
+    )
     .option('--public-url <url>', 'the URL senders reach Rio at, for DSNs (env RIO_PUBLIC_URL)')
     .option('--demo', 'also start an example receiver, a sender and two webhooks, and emit a few events')
     .option('--log-level <level>', 'trace, debug, info, warn, error (env RIO_LOG_LEVEL; default info)')
@@ -142,6 +178,7 @@ export function addStart(program: Command): void {
         throw new UsageError(`unknown role "${role}": use all, web or worker`)
       if (options.demo && role !== 'all')
         throw new UsageError('--demo needs both the API and the dispatcher: use `rio start --demo`')
+      if (options.adminToken) maskInProcessList(options.adminToken)
       const { config, sources } = resolveConfig({
         database: options.database,
         port: options.port,
@@ -169,6 +206,7 @@ export function addStart(program: Command): void {
         ...(options.demo ? { retrySchedule: DEMO_RETRY_SCHEDULE } : {}),
       })
       const logger = createLogger({ format, level: config.logLevel })
+      for (const warning of exposureWarnings(database, sources)) logger.warn(warning)
       const unlog = logRio(rio, logger)
       // A worker serves nothing; its deliveries show in the logs (and in the web process's backlog).
       const metrics = role === 'worker' ? undefined : createMetrics(rio)

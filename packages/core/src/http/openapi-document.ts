@@ -248,6 +248,8 @@ function implied(route: Route, options: ResolvedApiOptions): Record<number, stri
     answers[400] = `invalid_request (with \`issues\`) or malformed_json: the body failed validation, is not JSON or UTF-8, or is nested deeper than maxJsonDepth (${options.maxJsonDepth})${badPath ? `; ${badPath}` : ''}`
     answers[413] = `body_too_large: the body is over maxBodyBytes (${options.maxBodyBytes} bytes)`
     answers[415] = `unsupported_media_type: send ${Object.keys(doc.body.content).join(' or ')}`
+    answers[500] =
+      "body_already_read: a body parser of the host app read the body before Rio's handler and kept no raw bytes (mount Rio before body parsers; see docs/api.md)"
   }
   switch (doc.auth) {
     case 'admin':
@@ -262,8 +264,8 @@ function implied(route: Route, options: ResolvedApiOptions): Record<number, stri
           : 'forbidden: a sender of another project'
       answers[429] = 'rate_limited: too many failed authentications from this address'
       answers[503] = doc.body
-        ? 'closed, database_error or server_busy: Rio is stopping, the database is busy, or the server holds all the request bodies it may (maxBufferedBodyBytes); retry later'
-        : 'closed or database_error: Rio is stopping or the database is busy; retry later'
+        ? 'closed, database_error, database_corrupt or server_busy: Rio is stopping, the database is busy or damaged (nothing was written), or the server holds all the request bodies it may (maxBufferedBodyBytes); retry later'
+        : 'closed, database_error or database_corrupt: Rio is stopping, or the database is busy or damaged; retry later'
       break
     case 'basic-legacy':
       answers[401] =
@@ -271,7 +273,7 @@ function implied(route: Route, options: ResolvedApiOptions): Record<number, stri
       answers[403] = '{"message":"forbidden"}: a sender of another project'
       answers[429] = '{"message":"too many requests"}: too many failed authentications from this address'
       answers[503] =
-        'Rio is stopping, the database is busy, or the server holds all the request bodies it may (maxBufferedBodyBytes); retry later'
+        'Rio is stopping, the database is busy or damaged (nothing was written), or the server holds all the request bodies it may (maxBufferedBodyBytes); retry later'
       break
     case 'none':
       break

@@ -8,7 +8,9 @@ import type { RioErrorCode } from '../errors.js'
  * less, retrying will not help); `invalid_payload` is 422 (well-formed JSON Rio still refuses);
  * `idempotency_key_reused` is 422, as the IETF Idempotency-Key draft asks for a key reused with
  * another request body;
- * `database_error` and `closed` are 503 (transient: a client should retry later).
+ * `database_error` and `closed` are 503 (transient: a client should retry later);
+ * `database_corrupt` is 503 too: nothing was written, and a sender retrying later succeeds once the
+ * operator has restored the file.
  */
 export const RIO_ERROR_STATUS: Readonly<Record<RioErrorCode, number>> = {
   invalid_argument: 400,
@@ -25,13 +27,16 @@ export const RIO_ERROR_STATUS: Readonly<Record<RioErrorCode, number>> = {
   rate_limited: 429,
   closed: 503,
   database_error: 503,
+  database_corrupt: 503,
+  database_unrecognized: 500,
   database_too_new: 500,
 }
 
 /**
  * Error codes only the HTTP layer produces. `server_busy` (503) is the server as a whole holding
  * all the request bodies it may (`maxBufferedBodyBytes`), not this client sending too much: that
- * would be 429.
+ * would be 429. `body_already_read` (500) is the host app's set-up: a body parser mounted before
+ * Rio's handler read the body and kept no raw bytes; the sender cannot fix it.
  */
 export type HttpErrorCode =
   | 'invalid_request'

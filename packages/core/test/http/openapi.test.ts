@@ -309,9 +309,9 @@ describe('OpenAPI document', () => {
     expect(operationOf(doc, 'health').security).toEqual([])
 
     const statuses = (operationId: string) => Object.keys(operationOf(doc, operationId).responses).map(Number)
-    expect(statuses('emitEvents')).toEqual([202, 400, 401, 403, 404, 413, 415, 422, 429, 503])
+    expect(statuses('emitEvents')).toEqual([202, 400, 401, 403, 404, 413, 415, 422, 429, 500, 503])
     expect(statuses('listProjects')).toEqual([200, 401, 403, 429, 503])
-    expect(statuses('createProject')).toEqual([201, 400, 401, 403, 409, 413, 415, 429, 503])
+    expect(statuses('createProject')).toEqual([201, 400, 401, 403, 409, 413, 415, 429, 500, 503])
     expect(statuses('health')).toEqual([200, 500])
     const emit = operationOf(doc, 'emitEvents').responses
     expect(emit['401']!.headers).toHaveProperty('WWW-Authenticate')

@@ -143,6 +143,11 @@ describe('restoring a backup', () => {
     expect(sentAfter.sort()).toEqual([inFlight.id, queued.id].sort())
     expect(sentAfter).not.toContain(later.id)
     const [delivery] = await after.listDeliveries({ eventId: inFlight.id })
+    // The handler has run; its result is recorded with the next batch of results.
+    await waitUntil(
+      async () => (await after.listAttempts(delivery!.id)).length === 2,
+      'the second attempt to be recorded',
+    )
     const attempts = await after.listAttempts(delivery!.id)
     expect(attempts.map((a) => a.error)).toEqual([LOST_ATTEMPT_ERROR, null])
   })

@@ -4,7 +4,16 @@ import { link, open, realpath, rename, stat, unlink } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { basename, dirname, join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { RioConflictError, RioDatabaseError, RioValidationError } from '../../errors.js'
+import {
+  RioConflictError,
+  RioDatabaseCorruptError,
+  RioDatabaseError,
+  RioDatabaseUnrecognizedError,
+  type RioError,
+  RioValidationError,
+} from '../../errors.js'
+import { describeDamage, inspectPath } from './open-database-file.js'
+import { isCorruptCode, repairAdvice } from './sqlite-failure.js'
 
 /** Options of {@link backupDatabase} and `Rio.backup()`. */
 export interface BackupOptions {
@@ -61,8 +70,11 @@ const STEP_PAGES = 4096
  * snapshot (the counts are the copy's) and never restarts. Without it, each step starts a new
  * read, and a write by any other connection between steps restarts the copy from the first page:
  * with another process emitting, 1 000-page steps never finished (6 677 restarts in 60 s, the WAL
- * grown to 300 MB meanwhile). It posts `progress` after each step, then `done` or `failed` (with
- * the phase: `read` before the copy began, `copy` during it).
+ * grown to 300 MB meanwhile). The backup API copies pages as they are, damaged ones too, so the
+ * copy is then checked (`PRAGMA quick_check`, on pages just written, still in the OS's cache): a
+ * backup of a damaged database fails rather than hand over a damaged copy. It posts `progress`
+ * after each step, then `done` or `failed` (with the phase: `read` before the copy began, `copy`
+ * during it, `verify` when the copy is damaged, with SQLite's first lines).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -100,6 +112,14 @@ const Database = require(workerData.driver)
     copy = undefined
     db.exec('COMMIT')
     db.close()
+    phase = 'verify'
+    const check = new Database(workerData.temp, { readonly: true, fileMustExist: true })
+    const lines = check.pragma('quick_check(10)').map((row) => Object.values(row)[0])
+    check.close()
+    if (lines.length !== 1 || lines[0] !== 'ok') {
+      parentPort.postMessage({ failed: { phase, problems: lines } })
+      return
+    }
     parentPort.postMessage({ done: { events, deliveries, schemaVersion } })
   } catch (error) {
     try {
@@ -117,11 +137,13 @@ type WorkerMessage =
   | { readonly done: Copied }
   | {
       readonly failed: {
-        readonly phase: 'read' | 'copy'
+        readonly phase: 'read' | 'copy' | 'verify'
         readonly message?: string
         readonly code?: string
         readonly notRio?: true
         readonly schemaVersion?: number
+        /** What `PRAGMA quick_check` found in the copy. */
+        readonly problems?: readonly string[]
       }
     }
 
@@ -154,9 +176,13 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
  *   database itself or one of its `-wal`, `-shm` and `-journal` files, is a directory, or lies in a
  *   directory that does not exist
  * @throws {@link RioConflictError} when a file is at `destination` and `force` is not set
- * @throws {@link RioDatabaseError} when the database does not exist, is not a Rio database, cannot
- *   be read, or the copy cannot be written (no permission, a full disk; `cause` holds the system's
- *   error)
+ * @throws {@link RioDatabaseUnrecognizedError} when the database is not a file, not SQLite, or
+ *   another application's
+ * @throws {@link RioDatabaseCorruptError} when the database is damaged: SQLite cannot read it, or
+ *   finds the copy damaged (the backup API copies pages as they are); nothing is left at
+ *   `destination`
+ * @throws {@link RioDatabaseError} when the database does not exist, cannot be read, or the copy
+ *   cannot be written (no permission, a full disk; `cause` holds the system's error)
  * @example
  * ```ts
  * import { backupDatabase } from '@rio/core'
@@ -175,6 +201,8 @@ export async function backupDatabase(
     throw new RioValidationError('invalid_argument', 'a backup needs a destination path')
   const source = resolve(database)
   const target = resolve(destination)
+  // What Rio would refuse to open (a directory, a file that is not SQLite) is refused alike.
+  inspectPath(source)
   const sourceStats = statSync(source, { bigint: true, throwIfNoEntry: false })
   if (!sourceStats?.isFile())
     throw new RioDatabaseError(
@@ -208,9 +236,10 @@ export async function backupDatabase(
       durationMs: Math.round(performance.now() - started),
     }
   } finally {
-    // Gone once published; after a failure, the partial copy and its rollback journal go too.
+    // Gone once published; after a failure, the partial copy and its rollback journal go too; the
+    // check of the copy may leave an empty -wal and a -shm file.
     await unlink(temp).catch(() => {})
-    await unlink(`${temp}-journal`).catch(() => {})
+    for (const suffix of ['-journal', '-wal', '-shm']) await unlink(`${temp}${suffix}`).catch(() => {})
   }
 }
 
@@ -345,18 +374,29 @@ function workerFailure(
   source: string,
   target: string,
   failed: Extract<WorkerMessage, { failed: unknown }>['failed'],
-): RioDatabaseError {
+): RioError {
   const { code = '', message = '' } = failed
   if (failed.notRio) {
-    return new RioDatabaseError(
+    return new RioDatabaseUnrecognizedError(
+      source,
+      'not_rio',
       `cannot back up ${source}: it is a SQLite database but not Rio's (no events and deliveries tables; schema version ${failed.schemaVersion}); check the path`,
     )
   }
+  if (failed.problems) {
+    return new RioDatabaseCorruptError(
+      source,
+      `cannot back up ${source}: it is damaged, and so would the copy be (SQLite's check of the copy: ${failed.problems.join('; ')}); nothing was written at ${target}. To go on, ${repairAdvice(source)}`,
+    )
+  }
   const cause = Object.assign(new Error(message), { code })
-  if (code === 'SQLITE_NOTADB')
-    return new RioDatabaseError(`cannot back up ${source}: it is not a SQLite database; check the path`, {
-      cause,
-    })
+  // The header was SQLite's (see inspectPath), so the rest of the file is damaged.
+  if (isCorruptCode(code))
+    return new RioDatabaseCorruptError(
+      source,
+      `cannot back up ${source}: it is damaged: ${describeDamage(cause, source)}; a copy would be damaged too. To go on, ${repairAdvice(source)}`,
+      { cause },
+    )
   const reading =
     failed.phase === 'read' || code.startsWith('SQLITE_CORRUPT') || /^SQLITE_IOERR_(SHORT_)?READ/.test(code)
   if (reading) return new RioDatabaseError(`cannot back up ${source}: ${message} (${code})`, { cause })
