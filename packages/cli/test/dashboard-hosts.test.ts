@@ -1,7 +1,7 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import express, { type RequestHandler } from 'express'
 import { describe, expect, it } from 'vitest'
-import { makeRio, onCleanup } from '../../core/test/helpers.js'
+import { makeRio, serve } from '../../core/test/helpers.js'
 import { createDashboardHandler } from '../src/dashboard/index.js'
 import { AdminClient, cookieOf, postLogin } from './dashboard/serve.js'
 
@@ -29,17 +29,8 @@ async function expressHost(before: Array<RequestHandler | [string, RequestHandle
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('host 404')
   })
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const { port } = server.address() as { port: number }
-  return { rio, errors, origin: `http://127.0.0.1:${port}`, base: `http://127.0.0.1:${port}/dashboard` }
+  const origin = await serve(app)
+  return { rio, errors, origin, base: `${origin}/dashboard` }
 }
 
 describe('the dashboard behind a global Express body parser', () => {
@@ -118,17 +109,8 @@ async function subAppHost(
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('host 404')
   })
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const { port } = server.address() as { port: number }
-  return { rio, errors, origin: `http://127.0.0.1:${port}` }
+  const origin = await serve(app)
+  return { rio, errors, origin }
 }
 
 describe('the dashboard in an Express sub-app', () => {

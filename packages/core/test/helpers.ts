@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type RequestListener } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
@@ -11,6 +12,23 @@ const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!()
 })
+
+/**
+ * Serves `listener` (a bare handler, an Express or Connect app) on 127.0.0.1:0 until the end of the
+ * test, its connections closed then; returns its origin (`http://127.0.0.1:<port>`).
+ */
+export async function serve(listener: RequestListener): Promise<string> {
+  const server = createServer(listener)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  onCleanup(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
+}
 
 /** Runs `fn` after the current test, last registered first. */
 export function onCleanup(fn: () => Promise<void> | void): void {

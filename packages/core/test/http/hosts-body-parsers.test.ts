@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import express, { type RequestHandler } from 'express'
@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { describe, expect, it } from 'vitest'
 import type { ApiOptions, Rio } from '../../src/index.js'
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js'
-import { makeRio, onCleanup } from '../helpers.js'
+import { makeRio, onCleanup, serve } from '../helpers.js'
 import { ADMIN_TOKEN, admin, call, withSender } from './api-server.js'
 
 // Rio mounted in a host app whose body parsers ran first (the commonest Express set-up): Rio
@@ -26,17 +26,8 @@ async function expressHost(before: RequestHandler[], options: ApiOptions = {}) {
   app.use((_req, res) => {
     res.status(404).send('host 404')
   })
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  const { port } = server.address() as { port: number }
-  return { rio, errors, authorization: sender.authorization, base: `http://127.0.0.1:${port}/rio` }
+  const origin = await serve(app)
+  return { rio, errors, authorization: sender.authorization, base: `${origin}/rio` }
 }
 
 /** The stored events, oldest first, as `[name, payload]`. */

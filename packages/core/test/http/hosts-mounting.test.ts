@@ -1,27 +1,12 @@
-import { createServer } from 'node:http'
 import { connect } from 'node:net'
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express'
 import { describe, expect, it } from 'vitest'
 import type { ApiHandler, Rio } from '../../src/index.js'
-import { makeRio, onCleanup } from '../helpers.js'
+import { makeRio, serve } from '../helpers.js'
 import { ADMIN_TOKEN, admin, call, postJson, withSender } from './api-server.js'
 
 // Rio's API mounted in an Express app the way host apps do it: under a prefix (with or without
 // basePath, in a sub-app), behind middleware that sets headers or answers, on the error path.
-
-/** Serves `app` on 127.0.0.1:0 until the end of the test; returns its origin. */
-async function serve(app: Express): Promise<string> {
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  onCleanup(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  )
-  return `http://127.0.0.1:${(server.address() as { port: number }).port}`
-}
 
 /** An app whose unknown paths get the host's own 404, so falling through is visible. */
 function hostApp(mount: (app: Express) => void): Express {
