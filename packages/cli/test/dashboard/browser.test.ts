@@ -1,31 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../../test/support/receiver.js'
 import { makeRio, onCleanup, waitUntil } from '../../../core/test/helpers.js'
+import { available, launchChromium, MISSING } from './a11y-browser.js'
 import { serveDashboard } from './serve.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const TOKEN = 'browser-admin-token-0123456789ab'
 const artifacts = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url))
-const available = existsSync(CHROMIUM)
-const MISSING = `${CHROMIUM} is missing: install it with scripts/ensure-chromium.sh (Debian's chromium package)`
 if (!available && !process.env.CI) console.warn(`skipping the dashboard browser test: ${MISSING}`)
 
 async function launch(): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-  })
+  const browser = await launchChromium()
   onCleanup(() => browser.close())
   return browser
 }
