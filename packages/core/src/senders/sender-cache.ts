@@ -13,6 +13,8 @@ export class SenderCache {
   readonly #now: () => number
   readonly #ttlMs: number
   readonly #max: number
+  /** Counts {@link SenderCache.forget} calls: a lookup that a forget overlapped is not kept. */
+  #forgets = 0
 
   /**
    * @param clock - whose monotonic time decides expiry (its `now()` for a clock without one)
@@ -25,16 +27,21 @@ export class SenderCache {
     this.#max = max
   }
 
-  /** The cached sender, or what `load` finds (kept when found). */
+  /**
+   * The cached sender, or what `load` finds — kept when found, unless a {@link SenderCache.forget}
+   * came while it loaded: the row it read may be one a removal has deleted since, and keeping it
+   * would hand the removed sender to every lookup for `ttlMs`.
+   */
   async get(project: string, name: string, load: () => Promise<Sender | null>): Promise<Sender | null> {
     const key = `${project}/${name}`
     const now = this.#now()
     const cached = this.#entries.get(key)
     if (cached && cached.until > now) return cached.sender
+    const forgets = this.#forgets
     const sender = await load()
-    if (!sender) {
+    if (!sender || forgets !== this.#forgets) {
       this.#entries.delete(key)
-      return null
+      return sender
     }
     this.#entries.delete(key)
     if (this.#entries.size >= this.#max) this.#entries.delete(this.#entries.keys().next().value!)
@@ -42,7 +49,9 @@ export class SenderCache {
     return sender
   }
 
+  /** Drops `project/name`, and keeps no lookup that is under way now (see {@link SenderCache.get}). */
   forget(project: string, name: string): void {
+    this.#forgets++
     this.#entries.delete(`${project}/${name}`)
   }
 }
