@@ -5,6 +5,7 @@ import { RioClientError, ValidationError } from './errors.js'
 import { type EmitEvent, type EncodedEvent, encodeEvent } from './event.js'
 import { newIdempotencyKey } from './idempotency-key.js'
 import { type ClientOptions, headersSchema, type ResolvedClientOptions, resolveOptions } from './options.js'
+import { RequestSlots } from './request-slots.js'
 import {
   batchAnswerBytes,
   type EmitManyResult,
@@ -46,7 +47,7 @@ export interface EmitManyOptions {
  *
  * Every request carries an `Idempotency-Key` that stays the same across the client's retries, so
  * a retry after a lost answer never stores an event twice. Requests that get no answer, time out,
- * or get a 5xx or 429 are retried with exponential backoff and jitter (honouring `Retry-After`),
+ * or get a 5xx, 408 or 429 are retried with exponential backoff and jitter (honouring `Retry-After`),
  * within `retries` and `retryBudgetMs`; other answers are final.
  *
  * @example
@@ -70,6 +71,8 @@ export class Client {
   readonly #fixedHeaders: Readonly<Record<string, string>>
   /** Waits between attempts, cut short by `close()`. */
   readonly #waits = new Set<AbortController>()
+  /** At most `maxConcurrentRequests` requests on the wire; `close()` waits for them all. */
+  readonly #slots: RequestSlots
   #closing = false
   readonly #environment: SendEnvironment
   #transport: Promise<Transport> | undefined
@@ -100,7 +103,9 @@ export class Client {
       'x-rio-protocol': dsn.version ?? '1',
     }
     this.#fixedHeaders = { ...this.#defaultHeaders, ...this.#headers }
+    this.#slots = new RequestSlots(this.#options.maxConcurrentRequests)
     this.#environment = {
+      slots: this.#slots,
       transport: () => {
         this.#transport ??= createTransport(this.#options.fetch, this.#options.timeoutMs)
         return this.#transport
@@ -237,9 +242,12 @@ export class Client {
 
   /**
    * Closes the client: emits after this reject with `client_closed`, retries waiting for their
-   * next attempt stop, requests in flight finish, then the connections close.
+   * next attempt stop, requests in flight finish (and those waiting their turn under
+   * `maxConcurrentRequests` are sent, once), then the client lets go of its connections — closed
+   * once no other client in the process uses them. A script need not call it to exit.
    *
-   * @returns resolves once the connections are closed; calling it again returns the same promise
+   * @returns resolves once the requests are over and the connections let go; calling it again
+   *   returns the same promise
    * @example
    * ```ts
    * process.on('SIGTERM', () => client.close())
@@ -249,6 +257,8 @@ export class Client {
     this.#closed ??= (async () => {
       this.#closing = true
       for (const wait of this.#waits) wait.abort()
+      // Calls waiting for a request slot were made before close(): they are sent, once.
+      await this.#slots.idle()
       const transport = await this.#transport?.catch(() => undefined)
       await transport?.close()
     })()

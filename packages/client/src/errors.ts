@@ -28,7 +28,7 @@ export type ValidationErrorCode =
 /** Codes of {@link RioHttpError}: Rio answered, but not with what an emit needs. */
 export type HttpErrorCode = 'http_error' | 'invalid_response' | 'response_too_large'
 
-/** Codes of {@link ServerError}: Rio kept failing (5xx) or throttling (429) until retries ran out. */
+/** Codes of {@link ServerError}: Rio kept failing (5xx, 408) or throttling (429) until retries ran out. */
 export type ServerErrorCode = 'server_error' | 'rate_limited'
 
 /**
@@ -46,10 +46,10 @@ export type ServerErrorCode = 'server_error' | 'rate_limited'
  * | `invalid_idempotency_key` | {@link ValidationError} | – | not 1–200 visible ASCII characters |
  * | `idempotency_key_reused` | {@link ValidationError} | – | one key for two different events in one `emitMany()` (Rio's code for the same conflict) |
  * | `invalid_request` | {@link ValidationError} | no | the HTTP layer (undici, `fetch`) refused to build the request, e.g. a header a `fetch` wrapper added; nothing was sent |
- * | `http_error` | {@link RioHttpError} | no | a 4xx (other than 429) or another non-2xx status |
+ * | `http_error` | {@link RioHttpError} | no | a 4xx (other than 408 and 429) or another non-2xx status |
  * | `invalid_response` | {@link RioHttpError} | no | a 2xx whose body is not the expected JSON |
  * | `response_too_large` | {@link RioHttpError} | no | a 2xx body over `maxResponseBytes` |
- * | `server_error` | {@link ServerError} | yes | 5xx, still failing when retries ran out |
+ * | `server_error` | {@link ServerError} | yes | 5xx or 408, still failing when retries ran out |
  * | `rate_limited` | {@link ServerError} | yes | 429, still throttled when retries ran out |
  * | `connection_failed` | {@link ConnectionError} | yes | no answer: refused, reset, DNS failure |
  * | `timeout` | {@link TimeoutError} | yes | no full answer within `timeoutMs` |
@@ -234,8 +234,8 @@ export class RioHttpError extends RioClientError {
 }
 
 /**
- * Rio kept answering 5xx (`server_error`) or 429 (`rate_limited`) until the retries or the retry
- * budget ran out. The event was not stored — or was, and the answer was lost; re-emitting with the
+ * Rio kept answering 5xx or 408 (`server_error`) or 429 (`rate_limited`) until the retries or the
+ * retry budget ran out. The event was not stored — or was, and the answer was lost; re-emitting with the
  * same idempotency key is safe either way. `retryAfterMs` holds Rio's last `Retry-After`.
  *
  * @example

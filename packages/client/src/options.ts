@@ -70,6 +70,15 @@ export interface ClientOptions {
    */
   maxResponseBytes?: number
   /**
+   * Most requests this client has on the wire at once (and so most connections it opens to Rio).
+   * Further emits wait their turn, in order; their `timeoutMs` starts when they are sent, and
+   * their `signal` still ends the wait. Without a bound, 10 000 emits started together would open
+   * 10 000 connections: past the process's file limit (often 1024) most fail with `EMFILE`, and
+   * Rio, which commits concurrent emits together, serves them no sooner.
+   * @default 128
+   */
+  maxConcurrentRequests?: number
+  /**
    * Extra request headers (tracing, a proxy's auth). Those the client sets itself — `authorization`,
    * `content-type`, `idempotency-key`, `user-agent`, `x-rio-protocol` and hop-by-hop ones — are refused.
    * Names are HTTP tokens; values hold tabs, spaces, visible ASCII and U+0080–U+00FF only (what
@@ -97,6 +106,7 @@ export interface ResolvedClientOptions {
   readonly maxBatchSize: number
   readonly maxBatchBytes: number
   readonly maxResponseBytes: number
+  readonly maxConcurrentRequests: number
   readonly headers: Readonly<Record<string, string>>
   readonly fetch: FetchLike | undefined
 }
@@ -180,6 +190,7 @@ const optionsSchema = z
     maxBatchSize: z.number().int().min(1).max(100_000),
     maxBatchBytes: bytes,
     maxResponseBytes: bytes,
+    maxConcurrentRequests: z.number().int().min(1).max(65_536),
     headers: headersSchema,
     fetch: z
       .custom<FetchLike>((value) => typeof value === 'function', 'expected a fetch function')
@@ -203,6 +214,7 @@ export const DEFAULT_OPTIONS = {
   maxBatchSize: 1000,
   maxBatchBytes: 1024 * 1024,
   maxResponseBytes: 1024 * 1024,
+  maxConcurrentRequests: 128,
   headers: {},
 } as const satisfies Omit<Required<ClientOptions>, 'dsn' | 'fetch'>
 

@@ -101,7 +101,18 @@ export function parseBatchAnswer(
 }
 
 /**
- * The error for a non-2xx answer: a {@link ServerError} for 5xx and 429 (retryable), a
+ * Whether an answer with this status is worth retrying: 5xx, 429, and 408 (the server, or a proxy
+ * in front of it, gave up reading the request — a busy or stalled sender — and processed nothing).
+ *
+ * @param status - the answer's status
+ * @returns true for 408, 429 and 5xx
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408
+}
+
+/**
+ * The error for a non-2xx answer: a {@link ServerError} for 5xx, 408 and 429 (retryable), a
  * {@link RioHttpError} otherwise (a 3xx too: redirects are not followed). Rio's JSON error body is
  * read when there is one; anything else (HTML from a proxy, an empty body) is quoted briefly.
  *
@@ -130,7 +141,7 @@ export function errorFromAnswer(
     ...(body.issues === undefined ? {} : { issues: body.issues }),
   }
   if (status === 429) return new ServerError('rate_limited', message, options)
-  if (status >= 500) return new ServerError('server_error', message, options)
+  if (isRetryableStatus(status)) return new ServerError('server_error', message, options)
   return new RioHttpError('http_error', message, options)
 }
 
@@ -210,6 +221,9 @@ function hint(
     return retryAfterMs === undefined ? '; slow down' : `; Rio asks to wait ${formatMs(retryAfterMs)}`
   }
   if (status >= 500) return '; Rio (or a proxy in front of it) is failing or restarting: retry later'
+  if (status === 408) {
+    return '; Rio (or a proxy in front of it) gave up waiting for the request to arrive: is this process or its network overloaded?'
+  }
   return ''
 }
 

@@ -12,9 +12,9 @@ export type RetryDecision =
   | { readonly retry: false; readonly reason: 'attempts' | 'budget' | 'retry_after' }
 
 /**
- * When to retry a request that got no answer, a 5xx or a 429: exponential backoff with jitter,
- * at most `retries` retries, none scheduled past `retryBudgetMs` from the first attempt, and never
- * sooner than Rio's `Retry-After`.
+ * When to retry a request that got no answer, a 408, a 5xx or a 429: exponential backoff with
+ * jitter, at most `retries` retries, none scheduled past `retryBudgetMs` from the first attempt,
+ * and never sooner than Rio's `Retry-After` (itself jittered, so shed clients do not return together).
  *
  * @example
  * ```ts
@@ -55,8 +55,8 @@ export class RetryPolicy {
    * @param attempt - the attempt that just failed, 1-based
    * @param elapsedMs - time since the first attempt started
    * @param retryAfterMs - Rio's `Retry-After`, when it sent one: the wait is at least that long
-   * @returns retry after `delayMs` (the backoff, cut to the budget left, but never under
-   *   `retryAfterMs`), or stop: out of attempts, out of budget (whatever Rio asked for), or Rio
+   * @returns retry after `delayMs` (the backoff, cut to the budget left; after a `Retry-After`,
+   *   a random 100–150 % of it, or the backoff when longer, within the budget), or stop: out of attempts, out of budget (whatever Rio asked for), or Rio
    *   asked for a wait that reaches past what is left of the budget (`retry_after`)
    */
   decide(attempt: number, elapsedMs: number, retryAfterMs?: number): RetryDecision {
@@ -70,6 +70,12 @@ export class RetryPolicy {
     // (who sees retryAfterMs on the error) reschedule, rather than sleep through the budget.
     if (retryAfterMs !== undefined && retryAfterMs > remaining) return { retry: false, reason: 'retry_after' }
     // The backoff is cut to what is left of the budget, so the last attempt still happens in it.
-    return { retry: true, delayMs: Math.max(Math.min(this.backoff(attempt), remaining), retryAfterMs ?? 0) }
+    const backoff = Math.min(this.backoff(attempt), remaining)
+    if (retryAfterMs === undefined) return { retry: true, delayMs: backoff }
+    // Rio answers every client it sheds with the same Retry-After: waiting exactly that long would
+    // bring them all back in the same instant, to be shed again. Up to half as long again spreads
+    // them out (never sooner than asked, nor past the budget).
+    const spread = Math.round((retryAfterMs / 2) * this.#random())
+    return { retry: true, delayMs: Math.max(backoff, Math.min(retryAfterMs + spread, remaining)) }
   }
 }

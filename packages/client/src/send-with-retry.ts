@@ -1,6 +1,7 @@
 import { AbortError, ConnectionError, RioClientError, TimeoutError, ValidationError } from './errors.js'
 import { onAbort } from './on-abort.js'
-import { attemptsText, errorFromAnswer, type RequestContext } from './response.js'
+import type { RequestSlots } from './request-slots.js'
+import { attemptsText, errorFromAnswer, isRetryableStatus, type RequestContext } from './response.js'
 import { parseRetryAfter } from './retry-after.js'
 import type { RetryDecision, RetryPolicy } from './retry-policy.js'
 import { sleep } from './sleep.js'
@@ -13,6 +14,8 @@ export interface SendEnvironment {
   readonly policy: RetryPolicy
   readonly timeoutMs: number
   readonly retryBudgetMs: number
+  /** Bounds the client's requests on the wire; an attempt waits here for its turn. */
+  readonly slots: RequestSlots
   /** The client's shutdown: no attempt starts after `close()`, and it cuts every wait short. */
   readonly closing: Closing
 }
@@ -53,7 +56,7 @@ type Outcome =
 
 /**
  * Sends a request until Rio answers 2xx, retrying — with the same idempotency key, so Rio stores
- * the event once — when there is no answer, a timeout, a 5xx or a 429, as the policy allows.
+ * the event once — when there is no answer, a timeout, a 408, a 5xx or a 429, as the policy allows.
  *
  * @param call - the request and how to name it in messages
  * @param environment - transport, retry policy, timeouts and the client's closing state
@@ -73,7 +76,22 @@ export async function sendWithRetry(
   for (let attempt = 1; ; attempt++) {
     if (call.signal?.aborted) throw aborted(call, attempt - 1, call.signal.reason)
     if (environment.closing.isClosed()) throw closed(call, attempt - 1)
-    const outcome = await attemptOnce(call, environment, attempt)
+    // Only the request holds a slot, not the wait before a retry. Neither `timeoutMs` nor its
+    // timer starts before the turn comes; the budget (time since the call began) does include it.
+    if (!environment.slots.tryTake()) {
+      await waitForSlot(call, environment, attempt - 1)
+      // A retry whose turn came after close(): dropped, as close() drops retries still waiting.
+      if (attempt > 1 && environment.closing.isClosed()) {
+        environment.slots.give()
+        throw closed(call, attempt - 1)
+      }
+    }
+    let outcome: Outcome
+    try {
+      outcome = await attemptOnce(call, environment, attempt)
+    } finally {
+      environment.slots.give()
+    }
     const context: RequestContext = {
       subject: call.subject,
       target: call.target,
@@ -87,7 +105,7 @@ export async function sendWithRetry(
       const { status } = outcome.response
       if (status >= 200 && status < 300) return { response: outcome.response, context }
       retryAfterMs = parseRetryAfter(outcome.response.header('retry-after'))
-      if (status !== 429 && status < 500) throw errorFromAnswer(outcome.response, context, retryAfterMs)
+      if (!isRetryableStatus(status)) throw errorFromAnswer(outcome.response, context, retryAfterMs)
     }
     const decision = environment.policy.decide(attempt, context.elapsedMs, retryAfterMs)
     if (!decision.retry) throw finalError(outcome, context, environment, decision, retryAfterMs)
@@ -116,6 +134,22 @@ async function attemptOnce(call: Call, environment: SendEnvironment, attempt: nu
     // Nothing was sent, and the same request is refused again on every retry.
     if (cause instanceof TransportRefusal) throw refused(call, cause)
     return { failure: 'network', cause }
+  }
+}
+
+/**
+ * Waits for a free request slot. The caller's signal ends the wait; `close()` does not: a call
+ * made before `close()` is still sent once, as `close()` lets requests in flight finish.
+ */
+async function waitForSlot(call: Call, environment: SendEnvironment, attempts: number): Promise<void> {
+  const controller = new AbortController()
+  const unlisten = call.signal === undefined ? undefined : onAbort(call.signal, () => controller.abort())
+  try {
+    await environment.slots.take(controller.signal)
+  } catch {
+    throw aborted(call, attempts, call.signal?.reason)
+  } finally {
+    unlisten?.()
   }
 }
 

@@ -2,6 +2,7 @@ import type { Agent, Dispatcher } from 'undici'
 import { ContentDecoder } from './content-decoder.js'
 import { onAbort } from './on-abort.js'
 import { ResponseBuffer } from './response-buffer.js'
+import { type AgentLease, leaseAgent } from './shared-agent.js'
 import {
   isArgumentError,
   type Transport,
@@ -16,12 +17,14 @@ type Zlib = typeof import('node:zlib')
 type Headers = Record<string, string | string[] | undefined>
 
 /**
- * The default transport on Node: undici's `dispatch` over one keep-alive `Agent`, so emits reuse
- * connections instead of paying a TCP (and TLS) handshake each, with one handler object per
- * request (no response stream, no AbortController: a timer and the caller's signal abort it).
+ * The default transport on Node: undici's `dispatch` over a keep-alive `Agent` that every client
+ * in the process shares, so emits reuse connections instead of paying a TCP (and TLS) handshake
+ * each, with one handler object per request (no response stream, no AbortController: a timer and
+ * the caller's signal abort it).
  */
 export class UndiciTransport implements Transport {
   readonly #agent: Agent
+  readonly #lease: AgentLease
   readonly #origins = new Map<string, { origin: string; path: string }>()
   readonly #shared: Shared
   /** Exchanges sent and not yet settled, for `close()` to wait on. */
@@ -30,15 +33,8 @@ export class UndiciTransport implements Transport {
   #closed: Promise<void> | undefined
 
   private constructor(undici: Undici, zlib: Zlib, connectTimeoutMs: number) {
-    // Each exchange's own timer (`timeoutMs`) bounds the whole request; undici's defaults (300 s
-    // for headers and body, 10 s to connect) would otherwise cut a longer `timeoutMs` short with a
-    // connection error. Connecting gets `timeoutMs` too: undici cannot cancel a request before it
-    // starts, so a connection attempt an exchange gave up on ends about when the exchange did.
-    this.#agent = new undici.Agent({
-      headersTimeout: 0,
-      bodyTimeout: 0,
-      connect: { timeout: connectTimeoutMs },
-    })
+    this.#lease = leaseAgent(undici, connectTimeoutMs)
+    this.#agent = this.#lease.agent
     this.#shared = {
       decoder: new ContentDecoder(zlib),
       settled: () => {
@@ -89,13 +85,12 @@ export class UndiciTransport implements Transport {
 
   /**
    * Waits for the exchanges in flight to settle (each within its `timeoutMs`, or sooner at its
-   * signal), then closes every connection. Not `agent.close()`: that also waits for requests the
-   * exchanges gave up on while undici was still connecting for them, until its connect timeout.
+   * signal), then gives the shared agent back: the last transport to do so closes its connections.
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve))
-      await this.#agent.destroy()
+      await this.#lease.release()
     })()
     return this.#closed
   }

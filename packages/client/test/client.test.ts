@@ -159,6 +159,22 @@ describe.each(transports)('Client over %s', (_transport, fetch) => {
       expect(rio.requests.length).toBe(2)
     })
 
+    it('retries a 408, which Node and proxies answer when a request arrived too slowly to be read', async () => {
+      // Node's server answers 408 (and closes) when a request takes longer than its
+      // requestTimeout or headersTimeout to arrive: a sender too busy to write it, nothing stored.
+      rio.fail({ status: 408, headers: { connection: 'close' } })
+      await expect(client().emit('comment-published', { id: 1 })).resolves.toEqual({
+        id: 'evt_1',
+        duplicate: false,
+      })
+      expect(rio.requests).toHaveLength(2)
+      rio.fail({ status: 408 }, { status: 408 })
+      const error = await rejection(client({ retries: 1 }).emit('comment-published', { id: 2 }))
+      expect(error).toBeInstanceOf(ServerError)
+      expect(error).toMatchObject({ code: 'server_error', status: 408, attempts: 2 })
+      expect(error.message).toMatch(/gave up waiting for the request to arrive/)
+    })
+
     it.each([400, 401, 403, 404, 409, 413, 422])('does not retry a %i answer', async (status) => {
       rio.fail({ status })
       const error = await rejection(client().emit('comment-published', { id: 1 }))

@@ -22,6 +22,7 @@ describe('Client options', () => {
       maxBatchSize: 1000,
       maxBatchBytes: 1_048_576,
       maxResponseBytes: 1_048_576,
+      maxConcurrentRequests: 128,
       headers: {},
       fetch: undefined,
     })
@@ -58,6 +59,7 @@ describe('Client options', () => {
     expect(refuse({ timeoutMs: 0, retries: -1 })).toEqual(['timeoutMs', 'retries'])
     expect(refuse({ retryDelayMs: 1000, retryMaxDelayMs: 10 })).toEqual(['retryMaxDelayMs'])
     expect(refuse({ maxResponseBytes: 1.5 })).toEqual(['maxResponseBytes'])
+    expect(refuse({ maxConcurrentRequests: 0 })).toEqual(['maxConcurrentRequests'])
     expect(refuse({ fetch: 'fetch' })).toEqual(['fetch'])
     expect(() => resolveOptions({ dsn, timeout: 5 } as object)).toThrow(/Unrecognized key: "timeout"/)
     expect(refuse({ headers: { 'bad name': 'b' } })).toEqual(['headers.bad name'])

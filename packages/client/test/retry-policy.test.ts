@@ -30,6 +30,24 @@ describe('RetryPolicy', () => {
     expect(policy.decide(1, 0, 0)).toEqual({ retry: true, delayMs: 250 })
   })
 
+  it('spreads a Retry-After over up to half as long again, so clients shed together come back apart', () => {
+    expect(new RetryPolicy(options, () => 0).decide(1, 0, 2_000)).toEqual({ retry: true, delayMs: 2_000 })
+    expect(new RetryPolicy(options, () => 0.5).decide(1, 0, 2_000)).toEqual({ retry: true, delayMs: 2_500 })
+    expect(new RetryPolicy(options, () => 0.999_999).decide(1, 0, 2_000)).toEqual({
+      retry: true,
+      delayMs: 3_000,
+    })
+    // Never past the budget, never under Retry-After, never under the backoff.
+    expect(new RetryPolicy(options, () => 0.999_999).decide(1, 28_000, 1_500)).toEqual({
+      retry: true,
+      delayMs: 2_000,
+    })
+    expect(new RetryPolicy(options, () => 0.999_999).decide(4, 0, 100)).toEqual({
+      retry: true,
+      delayMs: 4_000,
+    })
+  })
+
   it('cuts the backoff to the budget left, and stops when none is left', () => {
     const policy = new RetryPolicy({ ...options, retryBudgetMs: 1_000 }, () => 0.999_999)
     expect(policy.decide(3, 900)).toEqual({ retry: true, delayMs: 100 })
