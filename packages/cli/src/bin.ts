@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { survivePipeClose } from './closed-pipe.js'
-import { run } from './index.js'
+import { run } from './program.js'
 
 // `rio … | head -1`: the reader going away is not a failure of the command.
 survivePipeClose(process.stdout)

@@ -1,7 +1,6 @@
 import { lstatSync, statSync } from 'node:fs'
-import { Rio } from '@rio/core'
+import type { Rio } from '@rio/core'
 import type { Command } from 'commander'
-import { resolveConfig } from './config.js'
 import { CliError, HELP_HINT, UsageError } from './errors.js'
 import { type Column, formatTable, terminalWidth } from './table.js'
 
@@ -30,6 +29,8 @@ export async function withRio<T>(
   fn: (rio: Rio) => Promise<T>,
   { create = false }: { create?: boolean } = {},
 ): Promise<T> {
+  // Loaded here, not up front, so `rio --help` and commands that never open Rio do not pay for them.
+  const { resolveConfig } = await import('./config.js')
   const { config, sources } = resolveConfig({ database: options.database })
   const found = create || config.database === ':memory:' ? 'file' : lookUp(config.database)
   if (found === 'missing' || found === 'dangling') {
@@ -46,6 +47,7 @@ export async function withRio<T>(
       'run `rio migrate` to create the schema in it, or point --database, RIO_DATABASE or RIO_CONF at the right file; if it held data, restore a copy made by `rio backup`',
     )
   }
+  const { Rio } = await import('@rio/core')
   const rio = new Rio({ database: config.database })
   try {
     return await fn(rio)

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { bin, root, spawnRio } from './spawn-rio.js'
+import { runRio } from './support/run-rio.js'
 
 const children: ChildProcess[] = []
 const dirs: string[] = []
@@ -86,8 +87,8 @@ describe('exit codes and error messages', () => {
     const dir = tempDir()
     const database = join(dir, 'rio.db')
     type Case = [string[], number, RegExp]
-    // Each `rio` is a process loading the whole CLI from its sources (about 1 s of CPU): the cases
-    // of a step run side by side, the steps in order (no database, then migrated, then with "shop").
+    // The steps in order (no database, then migrated, then with "shop"), each case as `rio` runs it,
+    // in this process; below, real processes show that `rio` exits with the code `run` returns.
     const steps: Case[][] = [
       [
         [['start', 'sideways', '--port', '0'], 2, /^rio: unknown role "sideways": use all, web or worker\n$/],
@@ -141,16 +142,30 @@ describe('exit codes and error messages', () => {
         [['handler', 'add', 'shop', 'x', 'ftp://x', '--database', database], 2, /only http and https URLs/],
       ],
     ]
-    const check = async ([args, code, message]: Case) => {
-      const run = rio(args)
-      expect(await run.exited, `rio ${args.join(' ')}: ${run.output()}`).toBe(code)
-      expect(run.output()).toMatch(message)
-      expect(run.output()).not.toMatch(/\n\s+at /)
+    for (const [args, code, message] of steps.flat()) {
+      const run = await runRio(args)
+      expect(run.code, `rio ${args.join(' ')}: ${run.err}`).toBe(code)
+      expect(run.out + run.err).toMatch(message)
+      expect(run.err).not.toMatch(/\n\s+at /)
     }
-    for (const step of steps) {
-      // Four at a time: more only queue for the same cores.
-      for (let i = 0; i < step.length; i += 4) await Promise.all(step.slice(i, i + 4).map(check))
-    }
+    // A process exits with each code, and prints one line and a hint, never a stack.
+    const processes: Case[] = [
+      [['start', 'sideways', '--port', '0'], 2, /^rio: unknown role "sideways": use all, web or worker\n$/],
+      [['events', 'list', '--database', join(dir, 'none.db')], 1, /does not exist\nhint: run `rio migrate`/],
+      [
+        ['handler', 'enable', 'nope', '--database', database],
+        3,
+        /^rio: handler "nope" does not exist\nhint: /,
+      ],
+    ]
+    await Promise.all(
+      processes.map(async ([args, code, message]) => {
+        const run = rio(args)
+        expect(await run.exited, `rio ${args.join(' ')}: ${run.output()}`).toBe(code)
+        expect(run.output()).toMatch(message)
+        expect(run.output()).not.toMatch(/\n\s+at /)
+      }),
+    )
     const json = rio(['deliveries', 'show', '42', '--database', database, '--json'])
     expect(await json.exited).toBe(3)
     expect(JSON.parse(json.output())).toMatchObject({
@@ -158,14 +173,13 @@ describe('exit codes and error messages', () => {
     })
   }, 60_000)
 
-  it('reports the argument parser’s errors as one JSON object on stderr with --json, plain text without; exit 2 either way', () => {
+  it('reports the argument parser’s errors as one JSON object on stderr with --json, plain text without; exit 2 either way', async () => {
     const database = join(tempDir(), 'rio.db')
-    const run = (args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], {
-        cwd: root,
-        env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') },
-        encoding: 'utf8',
-      })
+    /** As `rio` runs them, in this process; one `rio` of each kind below is a real process. */
+    const run = async (args: string[]) => {
+      const { code, out, err } = await runRio(args)
+      return { status: code, stdout: out, stderr: err }
+    }
     const cases: Array<[string[], string]> = [
       [['frobnicate'], "unknown command 'frobnicate'"],
       [['handler', 'lst'], "unknown command 'lst' (Did you mean list?)"],
@@ -175,24 +189,45 @@ describe('exit codes and error messages', () => {
     ]
     for (const [args, message] of cases) {
       const what = `rio ${args.join(' ')}`
-      const json = run([...args, '--json'])
+      const json = await run([...args, '--json'])
       expect(json.status, `${what} --json: ${json.stderr}`).toBe(2)
       expect(json.stdout, what).toBe('')
       expect(json.stderr, what).toMatch(/^[^\n]+\n$/) // one line
       expect(JSON.parse(json.stderr), what).toEqual({
         error: { code: 'usage', message, hint: 'run the command with --help for usage' },
       })
-      const plain = run(args)
+      const plain = await run(args)
       expect(plain.status, `${what}: ${plain.stderr}`).toBe(2)
       expect(plain.stdout, what).toBe('')
       expect(plain.stderr, what).toMatch(/^error: [\s\S]*\(run with --help for usage\)\n$/)
       expect(plain.stderr, what).toContain(message.replace(' (Did you mean list?)', ''))
     }
     // Help stays help: on stdout, exit 0, with or without --json.
-    const help = run(['handler', 'list', '--help', '--json'])
+    const help = await run(['handler', 'list', '--help', '--json'])
     expect(help.status).toBe(0)
     expect(help.stdout).toMatch(/^Usage: rio handler list/)
     expect(help.stderr).toBe('')
+    // And so does a real `rio` process, on its own stdout and stderr.
+    const spawned = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', bin, ...args], {
+        cwd: root,
+        env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') },
+        encoding: 'utf8',
+      })
+    const json = spawned(['handler', 'lst', '--json'])
+    expect(json.status, json.stderr).toBe(2)
+    expect(json.stdout).toBe('')
+    expect(JSON.parse(json.stderr)).toEqual({
+      error: {
+        code: 'usage',
+        message: "unknown command 'lst' (Did you mean list?)",
+        hint: 'run the command with --help for usage',
+      },
+    })
+    const plain = spawned(['handler', 'lst'])
+    expect(plain.status, plain.stderr).toBe(2)
+    expect(plain.stdout).toBe('')
+    expect(plain.stderr).toMatch(/^error: unknown command 'lst'[\s\S]*\(run with --help for usage\)\n$/)
   }, 60_000)
 
   it('names the port in use and how to pick another', async () => {

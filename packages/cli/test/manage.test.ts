@@ -1,36 +1,39 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { Client } from 'rio-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startReceiver } from '../../../test/support/receiver.js'
 import { Rio, UnrecoverableError } from '../../core/src/index.js'
+import { spawnRio } from './spawn-rio.js'
+import { runRio } from './support/run-rio.js'
 
-const root = fileURLToPath(new URL('../../../', import.meta.url))
-const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url))
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn()
 })
 
-/** Runs `rio …` to completion and returns its exit code and output. */
-function rio(
+/**
+ * Runs a one-shot `rio …` in this process, as `rio` runs it, and returns its exit code and what it
+ * printed (stdout, then stderr). What only a real process shows — the exit status it ends with, a
+ * closed stdout, signals — is tested in cli.test.ts; spawning each command here only added a second
+ * of start-up to each.
+ */
+async function rio(args: string[]): Promise<{ code: number; out: string }> {
+  const { code, out, err } = await runRio(args)
+  return { code, out: out + err }
+}
+
+/** Runs `rio start …` in a child process, killed after the test, and waits until it listens. */
+async function serve(
   args: string[],
-): Promise<{ code: number | null; out: string; child: ChildProcess }> & { child: ChildProcess } {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
-    cwd: root,
-    env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') },
-    stdio: ['ignore', 'pipe', 'pipe'],
+): Promise<{ child: ChildProcess; url: URL; exited: Promise<number | null> }> {
+  const server = spawnRio(['start', ...args], {
+    track: (child) => cleanups.push(() => child.kill('SIGKILL')),
   })
-  let out = ''
-  child.stdout!.on('data', (c) => (out += c))
-  child.stderr!.on('data', (c) => (out += c))
-  const done = new Promise<{ code: number | null; out: string; child: ChildProcess }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, out, child })),
-  )
-  return Object.assign(done, { child })
+  const [, url] = await server.waitFor(/listening on (http:\/\/\S+)/)
+  return { child: server.child, url: new URL(url!), exited: server.exited }
 }
 
 async function json<T>(args: string[]): Promise<T> {
@@ -89,12 +92,8 @@ describe('rio management commands', () => {
 
     // Serve on a free port with a fast retry schedule… the standalone server uses the default
     // schedule, so the first failure leaves the delivery pending; emit through the printed DSN.
-    const server = rio(['start', '--port', '0', ...db])
-    cleanups.push(() => server.child.kill('SIGKILL'))
-    let out = ''
-    server.child.stdout!.on('data', (c) => (out += c))
-    while (!/listening on (http:\/\/\S+)/.test(out)) await new Promise((r) => setTimeout(r, 50))
-    const url = new URL(/listening on (http:\/\/\S+)/.exec(out)![1]!)
+    const server = await serve(['--port', '0', ...db])
+    const { url } = server
     const dsn = new URL(sender.dsn)
     dsn.port = url.port
     const client = new Client({ dsn: dsn.toString() })
@@ -103,7 +102,7 @@ describe('rio management commands', () => {
     await receiver.waitFor(1, 10_000)
     expect(receiver.requests[0]!.headers['x-team']).toBe('erp')
     server.child.kill('SIGTERM')
-    expect((await server).code).toBe(0)
+    expect(await server.exited).toBe(0)
 
     const listed = await json<Array<{ id: string; eventId: string; status: string; attempts: number }>>([
       'deliveries',
@@ -308,19 +307,15 @@ describe('rio handler output', () => {
 
     // What the README says: the admin API shows the values in full.
     const adminToken = 'admin-token-for-the-header-test'
-    const server = rio(['start', '--port', '0', '--admin-token', adminToken, ...db])
-    cleanups.push(() => server.child.kill('SIGKILL'))
-    let out = ''
-    server.child.stdout!.on('data', (c) => (out += c))
-    while (!/listening on (http:\/\/\S+)/.test(out)) await new Promise((r) => setTimeout(r, 50))
-    const url = /listening on (http:\/\/\S+)/.exec(out)![1]!.replace(/\/$/, '')
+    const server = await serve(['--port', '0', '--admin-token', adminToken, ...db])
+    const url = server.url.href.replace(/\/$/, '')
     const res = await fetch(`${url}/api/v1/handlers/${created.id}`, {
       headers: { authorization: `Bearer ${adminToken}` },
     })
     expect(res.status).toBe(200)
     expect(((await res.json()) as { headers: unknown }).headers).toEqual(headers)
     server.child.kill('SIGTERM')
-    expect((await server).code).toBe(0)
+    expect(await server.exited).toBe(0)
   }, 60_000)
 })
 

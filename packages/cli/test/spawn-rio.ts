@@ -22,12 +22,19 @@ export interface RioProcess {
  * @param args - the command line after `rio`
  * @param options.env - the environment (default: this process's)
  * @param options.track - called with the child, so the caller can kill it after its test
+ * @param options.imports - modules Node preloads (`--import`) after tsx, e.g. loader hooks that
+ *   see every module as tsx resolved it
  */
 export function spawnRio(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; track?: (child: ChildProcess) => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv
+    track?: (child: ChildProcess) => void
+    imports?: readonly string[]
+  } = {},
 ): RioProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', bin, ...args], {
+  const imports = (options.imports ?? []).flatMap((url) => ['--import', url])
+  const child = spawn(process.execPath, ['--import', 'tsx', ...imports, bin, ...args], {
     cwd: root,
     env: { ...(options.env ?? process.env), TSX_TSCONFIG_PATH: join(root, 'tsconfig.check.json') },
     stdio: ['ignore', 'pipe', 'pipe'],

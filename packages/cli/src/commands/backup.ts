@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
-import { type BackupReport, backupDatabase, RioConflictError, RioDatabaseError } from '@rio/core'
+import type { BackupReport } from '@rio/core'
 import type { Command } from 'commander'
-import { resolveConfig } from '../config.js'
 import { type CommonOptions, common } from '../context.js'
 import { CliError, EXIT, UsageError } from '../errors.js'
 import { progress } from '../progress.js'
@@ -37,6 +36,10 @@ process on the database, delete the database's -wal and -shm files, put the copy
 Rio. See "Backups and restores" in docs/reliability.md for what a restore brings back and undoes.`,
       ),
   ).action(async (destination: string, options: BackupCommandOptions) => {
+    const [{ resolveConfig }, { backupDatabase }] = await Promise.all([
+      import('../config.js'),
+      import('@rio/core'),
+    ])
     const { config, sources } = resolveConfig({ database: options.database })
     if (config.database === ':memory:')
       throw new UsageError(
@@ -61,7 +64,7 @@ Rio. See "Backups and restores" in docs/reliability.md for what a restore brings
           ),
       })
     } catch (error) {
-      throw explain(error)
+      throw await explain(error)
     } finally {
       spinner.done()
     }
@@ -74,7 +77,8 @@ Rio. See "Backups and restores" in docs/reliability.md for what a restore brings
 }
 
 /** The CLI's message and hint for what the copy's side can go wrong with; the rest as core says. */
-function explain(error: unknown): unknown {
+async function explain(error: unknown): Promise<unknown> {
+  const { RioConflictError, RioDatabaseError } = await import('@rio/core')
   if (error instanceof RioConflictError) {
     return new CliError(
       error.message.replace('pass force: true', 'pass --force'),

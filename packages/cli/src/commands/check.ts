@@ -1,7 +1,5 @@
 import { lstatSync } from 'node:fs'
-import { checkDatabase } from '@rio/core'
 import type { Command } from 'commander'
-import { resolveConfig } from '../config.js'
 import { type CommonOptions, common } from '../context.js'
 import { CliError, CommandStatus, EXIT, UsageError } from '../errors.js'
 import { escapeControls } from '../escape-controls.js'
@@ -34,7 +32,11 @@ Exit status: 0 nothing wrong, 1 problems found (not Rio's database, damaged page
 to rows that do not exist). The file is opened read-only: nothing is migrated, written or deleted.
 A note (exit status unchanged) says when every user of the machine can read the database files.`,
       ),
-  ).action((options: CheckCommandOptions) => {
+  ).action(async (options: CheckCommandOptions) => {
+    const [{ resolveConfig }, { checkDatabase }] = await Promise.all([
+      import('../config.js'),
+      import('@rio/core'),
+    ])
     const { config, sources } = resolveConfig({ database: options.database })
     if (config.database === ':memory:')
       throw new UsageError(

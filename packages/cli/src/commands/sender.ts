@@ -1,8 +1,9 @@
-import { RioNotFoundError, type Sender } from '@rio/core'
+import type { Sender } from '@rio/core'
 import type { Command } from 'commander'
-import { baseUrl, loadConfig } from '../config.js'
 import { type CommonOptions, common, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
+
+type CreateOptions = CommonOptions & { secret?: string; url?: string }
 
 /** `rio sender create <project> [name]` (prints the DSN once), `rio sender list <project>`, `rio sender remove <project> <name>`. */
 export function addSender(program: Command): void {
@@ -18,7 +19,8 @@ export function addSender(program: Command): void {
         'base URL senders reach Rio at, for the DSN (default: publicUrl, else http://<host>:<port> from the configuration)',
       )
       .description('create a sender and print its DSN (the secret is shown only now)'),
-  ).action((project: string, name: string, options: CommonOptions & { secret?: string; url?: string }) => {
+  ).action(async (project: string, name: string, options: CreateOptions) => {
+    const { baseUrl, loadConfig } = await import('../config.js')
     const url = options.url ?? baseUrl(loadConfig({}))
     const shownUrl = JSON.stringify(url.slice(0, 200))
     if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
@@ -79,6 +81,7 @@ export function addSender(program: Command): void {
       .description('revoke a sender: its DSN stops working (a running server refuses it within a second)'),
   ).action((project: string, name: string, options: CommonOptions) =>
     withRio(options, async (rio) => {
+      const { RioNotFoundError } = await import('@rio/core')
       if (!(await rio.removeSender(project, name))) throw new RioNotFoundError('sender', `${project}/${name}`)
       process.stdout.write(
         options.json

@@ -3,15 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Rio, RioValidationError, type ServerMount } from '@rio/core'
+import type { Rio, ServerMount } from '@rio/core'
 import type { Command } from 'commander'
-import { type Config, type ConfigSources, configPath, resolveConfig, SERVER_LIMIT_KEYS } from '../config.js'
-import { createDashboardHandler } from '../dashboard/index.js'
-import { startDemo } from '../demo.js'
+import type { Config, ConfigSources, SERVER_LIMIT_KEYS } from '../config.js'
 import { EXIT, UsageError } from '../errors.js'
 import { configAccessNote, databaseAccessNote } from '../file-access.js'
-import { createLogger, type LogFormat, logRio } from '../logging.js'
-import { createMetrics } from '../metrics.js'
+import type { LogFormat } from '../logging.js'
+import type { createMetrics } from '../metrics.js'
 
 interface StartOptions {
   database?: string
@@ -59,7 +57,8 @@ function maskInProcessList(secret: string): void {
  * What an operator should hear at start about who else can read Rio's secrets: an admin token
  * given on the command line, a database or config file that every user may read.
  */
-function exposureWarnings(database: string, sources: ConfigSources): string[] {
+async function exposureWarnings(database: string, sources: ConfigSources): Promise<string[]> {
+  const { configPath } = await import('../config.js')
   const warnings: string[] = []
   if (sources.adminToken === '--admin-token')
     warnings.push(
@@ -89,7 +88,10 @@ function listenError(error: unknown, config: Config, sources: ConfigSources): un
  * The limits from flags, env or rio.yaml, as `rio.listen()` takes them; unset ones keep
  * `@rio/core`'s defaults (so a larger `maxBodyBytes` alone also lengthens `requestTimeoutMs`).
  */
-function serverLimits(config: Config): Partial<Record<(typeof SERVER_LIMIT_KEYS)[number], number>> {
+async function serverLimits(
+  config: Config,
+): Promise<Partial<Record<(typeof SERVER_LIMIT_KEYS)[number], number>>> {
+  const { SERVER_LIMIT_KEYS } = await import('../config.js')
   return Object.fromEntries(
     SERVER_LIMIT_KEYS.flatMap((key) => (config[key] === undefined ? [] : [[key, config[key]]])),
   )
@@ -99,7 +101,11 @@ function serverLimits(config: Config): Partial<Record<(typeof SERVER_LIMIT_KEYS)
  * A limit `rio.listen()` refuses as a whole (`headersTimeoutMs` longer than `requestTimeoutMs`)
  * is a usage error naming where the values came from.
  */
-function limitsError(error: unknown, sources: ConfigSources): unknown {
+async function limitsError(error: unknown, sources: ConfigSources): Promise<unknown> {
+  const [{ RioValidationError }, { SERVER_LIMIT_KEYS }] = await Promise.all([
+    import('@rio/core'),
+    import('../config.js'),
+  ])
   if (!(error instanceof RioValidationError)) return error
   const from = SERVER_LIMIT_KEYS.filter((key) => sources[key] !== 'default')
     .map((key) => `${key} from ${sources[key]}`)
@@ -108,12 +114,13 @@ function limitsError(error: unknown, sources: ConfigSources): unknown {
 }
 
 /** What the server answers besides the API: `/metrics`, and the dashboard. */
-function mounts(
+async function mounts(
   rio: Rio,
   adminToken: string,
   config: Config,
   metrics: ReturnType<typeof createMetrics>,
-): ServerMount[] {
+): Promise<ServerMount[]> {
+  const { createDashboardHandler } = await import('../dashboard/index.js')
   const dashboard = createDashboardHandler(rio, {
     adminToken,
     basePath: '/dashboard',
@@ -179,6 +186,13 @@ export function addStart(program: Command): void {
       if (options.demo && role !== 'all')
         throw new UsageError('--demo needs both the API and the dispatcher: use `rio start --demo`')
       if (options.adminToken) maskInProcessList(options.adminToken)
+      // What `rio start` runs on, loaded when it runs: building the program (`rio --help`) needs none of it.
+      const [{ resolveConfig }, { Rio }, { createLogger, logRio }, { createMetrics }] = await Promise.all([
+        import('../config.js'),
+        import('@rio/core'),
+        import('../logging.js'),
+        import('../metrics.js'),
+      ])
       const { config, sources } = resolveConfig({
         database: options.database,
         port: options.port,
@@ -206,7 +220,7 @@ export function addStart(program: Command): void {
         ...(options.demo ? { retrySchedule: DEMO_RETRY_SCHEDULE } : {}),
       })
       const logger = createLogger({ format, level: config.logLevel })
-      for (const warning of exposureWarnings(database, sources)) logger.warn(warning)
+      for (const warning of await exposureWarnings(database, sources)) logger.warn(warning)
       const unlog = logRio(rio, logger)
       // A worker serves nothing; its deliveries show in the logs (and in the web process's backlog).
       const metrics = role === 'worker' ? undefined : createMetrics(rio)
@@ -218,15 +232,15 @@ export function addStart(program: Command): void {
               adminToken,
               trustProxy: config.trustProxy,
               ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-              ...serverLimits(config),
-              mounts: mounts(rio, adminToken, config, metrics),
+              ...(await serverLimits(config)),
+              mounts: await mounts(rio, adminToken, config, metrics),
               port: config.port,
               host: config.host,
               // Requests in progress get 2 s to finish on SIGINT/SIGTERM.
               closeTimeoutMs: 2000,
             })
-            .catch((error: unknown) => {
-              throw listenError(limitsError(error, sources), config, sources)
+            .catch(async (error: unknown) => {
+              throw listenError(await limitsError(error, sources), config, sources)
             })
         }
         if (role !== 'web') await rio.start()
@@ -279,6 +293,7 @@ export function addStart(program: Command): void {
       if (options.demo && server) {
         if (scratch) out(`demo database: ${database} (deleted on exit; pass --database to keep one)`)
         try {
+          const { startDemo } = await import('../demo.js')
           demo = await startDemo(rio, { url: server.url, database, out })
         } catch (error) {
           // A half-started demo must not leave a server running behind a failed command.

@@ -1,4 +1,14 @@
-import { type Dispatcher, errors, Pool } from 'undici'
+import { createRequire } from 'node:module'
+import type { Dispatcher, Pool } from 'undici'
+
+/**
+ * undici, loaded when the first pool is opened (or a closed one refuses a request), not when Rio
+ * is: a process that never sends a webhook (the CLI's commands, the HTTP API alone) does not pay
+ * for it. undici is CommonJS, so it loads synchronously here, as {@link OriginPools.dispatch} must.
+ */
+let undici: typeof import('undici') | undefined
+const loadUndici = (): typeof import('undici') =>
+  (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'))
 
 /** Options of {@link OriginPools}. */
 export interface OriginPoolsOptions {
@@ -55,7 +65,7 @@ export class OriginPools {
    *   `dispatch` throws for a request it cannot send
    */
   dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    if (this.#closed) throw new errors.ClientClosedError()
+    if (this.#closed) throw new (loadUndici().errors.ClientClosedError)()
     const origin = String(options.origin)
     let entry = this.#entries.get(origin)
     if (entry) {
@@ -79,7 +89,7 @@ export class OriginPools {
   }
 
   #open(origin: string): Entry {
-    const pool = new Pool(origin, this.#options)
+    const pool = new (loadUndici().Pool)(origin, this.#options)
     const entry: Entry = { pool, connected: 0, retired: false }
     pool.on('connect', () => {
       entry.connected++
