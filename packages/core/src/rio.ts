@@ -602,11 +602,49 @@ export class Rio {
     return handler
   }
 
-  /** Handlers, optionally of one project, enabled state or kind. */
+  /**
+   * Handlers, optionally of one project, enabled state or kind, by project name then by name. Every
+   * one that matches, unless `limit` is given: then a page of at most `limit` (up to 1000); pass
+   * the last one's id as `after` for the next page. A removed handler's id still marks its place.
+   * @param filter.after - the id of the last handler of the previous page
+   * @param filter.limit - page size, a positive integer (at most 1000 are read); default: every handler
+   * @throws {@link RioValidationError} `invalid_argument` when `limit` is not a positive integer, or
+   *   `after` names no handler (or one of another project than `project`), with an issue at `limit` or `after`
+   * @example
+   * ```ts
+   * const first = await rio.listHandlers({ project: 'shop', limit: 100 })
+   * const next = await rio.listHandlers({ project: 'shop', limit: 100, after: first.at(-1)?.id })
+   * ```
+   */
   async listHandlers(
-    filter: { project?: string; enabled?: boolean; kind?: 'webhook' | 'function' } = {},
+    filter: {
+      project?: string
+      enabled?: boolean
+      kind?: 'webhook' | 'function'
+      after?: string | undefined
+      limit?: number | undefined
+    } = {},
   ): Promise<Handler[]> {
-    return this.#open().listHandlers(filter)
+    const { after, limit, ...rest } = filter
+    return this.#open().listHandlers({
+      ...rest,
+      ...(after !== undefined ? { after: String(after) } : {}),
+      ...(limit !== undefined ? { limit: pageLimit('listHandlers', limit) } : {}),
+    })
+  }
+
+  /**
+   * The handlers with these ids, by id; ids that name no handler, or a removed one, are left out.
+   * For showing the handlers of a page of deliveries by name: it reads those, not every handler.
+   * @example
+   * ```ts
+   * const handlers = await rio.getHandlers(deliveries.map((d) => d.handlerId))
+   * const name = handlers.get(delivery.handlerId)?.name ?? 'removed'
+   * ```
+   */
+  async getHandlers(ids: Iterable<string>): Promise<Map<string, Handler>> {
+    const handlers = await this.#open().getHandlers([...ids].map(String))
+    return new Map(handlers.map((handler) => [handler.id, handler]))
   }
 
   /**
@@ -1203,3 +1241,15 @@ function clampLimit(limit: number | undefined): number {
     throw new RioValidationError('invalid_argument', `limit must be a positive integer (got ${limit})`)
   return Math.min(limit, 1000)
 }
+/**
+ * A page size given to a list that reads everything without one: a positive integer, at most 1000 read.
+ * @throws {@link RioValidationError} `invalid_argument` with an issue at `limit` otherwise
+ */
+function pageLimit(method: string, limit: number): number {
+  if (Number.isInteger(limit) && limit >= 1) return Math.min(limit, 1000)
+  const message = `${method}() needs limit as a positive integer (got ${String(limit)}); leave it out for every one`
+  throw new RioValidationError('invalid_argument', message, {
+    issues: [{ code: 'custom', path: ['limit'], message, input: limit }],
+  })
+}
+

@@ -38,9 +38,9 @@ function deliveryColumns(
   ]
 }
 
-/** Every handler there is, by id, to name the handlers of deliveries. */
-async function handlerMap(rio: Rio): Promise<Map<string, Handler>> {
-  return new Map((await rio.listHandlers()).map((h) => [h.id, h]))
+/** The handlers of `deliveries`, by id, to name them: those only, not every handler there is. */
+function handlerMap(rio: Rio, deliveries: readonly Delivery[]): Promise<Map<string, Handler>> {
+  return rio.getHandlers(new Set(deliveries.map((d) => d.handlerId)))
 }
 
 type DeliveryQuery = NonNullable<Parameters<Rio['listDeliveries']>[0]>
@@ -117,7 +117,7 @@ export function addDeliveries(program: Command): void {
               ...(status ? { status: status as DeliveryStatus } : {}),
               limit,
             })
-      print(options, found, deliveryColumns(await handlerMap(rio)))
+      print(options, found, deliveryColumns(options.json ? new Map() : await handlerMap(rio, found)))
     }),
   )
   common(deliveries.command('show').argument('<id>').description('a delivery and every attempt')).action(
@@ -127,7 +127,7 @@ export function addDeliveries(program: Command): void {
         const attempts = await rio.listAttempts(id)
         if (options.json)
           return void process.stdout.write(`${JSON.stringify({ ...delivery, attempts }, null, 2)}\n`)
-        print(options, delivery, deliveryColumns(await handlerMap(rio), { withHandlerId: true }))
+        print(options, delivery, deliveryColumns(await handlerMap(rio, [delivery]), { withHandlerId: true }))
         process.stdout.write('\n')
         print(options, attempts, [
           { header: '#', value: (a: Attempt) => a.number },
@@ -142,13 +142,10 @@ export function addDeliveries(program: Command): void {
   common(
     deliveries.command('retry').argument('<id>').description('put a delivery back in the queue, due now'),
   ).action((id: string, options: CommonOptions) =>
-    withRio(options, async (rio) =>
-      print(
-        options,
-        await rio.redeliver(id),
-        deliveryColumns(await handlerMap(rio), { withHandlerId: true }),
-      ),
-    ),
+    withRio(options, async (rio) => {
+      const delivery = await rio.redeliver(id)
+      print(options, delivery, deliveryColumns(await handlerMap(rio, [delivery]), { withHandlerId: true }))
+    }),
   )
   common(
     program

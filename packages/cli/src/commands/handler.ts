@@ -1,4 +1,4 @@
-import type { Handler } from '@rio/core'
+import type { Handler, Rio } from '@rio/core'
 import type { Command } from 'commander'
 import { type CommonOptions, common, parseCount, parsePositive, print, withRio } from '../context.js'
 import { UsageError } from '../errors.js'
@@ -36,6 +36,24 @@ function shown(handler: Handler, { secrets = false }: { secrets?: boolean } = {}
     url: redactUrl(handler.url),
     headers: redactHeaders(handler.headers),
     secrets: secrets ? handler.secrets : handler.secrets.map(() => '(hidden)'),
+  }
+}
+
+/** How many handlers `handler list` reads at a time. */
+const LIST_PAGE = 1000
+
+/**
+ * Every handler (of `project`, when given), by project and name, fit to print: read a page at a
+ * time, so each page's rows are let go once redacted, rather than all 10 000 read at once.
+ */
+async function everyHandler(rio: Rio, project: string | undefined): Promise<Handler[]> {
+  const all: Handler[] = []
+  let after: string | undefined
+  for (;;) {
+    const page = await rio.listHandlers({ ...(project ? { project } : {}), after, limit: LIST_PAGE })
+    for (const h of page) all.push(shown(h))
+    if (page.length < LIST_PAGE) return all
+    after = page.at(-1)!.id
   }
 }
 
@@ -118,11 +136,7 @@ export function addHandler(program: Command): void {
     (options: CommonOptions & { project?: string }) =>
       withRio(options, async (rio) => {
         if (options.project) await rio.getProject(options.project) // exit 3 for a typo, not "(none)"
-        print(
-          options,
-          (await rio.listHandlers(options.project ? { project: options.project } : {})).map((h) => shown(h)),
-          columns,
-        )
+        print(options, await everyHandler(rio, options.project), columns)
       }),
   )
   for (const verb of ['enable', 'disable', 'remove'] as const) {

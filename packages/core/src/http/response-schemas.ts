@@ -138,13 +138,14 @@ export const listedWebhookHandlerSchema = named(
     .describe('A webhook handler as lists show it: without its signing secrets.'),
 )
 
-export const handlerListSchema = named(
-  'HandlerList',
+export const handlerPageSchema = named(
+  'HandlerPage',
   z
     .strictObject({
       data: z.array(z.discriminatedUnion('kind', [listedWebhookHandlerSchema, functionHandlerSchema])),
+      nextCursor: z.string().nullable().describe('pass it as `after` for the next page; null on the last'),
     })
-    .describe("A project's handlers, without signing secrets."),
+    .describe("A page of a project's handlers by name, without signing secrets."),
 )
 
 export const handlerRemovedSchema = named(

@@ -223,6 +223,20 @@ export const listEventsQuery = z
   })
   .strict()
 
+/** Query of `GET /api/v1/projects/:project/handlers`: handlers by name, a page at a time. */
+export const listHandlersQuery = z
+  .object({
+    // Lower-cased as stored, as event cursors are.
+    after: z
+      .string()
+      .refine(isUuid, 'after is the nextCursor of the previous page (a handler id)')
+      .transform((value) => value.toLowerCase())
+      .optional()
+      .describe('the nextCursor of the previous page (a handler id): the handlers after it by name'),
+    limit: limit.optional().describe(pageFields.limit),
+  })
+  .strict()
+
 /** Query of `GET /api/v1/deliveries`; `status` may list several, comma-separated. */
 export const listDeliveriesQuery = z
   .object({

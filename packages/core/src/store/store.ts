@@ -179,11 +179,24 @@ export interface EventFilter {
   readonly limit: number
 }
 
-/** Filters for {@link Store.listHandlers}. */
+/**
+ * Filters for {@link Store.listHandlers}. Handlers come by project name, then by name within their
+ * project: an order that never changes, as neither name does (a removed handler frees its name,
+ * but keeps its place as a cursor).
+ */
 export interface HandlerFilter {
   readonly project?: string
   readonly enabled?: boolean
   readonly kind?: 'webhook' | 'function'
+  /**
+   * Only handlers after this one in that order: the id of the last handler of the previous page.
+   * A removed handler's id still marks its place, so a page ends well even when its last handler
+   * was removed since. An id that names no handler, or one of another project than `project`, is
+   * refused with `RioValidationError` (`invalid_argument`, an issue at `after`).
+   */
+  readonly after?: string
+  /** At most this many (a positive integer); without it, every handler that matches. */
+  readonly limit?: number
 }
 
 /** What {@link Store.migrate} did. */
@@ -250,6 +263,13 @@ export interface Store {
   getHandler(id: string): Promise<Handler | null>
   getHandlerByName(project: string, name: string): Promise<Handler | null>
   listHandlers(filter?: HandlerFilter): Promise<Handler[]>
+  /**
+   * The handlers with these ids, in the order of their first mention; ids that name no handler, or
+   * a removed one, are left out. For pages that show the names of the handlers of the deliveries
+   * they list: it reads those handlers, not every handler there is. Costs about one index probe per
+   * distinct id, however many handlers there are.
+   */
+  getHandlers(ids: readonly string[]): Promise<Handler[]>
   /**
    * A value that changes whenever a handler may have changed since: created, updated, enabled,
    * disabled (a result's doing included), removed, or its failure streak moved, by this process or

@@ -299,8 +299,8 @@ describe('OpenAPI response schemas', () => {
     expect(documentAccepts(handler, { ...webhook, kind: 'function' })).toBe(false)
     const { secrets: _secrets, ...listed } = webhook
     expect(documentAccepts(handler, listed)).toBe(false)
-    const list = inline(doc.components.schemas.HandlerList, doc) as JsonSchema
-    expect(documentAccepts(list, { data: [listed] })).toBe(true)
-    expect(documentAccepts(list, { data: [webhook] })).toBe(false)
+    const list = inline(doc.components.schemas.HandlerPage, doc) as JsonSchema
+    expect(documentAccepts(list, { data: [listed], nextCursor: null })).toBe(true)
+    expect(documentAccepts(list, { data: [webhook], nextCursor: null })).toBe(false)
   })
 })

@@ -106,3 +106,42 @@ describe('listing deliveries of one status, as the Failed view and `rio deliveri
     expect(deliveryTableScans(recorder.reads())).toEqual([])
   })
 })
+
+describe('reading a page of handlers, or the handlers of a page, as the API, dashboard and CLI do', () => {
+  it('reads each through indexes: no walk of the handlers table, no sort, however many handlers there are', async () => {
+    // A page of 50 read all 10 000 handlers and sorted them (`SCAN h`, `USE TEMP B-TREE FOR ORDER BY`).
+    const { store, db, recorder } = openRecordedStore()
+    const insert = db.prepare(
+      `INSERT INTO handlers (id, project_id, name, kind, pattern, concurrency, created_at, updated_at)
+       VALUES (?, ?, ?, 'function', '*', 1, ?, ?)`,
+    )
+    const projects = ['shop', 'blog', 'mail'].map((name) => store.ensureProject(name, T0))
+    const ids = (await Promise.all(projects)).flatMap((project) =>
+      Array.from({ length: 400 }, (_, i) => {
+        const id = webhookInput(project.name, `h${i}`, '*').id
+        insert.run(id, project.id, `h${String(i).padStart(3, '0')}`, T0, T0)
+        return id
+      }),
+    )
+    const [cursor] = await store.listHandlers({ project: 'mail', limit: 1 })
+    recorder.clear()
+    const pages = [
+      await store.listHandlers({ limit: 51 }),
+      await store.listHandlers({ limit: 51, after: cursor!.id }),
+      await store.listHandlers({ limit: 500, after: cursor!.id, enabled: true }),
+      await store.listHandlers({ project: 'shop', limit: 51 }),
+      await store.listHandlers({ project: 'mail', limit: 51, after: cursor!.id, kind: 'function' }),
+    ]
+    const found = await store.getHandlers(ids.slice(0, 120))
+    expect(pages.map((page) => page.length)).toEqual([51, 51, 500, 51, 51])
+    expect(found).toHaveLength(120)
+    const plans = recorder.reads().filter((read) => /\bhandlers h\b/.test(read.sql))
+    expect(plans.length).toBeGreaterThanOrEqual(7)
+    const walks = plans.flatMap((read) =>
+      read.plan
+        .filter((step) => /^SCAN h\b/.test(step) || /TEMP B-TREE/.test(step))
+        .map((step) => `${step} in: ${read.sql.replace(/\s+/g, ' ')}`),
+    )
+    expect(walks).toEqual([])
+  })
+})

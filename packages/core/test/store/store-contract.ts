@@ -4,6 +4,7 @@ import { claimsContract } from './contract/claims.js'
 import { completionsContract } from './contract/completions.js'
 import { deliveriesContract } from './contract/deliveries.js'
 import { eventsContract } from './contract/events.js'
+import { handlerPagesContract } from './contract/handler-pages.js'
 import { handlersContract } from './contract/handlers.js'
 import { lostAttemptsContract } from './contract/lost-attempts.js'
 import { projectsContract } from './contract/projects.js'
@@ -48,6 +49,7 @@ export function storeContract(name: string, makeStore: MakeStore): void {
     projectsContract(store)
     eventsContract(store)
     handlersContract(store)
+    handlerPagesContract(store)
     claimsContract(store)
     completionsContract(store)
     lostAttemptsContract(store)

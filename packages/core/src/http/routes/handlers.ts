@@ -3,18 +3,20 @@ import type { WebhookOptions } from '../../handlers/handler-options.js'
 import type { HandlerUpdate } from '../../rio.js'
 import { ApiError } from '../api-error.js'
 import {
-  handlerListSchema,
+  handlerPageSchema,
   handlerRemovedSchema,
   handlerSchema,
   requeuedSchema,
   webhookHandlerSchema,
 } from '../response-schemas.js'
-import { type ApiContext, json, type Route } from '../route.js'
+import { type ApiContext, json, page, type Route } from '../route.js'
 import {
   createHandlerSchema,
   disableHandlerSchema,
   idParam,
+  listHandlersQuery,
   parseBody,
+  parseQuery,
   pathParams,
   projectParam,
   recoverSchema,
@@ -31,10 +33,22 @@ function listed(handler: Handler): Omit<Handler, 'secrets'> {
   return rest
 }
 
+/** As the other lists: `limit` defaults to 50 and is at most 1000. */
+const DEFAULT_LIMIT = 50
+
+/**
+ * `GET /api/v1/projects/:project/handlers?after&limit`: by name, a page at a time. Reads `limit + 1`
+ * so one query says whether another page follows.
+ */
 async function list(ctx: ApiContext) {
   ctx.auth.requireAdmin(ctx.req)
   const project = (await ctx.rio.getProject(projectParam(ctx.params.project))).name
-  return json(200, { data: (await ctx.rio.listHandlers({ project })).map(listed) })
+  const { after, limit = DEFAULT_LIMIT } = parseQuery(listHandlersQuery, ctx.query)
+  const handlers = await ctx.rio.listHandlers({ project, after, limit: limit + 1 })
+  const more = async (last: string) =>
+    (await ctx.rio.listHandlers({ project, after: last, limit: 1 })).length > 0
+  const { data, nextCursor } = await page(handlers, limit, more)
+  return json(200, { data: data.map(listed), nextCursor })
 }
 
 async function create(ctx: ApiContext) {
@@ -102,12 +116,20 @@ export const handlerRoutes: readonly Route[] = [
     handle: list,
     doc: {
       operationId: 'listHandlers',
-      summary: "List a project's handlers",
+      summary: "List a project's handlers, by name",
+      description:
+        'A page at a time, as the other lists: `{ data, nextCursor }`; pass nextCursor as `after` for the next page (null on the last). Handlers added or removed between pages do not make another one repeat or go missing.',
       tag: 'Handlers',
       auth: 'admin',
       params: project,
+      query: listHandlersQuery,
       responses: {
-        200: { description: '`{ data: Handler[] }`, without signing secrets', schema: handlerListSchema },
+        200: {
+          description:
+            'a page of handlers by name, without signing secrets: `{ data: Handler[], nextCursor }`; pass nextCursor as `after` for the next page (null on the last)',
+          schema: handlerPageSchema,
+        },
+        400: 'invalid_request: a bad, unknown or repeated query parameter (`issues` names it), or a path parameter that is not valid percent-encoding (`%zz`); invalid_argument (with an issue at `after`): `after` names no handler of this project',
         404: 'not_found: no such project',
       },
     },

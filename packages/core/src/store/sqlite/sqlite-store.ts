@@ -6,6 +6,7 @@ import {
   RioDatabaseTooNewError,
   RioIdempotencyError,
   RioNotFoundError,
+  RioValidationError,
 } from '../../errors.js'
 import type { RioEvent } from '../../events/event.js'
 import type { Handler } from '../../handlers/handler.js'
@@ -245,6 +246,7 @@ const READS: MethodDescriptions<SqliteStore> = {
   countFinishedEvents: 'count finished events',
 }
 
+  getHandlers: 'read handlers',
 /**
  * Methods left unwrapped: those that read nothing (or only what the store keeps in memory), and the
  * writes, whose `#write` maps driver failures already (wrapped, each would pay a promise more on
@@ -728,19 +730,88 @@ export class SqliteStore implements Store {
 
   async listHandlers(filter: HandlerFilter = {}): Promise<Handler[]> {
     // Filtered in the query: one project's handlers are read through handlers_name, not every
-    // handler of every project read and parsed to keep a few (200–540 ms for 10 of 10 000).
-    const where = new Where()
-      .when(filter.project, 'p.name = ?')
-      .when(filter.enabled === undefined ? undefined : filter.enabled ? 1 : 0, 'h.enabled = ?')
-      .when(filter.kind, 'h.kind = ?')
-    const statement =
-      where.args.length === 0
-        ? this.#s.listHandlers
-        : this.db.prepare(
-            `SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id ${where}
-        AND h.deleted_at IS NULL ORDER BY p.name, h.name`,
-          )
-    return (statement.all(...where.args) as HandlerRow[]).map(toHandler)
+    // handler of every project read and parsed to keep a few (200–540 ms for 10 of 10 000). A page
+    // is a range of handlers_name from the cursor on, read in its order (no sort), so it costs as
+    // much at the end of 10 000 handlers as at their start.
+    const projectId = this.#listedProjectId(filter.project)
+    if (projectId === null) return []
+    const cursor = filter.after === undefined ? undefined : this.#handlerCursor(filter.after, projectId)
+    // LIMIT -1 is no limit.
+    const limit = filter.limit ?? -1
+    // Read in index order, so SQLite sorts nothing and a page stops at its limit: within one
+    // project, handlers_name; across projects, the projects by name (CROSS JOIN keeps them the
+    // outer loop: otherwise SQLite scans every handler and sorts them all for a page of 50), then
+    // handlers_name within each.
+    const read = (where: Where, max: number, oneProject: boolean): Handler[] => {
+      const [join, order] = oneProject ? ['JOIN', 'h.name'] : ['CROSS JOIN', 'p.name, h.name']
+      const sql = `SELECT ${HANDLER_COLUMNS} FROM projects p ${join} handlers h ON p.id = h.project_id ${where}
+        ${where.args.length > 0 ? 'AND' : 'WHERE'} h.deleted_at IS NULL ORDER BY ${order} LIMIT ?`
+      const statement = where.args.length === 0 ? this.#s.listHandlers : this.db.prepare(sql)
+      return (statement.all(...where.args, max) as HandlerRow[]).map(toHandler)
+    }
+    const filters = () =>
+      new Where()
+        .when(filter.enabled === undefined ? undefined : filter.enabled ? 1 : 0, 'h.enabled = ?')
+        .when(filter.kind, 'h.kind = ?')
+    if (projectId !== undefined || cursor === undefined) {
+      const where = filters().when(projectId, 'h.project_id = ?').when(cursor?.name, 'h.name > ?')
+      return read(where, limit, projectId !== undefined)
+    }
+    // Across projects after a cursor: the rest of the cursor's project, then the projects after it,
+    // each a range of an index (one statement over both would walk the cursor's project from its start).
+    const rest = read(
+      filters().when(cursor.projectId, 'h.project_id = ?').when(cursor.name, 'h.name > ?'),
+      limit,
+      true,
+    )
+    if (limit >= 0 && rest.length >= limit) return rest
+    const next = read(
+      filters().when(cursor.project, 'p.name > ?'),
+      limit < 0 ? -1 : limit - rest.length,
+      false,
+    )
+    return [...rest, ...next]
+  }
+
+  /**
+   * Where a listing resumes after the handler `id`: its project and name, read even when it was
+   * removed since (its row stays). `projectId` is the listing's project filter, if any.
+   * @throws {@link RioValidationError} `invalid_argument` when `id` names no handler, or one of another project
+   */
+  #handlerCursor(
+    id: string,
+    projectId: number | undefined,
+  ): { projectId: number; project: string; name: string } {
+    const row = this.#s.handlerCursor.get(id) as
+      | { project_id: number; project: string; name: string }
+      | undefined
+    const refused = (message: string) =>
+      new RioValidationError('invalid_argument', message, {
+        issues: [{ code: 'custom', path: ['after'], message, input: id }],
+      })
+    if (!row) {
+      throw refused(
+        `after must be the id of the last handler of the previous page, got "${id}", which names no handler`,
+      )
+    }
+    if (projectId !== undefined && row.project_id !== projectId) {
+      throw refused(
+        `after names handler "${id}" of project "${row.project}", not of the project listed; pass the last id of the previous page of this project's handlers`,
+      )
+    }
+    return { projectId: row.project_id, project: row.project, name: row.name }
+  }
+
+  async getHandlers(ids: readonly string[]): Promise<Handler[]> {
+    // One statement for the lot, the ids bound as one JSON array: no limit on how many variables a
+    // statement binds to chunk around, and one statement prepared once for any count.
+    const unique = [...new Set(ids.map(String))]
+    if (unique.length === 0) return []
+    const found = new Map<string, Handler>()
+    for (const row of this.#s.getHandlers.all(JSON.stringify(unique)) as HandlerRow[]) {
+      found.set(row.id, toHandler(row))
+    }
+    return unique.flatMap((id) => found.get(id) ?? [])
   }
 
   #handler(id: string): Handler {
@@ -1328,8 +1399,14 @@ function prepare(db: Database) {
     ),
     getHandlerByName: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
       WHERE p.name = ? AND h.name = ? AND h.deleted_at IS NULL`),
-    listHandlers: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
-      WHERE h.deleted_at IS NULL ORDER BY p.name, h.name`),
+    listHandlers: s(`SELECT ${HANDLER_COLUMNS} FROM projects p CROSS JOIN handlers h ON p.id = h.project_id
+      WHERE h.deleted_at IS NULL ORDER BY p.name, h.name LIMIT ?`),
+    // Removed handlers included: a cursor naming one still marks its place.
+    handlerCursor: s(`SELECT h.project_id, p.name AS project, h.name FROM handlers h
+      JOIN projects p ON p.id = h.project_id WHERE h.id = ?`),
+    // A probe of the primary key per id in the JSON array bound.
+    getHandlers: s(`SELECT ${HANDLER_COLUMNS} FROM handlers h JOIN projects p ON p.id = h.project_id
+      WHERE h.id IN (SELECT value FROM json_each(?)) AND h.deleted_at IS NULL`),
     setHandlerEnabled: s(`UPDATE handlers SET enabled = @enabled, disabled_reason = @reason, ${TOUCH_HANDLER},
       failing_since = CASE WHEN @enabled = 1 THEN NULL ELSE failing_since END
       WHERE id = @id AND deleted_at IS NULL`),
