@@ -12,7 +12,7 @@ import { LOST_ATTEMPT_ERROR } from '../store/delivery.js'
 import type { ClaimedDelivery, ClaimSlot, DeliveryOutcome, DeliveryResult, Store } from '../store/store.js'
 import { storeFault } from '../store/store-fault.js'
 import { describeThrown } from './describe-thrown.js'
-import { runFunction } from './function-runner.js'
+import { functionAttempt, runFunction } from './function-runner.js'
 import { RateLimiter } from './rate-limiter.js'
 import type { FailedAttempt, RetryPolicy } from './retry-policy.js'
 import { StoreBackoff } from './store-backoff.js'
@@ -90,6 +90,8 @@ const MAX_BATCH_WAIT_MS = 10
 const MIN_OFFERED = 64
 /** The share of the global concurrency kept for handlers with nothing running: one sixteenth (at least 1). */
 const RESERVE_SHARE = 16
+/** A payload this long (in UTF-16 units) or longer makes its webhook attempts wait a turn of the event loop before signing. */
+const BIG_BODY_CHARS = 64 * 1024
 /** Reads of the handlers one round makes while changes keep arriving during them. */
 const MAX_HANDLER_READS = 3
 
@@ -188,6 +190,14 @@ export class Dispatcher {
   #flushing: Promise<void> = Promise.resolve()
   #state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle'
   #ticking = false
+  /** The rounds under way (see `#tick`), for stop() to let them finish before it counts what runs. */
+  #ticked: Promise<void> = Promise.resolve()
+  /** Set when stop() starts waiting for attempts: its deadline, for {@link Dispatcher.othersSettled}. */
+  #stopDeadline: ((stop: { readonly deadline: Promise<void> }) => void) | null = null
+  // In an object: a promise resolved with a promise would wait for that one.
+  readonly #stopStarted = new Promise<{ readonly deadline: Promise<void> }>(
+    (resolve) => (this.#stopDeadline = resolve),
+  )
   #again = false
   #rotation = 0
   /** Since when (monotonic) rounds have waited for a quarter of the pool to be free, or null. */
@@ -280,7 +290,7 @@ export class Dispatcher {
       this.#again = true
       return
     }
-    void this.#tick()
+    this.#ticked = this.#tick()
   }
 
   /** Forgets cached handler settings so the next round reads them again. */
@@ -309,17 +319,45 @@ export class Dispatcher {
     this.#clearTimer()
     if (this.#flushRetry !== null) this.#clock.clearTimeout(this.#flushRetry)
     this.#flushRetry = null
+    // A round may be claiming (a store that answers late): what it claims is started, and then
+    // waited for or given back like the rest, instead of staying in flight until its lease runs out.
+    await this.#ticked
     const all = Promise.all([...this.#running.values()].map((r) => r.done))
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))])
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+    this.#stopDeadline?.({ deadline })
+    await Promise.race([all, deadline])
     clearTimeout(timer)
     const abandoned = [...this.#running.keys()]
     this.#stopping.abort(new Error('Rio is stopping'))
     this.#running.clear()
     this.#queue.clear()
     await this.#flush()
+    // A write of results begun before (the store answers late) ends before the store is closed.
+    await this.#flushing
     if (abandoned.length > 0) await this.#store.releaseDeliveries(abandoned, this.owner, this.#clock.now())
     this.#state = 'stopped'
+  }
+
+  /**
+   * For `stop()` called by the function handler whose attempt is `deliveryId`: resolves once
+   * stop() has begun and the other attempts have finished, or stop() gave up waiting for them.
+   * That attempt's own end is still waited for (up to the same deadline) and recorded.
+   */
+  async othersSettled(deliveryId: string): Promise<void> {
+    const { deadline } = await this.#stopStarted
+    const others = [...this.#running].filter(([id]) => id !== deliveryId).map(([, r]) => r.done)
+    await Promise.race([Promise.all(others), deadline])
+  }
+
+  /**
+   * The delivery whose function handler, run by this dispatcher, is calling right now, before its
+   * first `await` (see {@link functionAttempt}); undefined elsewhere.
+   */
+  attemptOfCaller(): string | undefined {
+    const attempt = functionAttempt()
+    if (attempt?.runner !== this || !this.#running.has(attempt.deliveryId)) return undefined
+    return attempt.deliveryId
   }
 
   async #tick(): Promise<void> {
@@ -751,6 +789,10 @@ export class Dispatcher {
     timeoutMs: number,
     signal: AbortSignal,
   ): Promise<Outcome> {
+    // Signing reads the whole body, and a round starts its attempts in one turn of the event loop:
+    // an 8 MiB payload to 50 handlers signed 400 MiB before anything else could run (a 0.5–1 s
+    // stall of emits and API requests). A big body's attempt signs in a turn of its own instead.
+    if (claimed.payloadJson.length >= BIG_BODY_CHARS) await this.#ownTurn()
     let request: ReturnType<typeof buildWebhookRequest>
     try {
       // The payload as stored goes out as is: no parse and re-serialisation per delivery.
@@ -758,6 +800,7 @@ export class Dispatcher {
         now: startedAt,
         userAgent: this.#options.userAgent,
         payloadJson: claimed.payloadJson,
+        bodies: this.#bodiesOf(claimed.event),
       })
     } catch (error) {
       // A template or secret that cannot be used will not work next time either.
@@ -786,6 +829,35 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Resolves in a turn of the event loop of its own: each call one turn after the one before, with
+   * I/O (emits, API requests, responses) handled in between. Not `setImmediate` alone: the
+   * callbacks queued in one turn all run in the next, back to back.
+   */
+  #ownTurn(): Promise<void> {
+    const turn = this.#turns.then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+    this.#turns = turn
+    return turn
+  }
+
+  #turns: Promise<void> = Promise.resolve()
+
+  /**
+   * The bodies of an event's webhook requests, shared by its deliveries (see `buildWebhookRequest`):
+   * kept while a claim's deliveries of the event hold its object, so a big payload is encoded and
+   * held once per claim, not once per handler.
+   */
+  #bodiesOf(event: ClaimedDelivery['event']): Map<string, Uint8Array> {
+    let bodies = this.#bodies.get(event)
+    if (!bodies) {
+      bodies = new Map()
+      this.#bodies.set(event, bodies)
+    }
+    return bodies
+  }
+
+  readonly #bodies = new WeakMap<ClaimedDelivery['event'], Map<string, Uint8Array>>()
+
   async #attemptFunction(
     claimed: ClaimedDelivery,
     handler: FunctionHandler,
@@ -803,6 +875,7 @@ export class Dispatcher {
       attempt,
       timeoutMs,
       signal,
+      runner: this,
     })
     const measured = { ...NOTHING, durationMs: ran.durationMs, error: ran.error }
     if (ran.ok) return { ...measured, outcome: SUCCEEDED }

@@ -77,7 +77,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   const tooLarge = () =>
     new ApiError(
       'body_too_large',
-      `the request body is over the limit of ${maxBytes} bytes; send less (smaller payloads or batches)`,
+      `the request body is over the limit of ${maxBytes} bytes; send less (smaller payloads or batches), or raise the server's maxBodyBytes`,
       { headers: { connection: 'close' } },
     )
   // A host's body parser (express.json(), Fastify's) got there first: the bytes it kept, if any.

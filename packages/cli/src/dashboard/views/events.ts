@@ -1,6 +1,7 @@
 import type { Delivery, RioEvent } from '@rio/core'
 import { html, type SafeHtml } from '../html.js'
 import { dataTable, excerpt, shortId, statusLabel, time } from './components.js'
+import { jsonExcerpt } from './event.js'
 import { layout } from './layout.js'
 import { href, type PageContext, segment } from './page-context.js'
 
@@ -85,7 +86,7 @@ function table(ctx: PageContext, view: EventsView): SafeHtml {
 ${projects ? html`<td>${event.project}</td>` : ''}
 <td>${shortId(event.id)}</td>
 <td class="badges">${summary(deliveries)}</td>
-<td class="payload"><code>${excerpt(JSON.stringify(event.payload) ?? 'null', 120)}</code></td></tr>`,
+<td class="payload"><code>${excerpt(jsonExcerpt(event.payload, 120).text, 120)}</code></td></tr>`,
     ),
   )
 }

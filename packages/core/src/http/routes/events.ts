@@ -1,10 +1,11 @@
 import { z } from 'zod'
+import type { RioEvent } from '../../events/event.js'
 import type { EmitManyItem } from '../../rio.js'
 import { ApiError } from '../api-error.js'
 import { jsonBodyText, parseJson, readBody } from '../body.js'
 import { exactPayloads } from '../exact-payloads.js'
 import { emitAnswerSchema, eventDetailSchema, eventPageSchema } from '../response-schemas.js'
-import { type ApiContext, type ApiReply, json, page, type Route } from '../route.js'
+import { type ApiContext, type ApiReply, json, type Route } from '../route.js'
 import {
   emitBatchSchema,
   emitItemSchema,
@@ -18,6 +19,8 @@ import {
 } from '../schemas.js'
 
 const DEFAULT_LIMIT = 50
+/** The most events `rio.listEvents` returns at once, whatever the limit asked. */
+const MAX_READ = 1000
 
 /**
  * `POST /api/v1/projects/:project/events`: one event (`{ name, payload, idempotencyKey? }` → 202
@@ -82,14 +85,66 @@ function idempotencyHeader(ctx: ApiContext): string | undefined {
   return parsed.data
 }
 
-/** `GET /api/v1/events?project&name&since&until&before&limit`: newest first, paginated. */
+/**
+ * Most characters of payload (as JSON) one page of the event list carries; past them the page ends
+ * early, with a `nextCursor`, and it holds one event at least. Without it a page embedded every
+ * payload: `limit=1000` of 256 KiB payloads answered 256 MB, and 64 of 8 MiB passed V8's longest
+ * string (a 500, after seconds of parsing with the event loop stalled).
+ */
+export const PAGE_PAYLOAD_CHARS = 8 * 1024 * 1024
+
+/**
+ * Most bytes of payload the first read of a page may bring out of the store, counting each event at
+ * `maxPayloadBytes`: at the default 256 KiB a page of up to 1000 events is one read, as before; at
+ * 8 MiB the first read takes 32 events, at 64 MiB 4, where it took up to 1001 (64 GB at worst).
+ */
+const READ_PAYLOAD_BYTES = 256 * 1024 * 1024
+
+/**
+ * `GET /api/v1/events?project&name&since&until&before&limit`: newest first, paginated, at most
+ * {@link PAGE_PAYLOAD_CHARS} of payload a page. The first read takes what {@link READ_PAYLOAD_BYTES}
+ * allows; should the page need more, each further read as many as the room left holds at the
+ * largest payload seen so far, so few more are read than can be sent.
+ */
 async function list(ctx: ApiContext): Promise<ApiReply> {
   ctx.auth.requireAdmin(ctx.req)
   const query = parseQuery(listEventsQuery, ctx.query)
   const limit = query.limit ?? DEFAULT_LIMIT
-  const events = await ctx.rio.listEvents({ ...query, limit: limit + 1 })
-  const more = async (before: string) => (await ctx.rio.listEvents({ ...query, before, limit: 1 })).length > 0
-  return json(200, await page(events, limit, more))
+  const data: RioEvent[] = []
+  let chars = 0
+  let largest = 0
+  let before = query.before
+  for (;;) {
+    // Before any payload is seen, as many as READ_PAYLOAD_BYTES holds at the largest a payload may be.
+    const room =
+      largest === 0
+        ? Math.floor(READ_PAYLOAD_BYTES / ctx.rio.options.maxPayloadBytes)
+        : Math.floor((PAGE_PAYLOAD_CHARS - chars) / largest)
+    const want = Math.max(1, Math.min(limit + 1 - data.length, room, MAX_READ))
+    const read = await ctx.rio.listEvents({
+      ...query,
+      ...(before !== undefined ? { before } : {}),
+      limit: want,
+    })
+    for (const event of read) {
+      const size = payloadChars(event)
+      // One more than fits: another page follows, starting after the last event of this one.
+      if (data.length === limit || (data.length > 0 && chars + size > PAGE_PAYLOAD_CHARS)) {
+        return json(200, { data, nextCursor: data.at(-1)!.id })
+      }
+      data.push(event)
+      chars += size
+      largest = Math.max(largest, size)
+    }
+    // Fewer than asked for (never more than Rio reads at once): the list ends here.
+    if (read.length < want) return json(200, { data, nextCursor: null })
+    before = read.at(-1)!.id
+  }
+}
+
+/** How long an event's payload is as JSON, as the page will write it. */
+function payloadChars(event: RioEvent): number {
+  return JSON.stringify(event.payload)?.length ?? 4
 }
 
 /** `GET /api/v1/events/:id`: the event with its deliveries. */
@@ -152,7 +207,7 @@ export const eventRoutes: readonly Route[] = [
       responses: {
         200: {
           description:
-            'a page of events: `{ data: Event[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last)',
+            'a page of events: `{ data: Event[], nextCursor }`; pass nextCursor as `before` for the next page (null on the last). A page holds up to `limit` events and ends early, with a nextCursor, once its payloads pass 8 MiB of JSON (it holds one event at least)',
           schema: eventPageSchema,
         },
         400: 'invalid_request: a bad, unknown or repeated query parameter (`issues` names it)',
