@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { generateSecret } from '@rio/signature'
 import type { Database } from 'better-sqlite3'
 import { z } from 'zod'
@@ -149,10 +150,14 @@ export class Rio {
   #registering: Promise<unknown> = Promise.resolve()
   #state: 'created' | 'started' | 'stopped' = 'created'
   #stopping: Promise<void> | undefined
+  /** The database file this Rio holds open (resolved), counted in `liveFiles` until stop(). */
+  readonly #file: string | null
   readonly #revocations = new SenderRevocations()
 
   /**
-   * Validates the options, opens the database and applies pending migrations.
+   * Validates the options, opens the database and applies pending migrations. Emits a process
+   * warning (`RIO_DATABASE_OPEN_TWICE`, once per file) when another Rio of this process that was not
+   * stopped has the same file open, as under a dev server that re-evaluated the module.
    * @throws {@link RioValidationError} for bad options (nothing is opened)
    * @throws {@link RioDatabaseError} when the database cannot be opened or migrated
    */
@@ -187,6 +192,28 @@ export class Rio {
       }),
       options: { ...this.options, userAgent: `Rio/${VERSION}` },
     })
+    this.#file = this.#holdFile()
+  }
+
+  /**
+   * Counts this Rio's database file among those open in this process, warning once per file when
+   * another Rio, not stopped, has it open too: the sign of a dev server that re-evaluated the module
+   * (each Rio runs its own function handlers, so the old code goes on running part of the deliveries).
+   */
+  #holdFile(): string | null {
+    const db = this.db
+    if (!db || db.memory || db.name === '' || this.options.store) return null
+    const file = resolve(db.name)
+    const open = liveFiles.get(file) ?? 0
+    liveFiles.set(file, open + 1)
+    if (open > 0 && !warnedFiles.has(file)) {
+      warnedFiles.add(file)
+      process.emitWarning(
+        `another Rio in this process has ${file} open and was not stopped: both dispatch, each with its own function handlers, so the first one's code runs part of the deliveries. Under a dev server that re-evaluates modules, stop the old Rio first or keep one per process (docs/reliability.md, "Stopping, and hosts that restart")`,
+        { type: 'RioWarning', code: 'RIO_DATABASE_OPEN_TWICE' },
+      )
+    }
+    return file
   }
 
   /** The SQLite connection, when Rio runs on the SQLite store (for the transactional outbox). */
@@ -219,21 +246,52 @@ export class Rio {
 
   /**
    * Stops gracefully: no new claims; attempts in flight get `stopTimeoutMs` to finish, then are
-   * aborted and given back to the queue; pending emits are committed; the database is closed.
-   * Every call resolves when that is done, the second one too.
+   * aborted (function handlers see their `signal` abort) and given back to the queue; pending emits
+   * are committed; the webhook connections and the database are closed. Every call resolves when
+   * that is done, the second one too.
+   *
+   * Called by a function handler before its first `await` (`return rio.stop()`, or
+   * `await rio.stop()` first thing), it resolves once nothing more is claimed and the other attempts
+   * have finished (or `stopTimeoutMs` passed): the stop waits for that handler to return, so it
+   * cannot wait for the stop. The handler's own result is recorded when it returns, then the
+   * database is closed. After an `await`, Rio cannot tell the call is the handler's own: call it
+   * there without awaiting it (`void rio.stop()`), or the stop waits `stopTimeoutMs` for the handler
+   * and hands its attempt back unrecorded.
+   * @throws {@link RioDatabaseError} when what was in flight could not be given back (the database
+   *   cannot be written); the connections and the database are closed all the same
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop()
-    return this.#stopping
+    const own = this.#dispatcher.attemptOfCaller()
+    if (own === undefined) return this.#stopping
+    // Its failure is for the callers waiting for the whole stop, not an unhandled rejection.
+    this.#stopping.catch(() => undefined)
+    return this.#dispatcher.othersSettled(own)
   }
 
   async #stop(): Promise<void> {
     this.#state = 'stopped'
-    await this.#registering.catch(() => undefined)
-    await this.#outbox.drain()
-    await this.#dispatcher.stop(this.options.stopTimeoutMs)
-    await this.#sender.close()
-    await this.store.close()
+    // Each step runs even when one before it failed: a database that cannot be written must not leave
+    // the dispatcher running, the connections open or the file held (its descriptor, its lock).
+    let failure: { error: unknown } | undefined
+    const step = async (run: () => Promise<unknown>) => {
+      try {
+        await run()
+      } catch (error) {
+        failure ??= { error }
+      }
+    }
+    await step(() => this.#registering.catch(() => undefined))
+    await step(() => this.#outbox.drain())
+    await step(() => this.#dispatcher.stop(this.options.stopTimeoutMs))
+    await step(() => this.#sender.close())
+    await step(() => this.store.close())
+    if (this.#file !== null) {
+      const open = (liveFiles.get(this.#file) ?? 1) - 1
+      if (open > 0) liveFiles.set(this.#file, open)
+      else liveFiles.delete(this.#file)
+    }
+    if (failure) throw failure.error
   }
 
   /** Same as {@link Rio.stop}, for `await using rio = new Rio()`. */
@@ -276,6 +334,8 @@ export class Rio {
    * @throws {@link RioIdempotencyError} when an item's key was used for a different event; nothing is written
    */
   async emitMany(items: readonly EmitManyItem[], options: { project?: string } = {}): Promise<EmitResult[]> {
+    // Before the items are checked: each check would report the stop as that item's validation error.
+    this.#assertOpen()
     if (!Array.isArray(items))
       throw new RioValidationError('invalid_argument', 'emitMany() takes an array of events')
     const inputs = items.map((item, index) => {
@@ -1116,7 +1176,7 @@ export class Rio {
    * @param options - `port` (default 8009; 0 picks a free one), `host` (default `127.0.0.1`) and {@link ApiOptions}
    * @returns the server's URL and port, and `close()`, which also ends kept-alive connections
    * @throws {@link RioValidationError} (`invalid_options`) before listening; the server's error
-   *   (e.g. `EADDRINUSE`) when it cannot listen
+   *   (e.g. `EADDRINUSE`) when it cannot listen; {@link RioClosedError} after {@link Rio.stop}
    * @example
    * ```ts
    * const server = await rio.listen({ port: 0, adminToken: 'a-long-random-admin-token' })
@@ -1128,6 +1188,8 @@ export class Rio {
     const { listen, api } = parseListenOptions(options)
     const handler = createApiHandler(this, api)
     return serve(handler, { ...listen, basePath: api.basePath ?? '' })
+    // A server of a stopped Rio would answer 503 to everything, for as long as nobody closes it.
+    this.#assertOpen()
   }
 
   /** One project. @throws {@link RioNotFoundError} */
@@ -1195,6 +1257,11 @@ export class Rio {
 /** Most other projects' same-named senders a failed sender check tries, to tell 403 from 401. */
 const FORBIDDEN_CHECKS = 3
 
+/** The database files Rios of this process hold open (not stopped), with how many of them each. */
+const liveFiles = new Map<string, number>()
+/** The files {@link Rio} warned about being open twice: once each is enough. */
+const warnedFiles = new Set<string>()
+
 /**
  * Refuses one `emitMany()` call holding two different events (another name or payload) under one
  * idempotency key, before anything is written: the store would find the first in the same
@@ -1235,12 +1302,6 @@ function timeFilter(method: string, field: string, value: Date): number {
   })
 }
 
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined) return 50
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RioValidationError('invalid_argument', `limit must be a positive integer (got ${limit})`)
-  return Math.min(limit, 1000)
-}
 /**
  * A page size given to a list that reads everything without one: a positive integer, at most 1000 read.
  * @throws {@link RioValidationError} `invalid_argument` with an issue at `limit` otherwise
@@ -1253,3 +1314,9 @@ function pageLimit(method: string, limit: number): number {
   })
 }
 
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return 50
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RioValidationError('invalid_argument', `limit must be a positive integer (got ${limit})`)
+  return Math.min(limit, 1000)
+}
