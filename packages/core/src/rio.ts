@@ -911,7 +911,8 @@ export class Rio {
    * their deliveries and attempts, in small transactions with a turn of the event loop between
    * them, so dispatching and emits never wait long. Unfinished work is never deleted.
    * @param input.olderThan - the cutoff
-   * @param input.batchSize - events per transaction @default 500
+   * @param input.batchSize - most events per transaction (fewer when their payloads add up to
+   *   megabytes) @default 500
    * @param input.dryRun - delete nothing: count what would be deleted now, in reads of 1 000 events
    *   that load no rows, with a turn of the event loop between them (the same selection, so a
    *   cleanup right after removes these numbers unless events finish or arrive in between)
@@ -954,8 +955,10 @@ export class Rio {
       total.events += removed.events
       total.deliveries += removed.deliveries
       total.attempts += removed.attempts
+      if (removed.events === 0) return total
       input.onProgress?.({ ...total })
-      if (removed.events < limit) return total
+      // A batch of big payloads ends early (the store bounds its bytes), so fewer than `limit`
+      // does not mean done: the next, empty, read does.
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }
@@ -1185,11 +1188,11 @@ export class Rio {
    * ```
    */
   async listen(options: ListenOptions = {}): Promise<RioServer> {
+    // A server of a stopped Rio would answer 503 to everything, for as long as nobody closes it.
+    this.#assertOpen()
     const { listen, api } = parseListenOptions(options)
     const handler = createApiHandler(this, api)
     return serve(handler, { ...listen, basePath: api.basePath ?? '' })
-    // A server of a stopped Rio would answer 503 to everything, for as long as nobody closes it.
-    this.#assertOpen()
   }
 
   /** One project. @throws {@link RioNotFoundError} */
@@ -1254,13 +1257,13 @@ export class Rio {
   }
 }
 
-/** Most other projects' same-named senders a failed sender check tries, to tell 403 from 401. */
-const FORBIDDEN_CHECKS = 3
-
 /** The database files Rios of this process hold open (not stopped), with how many of them each. */
 const liveFiles = new Map<string, number>()
 /** The files {@link Rio} warned about being open twice: once each is enough. */
 const warnedFiles = new Set<string>()
+
+/** Most other projects' same-named senders a failed sender check tries, to tell 403 from 401. */
+const FORBIDDEN_CHECKS = 3
 
 /**
  * Refuses one `emitMany()` call holding two different events (another name or payload) under one

@@ -361,6 +361,8 @@ export interface Store {
   /**
    * Deletes up to `limit` events created before `before` whose deliveries are all finished
    * (succeeded, dead or cancelled), with their deliveries and attempts, in one short transaction.
+   * It may delete fewer to keep the transaction short (the SQLite store stops at 4 MiB of payload,
+   * but always deletes one): callers repeat until it deletes none.
    */
   deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts>
   /**

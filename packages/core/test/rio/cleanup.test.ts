@@ -90,6 +90,32 @@ describe('cleanup dry run', () => {
     expect(await rio.listEvents({ limit: 1 })).toHaveLength(1)
   })
 
+  it('deletes big payloads in transactions of a few MiB, then goes on to the rest', async () => {
+    const clock = new ManualClock(T0)
+    const rio = makeRio({ clock, maxPayloadBytes: 1024 * 1024 })
+    const blob = 'x'.repeat(512 * 1024)
+    for (let i = 0; i < 20; i++) await rio.emit('nobody-listens', { i, blob })
+    await rio.emitMany(Array.from({ length: 30 }, (_, i) => ({ name: 'nobody-listens', payload: { i } })))
+    await clock.advance(DAY)
+    const transactions: number[] = []
+    const deleteFinishedEvents = rio.store.deleteFinishedEvents.bind(rio.store)
+    rio.store.deleteFinishedEvents = async (input) => {
+      const removed = await deleteFinishedEvents(input)
+      transactions.push(removed.events)
+      return removed
+    }
+    const progress: number[] = []
+    const removed = await rio.cleanup({
+      olderThan: new Date(clock.now()),
+      onProgress: (so) => progress.push(so.events),
+    })
+    expect(removed).toEqual({ events: 50, deliveries: 0, attempts: 0 })
+    // 512 KiB each: 7 fit under 4 MiB with their JSON around them, the eighth would pass it.
+    expect(transactions).toEqual([7, 7, 6 + 30, 0])
+    expect(progress).toEqual([7, 14, 50])
+    expect(await rio.listEvents({ limit: 10 })).toEqual([])
+  })
+
   it('refuses a dryRun that is not a boolean rather than guess whether to delete', async () => {
     const { rio, clock } = await rioWithHistory()
     for (const dryRun of ['true', 'false', 1, null]) {

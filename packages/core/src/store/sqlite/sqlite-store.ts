@@ -77,6 +77,9 @@ export interface SqliteStoreOptions {
  */
 export const CACHE_SIZE_KIB = 4096
 
+/** Most payload bytes one cleanup transaction deletes (always at least one event). */
+const CLEANUP_BATCH_BYTES = 4 * 1024 * 1024
+
 const HANDLER_COLUMNS = `h.id, p.name AS project, h.name, h.kind, h.pattern, h.enabled, h.disabled_reason,
   h.concurrency, h.rate_limit, h.retry_schedule, h.url, h.method, h.content_type, h.secrets, h.headers,
   h.timeout_ms, h.failing_since, h.created_at, h.updated_at`
@@ -134,13 +137,13 @@ export const DUE_WITH_EVENTS_SQL = `SELECT d.id AS delivery_id, d.attempts, d.re
   FROM deliveries d WHERE d.handler_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
   ORDER BY d.next_attempt_at LIMIT ?`
 
-/**
- * Every enabled handler that has pending deliveries, with the earliest time one is due: a skip scan
- * of the partial `deliveries_due` index, one seek per such handler (not per pending delivery), so
 /** One claimed event, payload included, by id (the primary key). Exported so a test can check what a claim reads. */
 export const CLAIMED_EVENT_SQL = `SELECT id, project_id, name, payload, created_at, idempotency_key FROM events
   WHERE id = ?`
 
+/**
+ * Every enabled handler that has pending deliveries, with the earliest time one is due: a skip scan
+ * of the partial `deliveries_due` index, one seek per such handler (not per pending delivery), so
  * its cost follows the handlers with work, never the handlers in all nor the backlog's size. With
  * 10 000 handlers of which few have work, it answers in one statement what a query per handler
  * took 70–220 ms for. Exported so a test can check its query plan.
@@ -243,10 +246,10 @@ const READS: MethodDescriptions<SqliteStore> = {
   getHandler: 'read a handler',
   getHandlerByName: 'read a handler',
   listHandlers: 'read the handlers',
+  getHandlers: 'read handlers',
   nextDueAt: 'find the next due delivery',
   dueTimes: 'find the next due delivery',
   getDelivery: 'read a delivery',
-  getHandlers: 'read handlers',
   listDeliveries: 'list deliveries',
   listAttempts: 'list attempts',
   deliveryStats: 'count deliveries',
@@ -1211,13 +1214,21 @@ export class SqliteStore implements Store {
   async deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts> {
     return this.#write(
       () => {
-        const ids = (
-          this.#s.finishedEvents.all({
-            before: input.before,
-            now: input.now,
-            limit: input.limit,
-          }) as Array<{ id: string }>
-        ).map((r) => r.id)
+        const rows = this.#s.finishedEvents.all({
+          before: input.before,
+          now: input.now,
+          limit: input.limit,
+        }) as Array<{ id: string }>
+        // A transaction's time is mostly its payload bytes (each page is overwritten: secure_delete):
+        // 500 events of 256 KiB held the write lock and the event loop for most of a second.
+        const ids: string[] = []
+        let bytes = 0
+        for (const row of rows) {
+          const size = (this.#s.eventBytes.get(row.id) as { bytes: number }).bytes
+          if (ids.length > 0 && bytes + size > CLEANUP_BATCH_BYTES) break
+          ids.push(row.id)
+          bytes += size
+        }
         if (ids.length === 0) return { events: 0, deliveries: 0, attempts: 0 }
         const list = JSON.stringify(ids)
         const attempts = this.#s.deleteAttemptsOf.run(list).changes
@@ -1445,6 +1456,7 @@ function prepare(db: Database) {
     // Moves when another connection commits: see handlersVersion.
     dataVersion: s('PRAGMA data_version').pluck(),
     dueWithEvents: s(DUE_WITH_EVENTS_SQL),
+    claimedEvent: s(CLAIMED_EVENT_SQL),
     pendingHandlers: s(PENDING_HANDLERS_SQL),
     markClaimed:
       s(`UPDATE deliveries SET status = 'in_flight', lease_until = ?, lease_owner = ?, updated_at = ?
@@ -1452,11 +1464,12 @@ function prepare(db: Database) {
     projectName: s('SELECT name FROM projects WHERE id = ?'),
     maxDeliveryId: s('SELECT coalesce(max(id), 0) FROM deliveries').pluck(),
     finishedEvents: s(`SELECT e.id FROM events e WHERE ${FINISHED_EVENT} ORDER BY e.created_at LIMIT @limit`),
+    // octet_length() reads the stored size, not the payload (in a sorted query it read the payload).
+    eventBytes: s('SELECT octet_length(payload) AS bytes FROM events WHERE id = ?'),
     countFinishedEvents: s(COUNT_FINISHED_EVENTS_SQL),
     chunkBounds: s(`SELECT (SELECT min(created_at) FROM events WHERE created_at >= @from
         AND created_at < @before) AS first,
       (SELECT created_at FROM events WHERE created_at >= @from AND created_at < @before
-    claimedEvent: s(CLAIMED_EVENT_SQL),
         ORDER BY created_at LIMIT 1 OFFSET @limit) AS boundary`),
     deleteAttemptsOf: s(`DELETE FROM attempts WHERE delivery_id IN
       (SELECT id FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)))`),
