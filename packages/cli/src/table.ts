@@ -48,6 +48,19 @@ interface Measured {
 const measured = (text: string): Measured => ({ text, width: displayWidth(text) })
 
 /**
+ * A `shrink` cell measured only as far as a line of `width` columns can show: a cell may hold an
+ * 8 MiB payload, and measuring all of it (grapheme by grapheme) took seconds for a line that shows
+ * a hundred characters. Past the first `width` columns it is only known to be wider than `width`.
+ */
+function measuredUpTo(text: string, width: number): Measured {
+  // A column is at least one UTF-16 code unit, but zero-width marks take none: keep a margin.
+  const keep = width * 8 + 64
+  if (text.length <= keep) return measured(text)
+  const head = text.slice(0, keep)
+  return { text: head, width: Math.max(displayWidth(head), width + 1) }
+}
+
+/**
  * `value` cut to at most `max` columns, its last one `…` when anything was cut. It is cut between
  * grapheme clusters, never inside one: an accent stays on its letter, a flag or a family emoji
  * stays whole (half of one would print as another character or a stray mark).
@@ -70,6 +83,13 @@ function fit(value: Measured, max: number): Measured {
  * line fits or every `shrink` column is at its minimum (then the line is wider than the terminal).
  */
 function shrinkToFit(widths: number[], minimums: readonly (number | undefined)[], width: number): number[] {
+  // A column wider than the line would lose a character at a time until it is no wider than the
+  // line (or its minimum) whatever the others do; start it there (the same result, without a
+  // million rounds for a wide payload).
+  for (let i = 0; i < widths.length; i++) {
+    const min = minimums[i]
+    if (min !== undefined) widths[i] = Math.min(widths[i]!, Math.max(min, width))
+  }
   const total = () => widths.reduce((sum, w) => sum + w, 0) + GAP.length * (widths.length - 1)
   while (total() > width) {
     let widest = -1
@@ -96,15 +116,21 @@ export function formatTable<T>(
 ): string {
   if (rows.length === 0) return '(none)\n'
   const headers = columns.map((c) => measured(c.header.toUpperCase()))
-  const cells = rows.map((row) => columns.map((c) => measured(cell(c.value(row)))))
+  const { width } = options
+  const cells = rows.map((row) =>
+    columns.map((c) => {
+      const text = cell(c.value(row))
+      return c.shrink && width !== undefined ? measuredUpTo(text, width) : measured(text)
+    }),
+  )
   const natural = columns.map((_, i) => Math.max(headers[i]!.width, ...cells.map((r) => r[i]!.width)))
   const widths =
-    options.width === undefined
+    width === undefined
       ? natural
       : shrinkToFit(
           natural,
           columns.map((c, i) => (c.shrink ? Math.max(MIN_SHRUNK, headers[i]!.width) : undefined)),
-          options.width,
+          width,
         )
   const line = (values: readonly Measured[]) =>
     values

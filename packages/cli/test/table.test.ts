@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import stringWidth from 'string-width'
 import { describe, expect, it } from 'vitest'
 import { displayWidth } from '../src/display-width.js'
@@ -190,4 +191,79 @@ describe('formatTable with long cells', () => {
       for (const line of fitted.trimEnd().split('\n')) expect(stringWidth(line)).toBeLessThanOrEqual(80)
     }
   }, 60_000)
+})
+
+describe('formatTable with cells far wider than the terminal', () => {
+  /** The layout as first written: every cell measured whole, the widest column narrowed one column at a time. */
+  function oneColumnAtATime(
+    cells: readonly string[][],
+    shrink: readonly boolean[],
+    headers: string[],
+    width: number,
+  ) {
+    const widths = headers.map((h, i) => Math.max(displayWidth(h), ...cells.map((r) => displayWidth(r[i]!))))
+    const minimums = headers.map((h, i) => (shrink[i] ? Math.max(12, displayWidth(h)) : undefined))
+    const total = () => widths.reduce((sum, w) => sum + w, 0) + 2 * (widths.length - 1)
+    while (total() > width) {
+      let widest = -1
+      for (let i = 0; i < widths.length; i++) {
+        const min = minimums[i]
+        if (min !== undefined && widths[i]! > min && (widest < 0 || widths[i]! > widths[widest]!)) widest = i
+      }
+      if (widest < 0) break
+      widths[widest]!--
+    }
+    return widths
+  }
+
+  it('lays out exactly as narrowing one column at a time would', () => {
+    const text = fc.stringMatching(/^[a-z注😀 ]{0,400}$/u)
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(text, text, text), { minLength: 1, maxLength: 4 }),
+        fc.tuple(fc.boolean(), fc.boolean(), fc.boolean()),
+        fc.integer({ min: 10, max: 200 }),
+        (cells, shrink, width) => {
+          const headers = ['a', 'bb', 'ccc']
+          const cols: Column<string[]>[] = headers.map((header, i) => ({
+            header,
+            value: (r) => r[i],
+            shrink: shrink[i],
+          }))
+          const lines = formatTable(cells, cols, { width }).split('\n')
+          const widths = oneColumnAtATime(
+            cells,
+            shrink,
+            headers.map((h) => h.toUpperCase()),
+            width,
+          )
+          // Every column but the last starts where the reference's widths put it.
+          const header = lines[0]!
+          let at = 0
+          for (let i = 0; i < headers.length; i++) {
+            expect(header.slice(at).startsWith(headers[i]!.toUpperCase())).toBe(true)
+            at += widths[i]! + 2
+          }
+          for (const line of lines.slice(1, -1)) {
+            expect(displayWidth(line)).toBeLessThanOrEqual(
+              widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1),
+            )
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('cuts an 8 MiB cell to the line, ending with …, and prints it whole when piped', () => {
+    const payload = `{"data":"${'é'.repeat(4 * 1024 * 1024)}"}`
+    const rows = [{ id: '1', payload }]
+    const cols: Column<{ id: string; payload: string }>[] = [
+      { header: 'id', value: (r) => r.id },
+      { header: 'payload', value: (r) => r.payload, shrink: true },
+    ]
+    const fitted = formatTable(rows, cols, { width: 60 }).trimEnd().split('\n')
+    expect(fitted[1]).toBe(`1   ${payload.slice(0, 55)}…`)
+    expect(formatTable(rows, cols).trimEnd().split('\n')[1]).toBe(`1   ${payload}`)
+  })
 })
