@@ -579,7 +579,9 @@ export class Rio {
    * for the registration to be stored.
    * @param pattern - an event name, or a pattern with `*`
    * @param name - stable across restarts (deliveries are tied to it)
-   * @param fn - resolve to succeed; throw to be retried; `UnrecoverableError` to fail for good
+   * @param fn - resolve to succeed; throw to be retried; `UnrecoverableError` to fail for good.
+   *   It gets the event frozen, payload included, shared by every function handler of the event:
+   *   a change throws a `TypeError` and fails the attempt (copy with `structuredClone` to change it)
    * @throws {@link RioValidationError} for a bad pattern, name or option
    */
   on<P = JsonValue>(
