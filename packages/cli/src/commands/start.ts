@@ -254,12 +254,6 @@ export function addStart(program: Command): void {
       // Rio's timers never hold a process open (it is a library); the server does, a worker must.
       const keepAlive = setInterval(() => undefined, 1 << 30)
       const out = (line: string) => process.stdout.write(`${line}\n`)
-      out(`rio ${role} on ${database}${server ? `, listening on ${server.url}` : ''}`)
-      if (server) {
-        out(`dashboard: ${server.url}/dashboard/ (log in with the admin token)`)
-        out(`metrics: ${server.url}/metrics`)
-        out(tokenLine(config, sources, adminToken))
-      }
       let demo: { close(): Promise<void> } | undefined
       let stopping = false
       const stop = async (reason: string) => {
@@ -287,8 +281,16 @@ export function addStart(program: Command): void {
         // Everything is closed; if a stray handle still holds the loop, do not hang the supervisor.
         setTimeout(() => process.exit(), 5000).unref()
       }
+      // Before the banner: a supervisor may signal as soon as it reads "listening on", and a signal
+      // with no listener yet ends the process at once (the default action), without a graceful stop.
       process.on('SIGINT', () => void stop('SIGINT'))
       process.on('SIGTERM', () => void stop('SIGTERM'))
+      out(`rio ${role} on ${database}${server ? `, listening on ${server.url}` : ''}`)
+      if (server) {
+        out(`dashboard: ${server.url}/dashboard/ (log in with the admin token)`)
+        out(`metrics: ${server.url}/metrics`)
+        out(tokenLine(config, sources, adminToken))
+      }
 
       if (options.demo && server) {
         if (scratch) out(`demo database: ${database} (deleted on exit; pass --database to keep one)`)
