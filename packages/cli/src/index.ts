@@ -3,8 +3,6 @@
  * @module
  */
 
-export type { SyncChange } from './commands/sync.js'
-export { substituteEnv, syncFile } from './commands/sync.js'
 export type { Config, ConfigSources } from './config.js'
 export { baseUrl, configPath, loadConfig, resolveConfig } from './config.js'
 export { describeFailure } from './describe-failure.js'
@@ -14,3 +12,5 @@ export type { LogFormat } from './logging.js'
 export { createLogger, logRio } from './logging.js'
 export { createMetrics } from './metrics.js'
 export { createProgram, run } from './program.js'
+export type { SyncChange } from './sync-file.js'
+export { substituteEnv, syncFile } from './sync-file.js'

@@ -89,6 +89,10 @@ describe('what `rio` loads', () => {
       expect(run.modules.some((m) => m.includes('/node_modules/commander/'))).toBe(true)
       expect(loaded(run.modules)).toEqual([])
     }
+    // Nor the parsers only `rio sync` and the configuration need (zod alone is 225 modules).
+    for (const run of [version, help, subHelp]) {
+      expect(run!.modules.filter((m) => /\/node_modules\/(?:\.pnpm\/)?(?:zod|yaml)[@/]/.test(m))).toEqual([])
+    }
   }, 60_000)
 
   it('loads @rio/core and SQLite for a command that opens the database, and not undici: it sends nothing', async () => {

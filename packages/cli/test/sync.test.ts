@@ -78,7 +78,7 @@ describe('rio sync', () => {
 
 describe('the sync file, in process', () => {
   it('refuses unknown keys with the path to them', async () => {
-    const { syncFile } = await import('../src/commands/sync.js')
+    const { syncFile } = await import('../src/sync-file.js')
     const rio = new Rio({ database: ':memory:' })
     await expect(
       syncFile(
@@ -90,14 +90,14 @@ describe('the sync file, in process', () => {
   })
 
   it('gives the position of a YAML syntax error without quoting the line, which may hold a secret', async () => {
-    const { parseSyncFile } = await import('../src/commands/sync.js')
+    const { parseSyncFile } = await import('../src/sync-file.js')
     const text = 'projects:\n  shop:\n    senders:\n      checkout: { secret: whsec_t0p-s3cret: x }\n'
     expect(() => parseSyncFile(text)).toThrow(/^the sync file is not valid YAML: .* at line 4, column \d+$/)
     expect(() => parseSyncFile(text)).not.toThrow(/t0p-s3cret/)
   })
 
   it('substitutes after parsing, so a value may hold quotes, # and ": ", and comments need no variables', async () => {
-    const { syncFile } = await import('../src/commands/sync.js')
+    const { syncFile } = await import('../src/sync-file.js')
     const rio = new Rio({ database: ':memory:' })
     const secret = 'a"b: c # d'
     const text = `# {{ NOT_NEEDED }} in a comment is ignored
@@ -113,7 +113,7 @@ projects:
   })
 
   it('reads the original Rio syncproject file (project, senders with tokens, actions with webhooks)', async () => {
-    const { syncFile } = await import('../src/commands/sync.js')
+    const { syncFile } = await import('../src/sync-file.js')
     const rio = new Rio({ database: ':memory:' })
     const legacy = `project: example
 senders:

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { makeRio, onCleanup, waitUntil } from '../../core/test/helpers.js'
-import { syncFile } from '../src/commands/sync.js'
 import { createLogger, logRio } from '../src/logging.js'
+import { syncFile } from '../src/sync-file.js'
 
 describe('log lines with text of any script', () => {
   it('cut a long payload between characters, never inside an emoji', async () => {
