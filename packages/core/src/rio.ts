@@ -957,10 +957,9 @@ export class Rio {
       total.events += removed.events
       total.deliveries += removed.deliveries
       total.attempts += removed.attempts
-      if (removed.events === 0) return total
       input.onProgress?.({ ...total })
-      // A batch of big payloads ends early (the store bounds its bytes), so fewer than `limit`
-      // does not mean done: the next, empty, read does.
+      // A batch of big payloads ends early (the store bounds its bytes, and says there is more).
+      if (removed.events < limit && removed.more !== true) return total
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }

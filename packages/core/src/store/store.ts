@@ -362,9 +362,14 @@ export interface Store {
    * Deletes up to `limit` events created before `before` whose deliveries are all finished
    * (succeeded, dead or cancelled), with their deliveries and attempts, in one short transaction.
    * It may delete fewer to keep the transaction short (the SQLite store stops at 4 MiB of payload,
-   * but always deletes one): callers repeat until it deletes none.
+   * but always deletes one), and then says `more: true`; fewer than `limit` without it means none
+   * is left.
    */
-  deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts>
+  deleteFinishedEvents(input: {
+    before: number
+    limit: number
+    now: number
+  }): Promise<CleanupCounts & { readonly more?: boolean }>
   /**
    * Counts, deleting nothing, what {@link Store.deleteFinishedEvents} would delete among the next
    * chunk of events: those created from `from` on and before `before`, about `limit` of them in

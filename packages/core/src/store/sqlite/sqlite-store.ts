@@ -1211,7 +1211,11 @@ export class SqliteStore implements Store {
     return { pending: row.pending, inFlight: row.in_flight, due: row.due, deadSince: row.dead }
   }
 
-  async deleteFinishedEvents(input: { before: number; limit: number; now: number }): Promise<CleanupCounts> {
+  async deleteFinishedEvents(input: {
+    before: number
+    limit: number
+    now: number
+  }): Promise<CleanupCounts & { readonly more?: boolean }> {
     return this.#write(
       () => {
         const rows = this.#s.finishedEvents.all({
@@ -1234,7 +1238,7 @@ export class SqliteStore implements Store {
         const attempts = this.#s.deleteAttemptsOf.run(list).changes
         const deliveries = this.#s.deleteDeliveriesOf.run(list).changes
         const events = this.#s.deleteEvents.run(list).changes
-        return { events, deliveries, attempts }
+        return { events, deliveries, attempts, ...(ids.length < rows.length ? { more: true } : {}) }
       },
       'delete old events',
       false,
