@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
@@ -22,9 +21,5 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
-    // Vitest's default is one worker fewer than the cores: on a 2-core CI machine, one — the suite
-    // then ran file after file (630 s); most files wait on sockets, processes and timers, and two
-    // workers run it in 400 s.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 })
