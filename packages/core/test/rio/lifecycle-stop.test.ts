@@ -237,6 +237,22 @@ describe('a stopped Rio', () => {
     await expect(rio.start()).rejects.toBeInstanceOf(RioClosedError)
     expect(await reopen(file).listEvents()).toHaveLength(1)
   })
+
+  it('refuses a call that stop() overtook with RioClosedError (a 503 over HTTP), not a database error (500)', async () => {
+    const file = join(tempDir(), 'rio.db')
+    const rio = new Rio({ database: file })
+    // createSender awaits its scrypt hash between checking that Rio is open and writing: a stop()
+    // in between closes the store under it.
+    const createSender = rio.store.createSender.bind(rio.store)
+    rio.store.createSender = async (input) => {
+      await rio.stop()
+      return createSender(input)
+    }
+    const refused = await rio.createSender('shop', 'web').catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(RioClosedError)
+    expect((refused as RioClosedError).code).toBe('closed')
+    expect(await reopen(file).listSenders('shop')).toEqual([])
+  })
 })
 
 describe('two Rios on one file in one process (a dev server that re-evaluated the module)', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RioDatabaseError, RioDatabaseTooNewError } from '../../src/errors.js'
+import { RioClosedError, RioDatabaseError, RioDatabaseTooNewError } from '../../src/errors.js'
 import { migrate } from '../../src/store/sqlite/migrate.js'
 import {
   CACHE_SIZE_KIB,
@@ -178,7 +178,8 @@ describe('SqliteStore connections', () => {
     await store.close()
     await store.close()
     expect(store.db.open).toBe(false)
-    await expect(store.ensureProject('p', T0)).rejects.toThrow(RioDatabaseError)
+    await expect(store.ensureProject('p', T0)).rejects.toThrow(RioClosedError)
+    await expect(store.listProjects()).rejects.toThrow(RioClosedError)
   })
 
   it('leaves a shared host connection open and untouched by writes when closed', async () => {
@@ -187,7 +188,7 @@ describe('SqliteStore connections', () => {
     await store.close()
     expect(db.open).toBe(true)
     await expect(store.ensureProject('p', T0)).rejects.toThrow(/the store is closed/)
-    await expect(store.insertEvents([eventInput('p', 'x')])).rejects.toThrow(RioDatabaseError)
+    await expect(store.insertEvents([eventInput('p', 'x')])).rejects.toThrow(RioClosedError)
     expect(db.prepare('SELECT count(*) FROM projects').pluck().get()).toBe(0)
   })
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import type { Database, Statement } from 'better-sqlite3'
 import {
+  RioClosedError,
   RioConflictError,
   RioDatabaseError,
   RioDatabaseTooNewError,
@@ -1290,7 +1291,9 @@ export class SqliteStore implements Store {
    * failures to {@link RioDatabaseError} with what was being done. Every write goes through here.
    */
   #write<T>(fn: () => T, what: string, durable = true): T {
-    if (this.#closed) throw new RioDatabaseError(`cannot ${what}: the store is closed`)
+    // A call that passed Rio's own check before it was stopped (it awaited something meanwhile):
+    // refused as closed (a 503 over HTTP), not as a database failure.
+    if (this.#closed) throw new RioClosedError(`cannot ${what}: the store`)
     try {
       this.#file?.check(what)
       // Our own transaction takes the write lock (BEGIN IMMEDIATE); one inside a host's may not.
@@ -1368,6 +1371,7 @@ export class SqliteStore implements Store {
    * counted. A write's error, already mapped (and counted) by `#write`, passes as it is.
    */
   #readFailed(thrown: unknown, what: string): unknown {
+    if (this.#closed) return new RioClosedError(`cannot ${what}: the store`)
     const error = toDatabaseError(thrown, what, () => this.#busyTimeout(), this.#file?.path)
     if (error !== thrown && storeFault(error) === 'corrupt')
       this.#damaged((error as Error).message, Date.now())
