@@ -818,7 +818,7 @@ export class Rio {
       ...(filter.since != null ? { since: timeFilter('listEvents', 'since', filter.since) } : {}),
       ...(filter.until != null ? { until: timeFilter('listEvents', 'until', filter.until) } : {}),
       ...(filter.before !== undefined ? { before: filter.before } : {}),
-      limit: clampLimit(filter.limit),
+      limit: listLimit('listEvents', filter.limit),
     })
   }
 
@@ -851,7 +851,7 @@ export class Rio {
     return this.#open().listDeliveries({
       ...rest,
       ...(since != null ? { since: timeFilter('listDeliveries', 'since', since) } : {}),
-      limit: clampLimit(limit),
+      limit: listLimit('listDeliveries', limit),
     })
   }
 
@@ -1307,20 +1307,18 @@ function timeFilter(method: string, field: string, value: Date): number {
 }
 
 /**
- * A page size given to a list that reads everything without one: a positive integer, at most 1000 read.
+ * A page size: a positive integer, at most 1000 read.
+ * @param omitted - what leaving `limit` out gives, for the message
  * @throws {@link RioValidationError} `invalid_argument` with an issue at `limit` otherwise
  */
-function pageLimit(method: string, limit: number): number {
+function pageLimit(method: string, limit: number, omitted = 'every one'): number {
   if (Number.isInteger(limit) && limit >= 1) return Math.min(limit, 1000)
-  const message = `${method}() needs limit as a positive integer (got ${String(limit)}); leave it out for every one`
+  const message = `${method}() needs limit as a positive integer (got ${String(limit)}); leave it out for ${omitted}`
   throw new RioValidationError('invalid_argument', message, {
     issues: [{ code: 'custom', path: ['limit'], message, input: limit }],
   })
 }
 
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined) return 50
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new RioValidationError('invalid_argument', `limit must be a positive integer (got ${limit})`)
-  return Math.min(limit, 1000)
-}
+/** The page size of a list that reads 50 unless told otherwise. */
+const listLimit = (method: string, limit: number | undefined): number =>
+  limit === undefined ? 50 : pageLimit(method, limit, 'the default, 50')
